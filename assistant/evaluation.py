@@ -1,0 +1,122 @@
+"""Retrieval quality on a labelled question file (the format of ``dev.jsonl``).
+
+A passage *hits* a question when it contains one of the gold ``phrases`` or, for
+questions that are not ``specific``, when its title, path or a heading of its section
+names a gold section. Over answerable questions we report hit@1/3/5 and MRR@10; over
+out-of-scope ones, how often the assistant rightly abstained.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chunking import SECTION_SEPARATOR
+from .errors import BadInputError
+from .results import Answer, Passage
+
+CUTOFFS = (1, 3, 5)
+MRR_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    id: str
+    question: str
+    kind: str
+    sections: tuple[str, ...]
+    phrases: tuple[str, ...]
+    answerable: bool
+
+
+@dataclass
+class EvalReport:
+    answerable: int = 0
+    out_of_scope: int = 0
+    hits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(CUTOFFS, 0))
+    reciprocal_ranks: float = 0.0
+    abstained_out_of_scope: int = 0
+    false_abstentions: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        n = max(self.answerable, 1)
+        return {
+            **{f"hit@{c}": round(self.hits[c] / n, 4) for c in CUTOFFS},
+            f"mrr@{MRR_DEPTH}": round(self.reciprocal_ranks / n, 4),
+            "answerable": self.answerable,
+            "out_of_scope": self.out_of_scope,
+            "abstention_rate_out_of_scope": round(
+                self.abstained_out_of_scope / max(self.out_of_scope, 1), 4
+            ),
+            "false_abstentions": self.false_abstentions,
+            "misses": self.misses,
+        }
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"cannot read {path}: {error}", "pass a UTF-8 .jsonl file") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                LabelledQuestion(
+                    id=str(row.get("id", number)),
+                    question=row["question"],
+                    kind=row.get("kind", ""),
+                    sections=tuple(row.get("sections", ())),
+                    phrases=tuple(row.get("phrases", ())),
+                    answerable=bool(row.get("answerable", True)),
+                )
+            )
+        except (ValueError, KeyError, AttributeError):
+            raise BadInputError(
+                f"{path}:{number} is not a labelled question",
+                'each line needs JSON with at least "question"',
+            ) from None
+    return questions
+
+
+def is_hit(passage: Passage, question: LabelledQuestion) -> bool:
+    text = " ".join(passage.text.split()).casefold()
+    if any(" ".join(p.split()).casefold() in text for p in question.phrases):
+        return True
+    if question.kind == "specific":
+        return False
+    names = {passage.title.casefold(), passage.path.casefold()}
+    names |= {part.casefold() for part in passage.section.split(SECTION_SEPARATOR)}
+    return any(section.casefold() in names for section in question.sections)
+
+
+def evaluate(
+    questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer]
+) -> EvalReport:
+    report = EvalReport()
+    for question in questions:
+        answer = ask(question.question)
+        if not question.answerable:
+            report.out_of_scope += 1
+            report.abstained_out_of_scope += answer.abstained
+            if not answer.abstained:
+                report.misses.append(f"{question.id}: answered an out-of-scope question")
+            continue
+        report.answerable += 1
+        report.false_abstentions += answer.abstained
+        ranks = [p.rank for p in answer.passages[:MRR_DEPTH] if is_hit(p, question)]
+        first = min(ranks, default=0)
+        for cutoff in CUTOFFS:
+            report.hits[cutoff] += bool(first) and first <= cutoff
+        report.reciprocal_ranks += 1 / first if first else 0.0
+        if not first or first > 3:
+            where = "abstained" if answer.abstained else f"first hit at {first or '-'}"
+            report.misses.append(f"{question.id}: {where}: {question.question}")
+    return report

@@ -1,0 +1,57 @@
+"""BM25 over chunk text, via ``bm25s`` (sparse matrices, saved as JSON + .npy, no pickle).
+
+Lexical search is what finds acronyms and exact role names (TPM, SRE, devrel) that a
+small embedding model blurs; the hybrid retriever fuses it with dense search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed tokens (the same for documents and queries)."""
+    tokenized = bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+    )
+    return [list(tokens) for tokens in tokenized]
+
+
+class LexicalIndex:
+    """A BM25 index whose document ids are the chunk rows of the vector index."""
+
+    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
+        self._retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        retriever = bm25s.BM25()
+        corpus_tokens = tokenize(texts)
+        # bm25s cannot index a document with no tokens; a placeholder keeps rows aligned.
+        retriever.index([tokens or ["\u2205"] for tokens in corpus_tokens], show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        retriever = bm25s.BM25.load(
+            str(directory), mmap=False, allow_pickle=False, show_progress=False
+        )
+        return cls(retriever, size)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros when no query term is known)."""
+        tokens = [t for t in tokenize([query])[0] if t in self._retriever.vocab_dict]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
