@@ -25,7 +25,29 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx no fig cf al".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "approx",
+        "no",
+        "fig",
+        "cf",
+        "al",
+    ]
 )
 
 Span = tuple[int, int]
@@ -93,9 +115,7 @@ def sections(document: Document) -> list[Section]:
         offset += len(line)
     close(len(text))
     if has_subheadings:
-        found = [
-            s if s.headings else Section((INTRODUCTION,), s.start, s.end) for s in found
-        ]
+        found = [s if s.headings else Section((INTRODUCTION,), s.start, s.end) for s in found]
     return found
 
 
@@ -213,12 +233,18 @@ def _with_ids(chunks: list[Chunk]) -> list[Chunk]:
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         seen[digest] += 1
         chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
-        result.append(
-            Chunk(chunk_id, *[getattr(chunk, f) for f in _CHUNK_FIELDS_AFTER_ID])
-        )
+        result.append(Chunk(chunk_id, *[getattr(chunk, f) for f in _CHUNK_FIELDS_AFTER_ID]))
     return result
 
 
 _CHUNK_FIELDS_AFTER_ID = (
-    "source", "title", "section", "family", "path", "start", "end", "text", "sentences",
+    "source",
+    "title",
+    "section",
+    "family",
+    "path",
+    "start",
+    "end",
+    "text",
+    "sentences",
 )

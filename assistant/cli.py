@@ -19,6 +19,7 @@ from .config import PROJECT_ROOT, Settings
 from .engine import Assistant
 from .errors import AssistantError, BadInputError
 from .results import Answer
+from .retrieval import FUSION_WEIGHTS
 from .taxonomy import FAMILIES
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -29,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(
-            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index_dir", None)
+            corpus_dir=getattr(args, "corpus", None),
+            index_dir=getattr(args, "index_dir", None),
+            retriever=getattr(args, "retriever", None),
         )
         return int(args.run(args, settings))
     except AssistantError as error:
@@ -52,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("--corpus", type=Path, help="corpus directory [env CAREER_ASSISTANT_CORPUS_DIR]")
+        sub.add_argument(
+            "--corpus", type=Path, help="corpus directory [env CAREER_ASSISTANT_CORPUS_DIR]"
+        )
         sub.add_argument(
             "--index-dir", type=Path, help="index directory [env CAREER_ASSISTANT_INDEX_DIR]"
         )
@@ -79,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--k", type=int, default=10)
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--retriever",
+        choices=sorted(FUSION_WEIGHTS),
+        help="compare against a single retriever [env CAREER_ASSISTANT_RETRIEVER]",
+    )
     evaluate.set_defaults(run=_eval)
 
     status = command("status", "Show the index and whether the corpus changed since.")
@@ -151,7 +161,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print(json.dumps(result, ensure_ascii=False))
             else:
-                print(f"[{item_id}] {answer.answer if 'error' not in result else result['error']}")
+                print(f"[{item_id}] {result.get('error') or result['answer']}")
         return 0
     answer = assistant.ask(args.question, args.k, args.family)
     if args.json:

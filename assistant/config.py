@@ -36,6 +36,8 @@ class Settings:
     ivf_threshold: int = 200_000
     ivf_nprobe: int = 16
     k: int = 5
+    #: "hybrid" (dense + BM25 + sentence fusion), or the "dense" / "lexical" baselines.
+    retriever: str = "hybrid"
     #: Seconds a rebuild waits for another one to finish before giving up.
     lock_timeout: float = 0.0
     max_question_chars: int = 2_000

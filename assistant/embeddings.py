@@ -55,9 +55,7 @@ class SentenceTransformerEmbedder:
     """sentence-transformers on the CPU (torch backend)."""
 
     def __init__(self, model_path: Path) -> None:
-        if not (model_path / "config.json").exists() and not (
-            model_path / "modules.json"
-        ).exists():
+        if not (model_path / "config.json").exists() and not (model_path / "modules.json").exists():
             raise AssistantError(
                 f"{model_path} is not a sentence-transformers model folder",
                 "set CAREER_ASSISTANT_MODEL_PATH to a local model folder or unset it",
@@ -70,7 +68,7 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
         self.name = model_name(model_path)
         self.dimension = int(self.embed_query("dimension probe").shape[0])
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)
 
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
@@ -86,7 +84,8 @@ class SentenceTransformerEmbedder:
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], 1)[0]
+        vector: np.ndarray = self._encode([text], 1)[0]
+        return vector
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         with self._lock:
@@ -97,7 +96,8 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return np.asarray(result, dtype=np.float32)
+        vectors: np.ndarray = np.asarray(result, dtype=np.float32)
+        return vectors
 
 
 def load_embedder(model_path: str = "", backend: str = "torch") -> Embedder:

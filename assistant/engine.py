@@ -25,7 +25,7 @@ from .embeddings import Embedder, ProgressCallback, default_model_path, load_emb
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, rebuild
 from .results import Answer, Comparison, ComparisonSide
-from .retrieval import Candidate, rank
+from .retrieval import rank
 from .store import IndexStore, current_build, open_current
 from .taxonomy import FAMILIES, CareerPath
 
@@ -113,9 +113,7 @@ class Assistant:
         if not 1 <= k <= 50:
             raise BadInputError(f"k={k} is out of range", "ask for between 1 and 50 passages")
         if family and family not in FAMILIES:
-            raise BadInputError(
-                f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}"
-            )
+            raise BadInputError(f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}")
         store = self.store()
         mentions = store.taxonomy.mentions(question)
         expanded = " ".join([question, *(m.path.title for m in mentions)])
@@ -125,13 +123,17 @@ class Assistant:
         t1 = time.perf_counter()
         allowed = (store.families == family) if family else None
         timings: dict[str, float] = {}
-        candidates = rank(store, query_vector, expanded, k, allowed, timings)
+        ranking = rank(store, query_vector, expanded, k, allowed, timings, self.settings.retriever)
+        candidates = ranking.candidates
         sentences = answering.score_sentences(store, candidates, query_vector, question)
-        verdict = answering.relevance(candidates, sentences)
+        verdict = answering.judge(
+            ranking, lambda: self._kept_meaning(store, question, expanded, query_vector)
+        )
         compare = None
         if verdict.relevant and len(mentions) >= 2:
-            compare = self._compare(store, query_vector, expanded, mentions[0].path,
-                                    mentions[1].path, question)
+            compare = self._compare(
+                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
+            )
         timings["embed"] = (t1 - t0) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         if not verdict.relevant:
@@ -167,12 +169,33 @@ class Assistant:
             allowed = store.paths == path.slug
             if not allowed.any():
                 return None
-            found: list[Candidate] = rank(store, query_vector, query_text, COMPARE_PASSAGES,
-                                          allowed, {})
+            found = rank(
+                store,
+                query_vector,
+                query_text,
+                COMPARE_PASSAGES,
+                allowed,
+                retriever=self.settings.retriever,
+            ).candidates
             sentences = answering.score_sentences(store, found, query_vector, question)
-            sides.append(ComparisonSide(path.slug, path.title, path.family,
-                                        answering.to_passages(found, sentences)))
+            sides.append(
+                ComparisonSide(
+                    path.slug, path.title, path.family, answering.to_passages(found, sentences)
+                )
+            )
         return Comparison(sides[0], sides[1])
+
+    def _kept_meaning(
+        self, store: IndexStore, question: str, expanded: str, query_vector: np.ndarray
+    ) -> float:
+        """Cosine between the question and the question cut down to words the corpus uses."""
+        known = store.lexical.known_words(question)
+        if len(known) == len(question.split()):
+            return 1.0
+        if not known:
+            return 0.0
+        reduced = expanded.replace(question, " ".join(known), 1)
+        return float(self.embedder.embed_query(reduced) @ query_vector)
 
     # -- corpus and index ---------------------------------------------------------------
 
@@ -249,9 +272,7 @@ def abstention_reason(family: str | None) -> str:
     where = f" in the {FAMILIES[family]} family" if family else ""
     return (
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
-        "It covers career paths after senior engineer: "
-        + ", ".join(FAMILIES.values())
-        + "."
+        "It covers career paths after senior engineer: " + ", ".join(FAMILIES.values()) + "."
     )
 
 

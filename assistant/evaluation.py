@@ -97,9 +97,7 @@ def is_hit(passage: Passage, question: LabelledQuestion) -> bool:
     return any(section.casefold() in names for section in question.sections)
 
 
-def evaluate(
-    questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer]
-) -> EvalReport:
+def evaluate(questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer]) -> EvalReport:
     report = EvalReport()
     for question in questions:
         answer = ask(question.question)

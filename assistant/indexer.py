@@ -33,7 +33,6 @@ from .documents import Document, load_corpus
 from .embeddings import Embedder, ProgressCallback
 from .errors import AssistantError, IndexUnavailableError, RebuildBusyError
 from .lexical import LexicalIndex
-from .taxonomy import Taxonomy
 from .store import (
     BM25_DIR,
     BUILDS,
@@ -49,6 +48,7 @@ from .store import (
     open_current,
     write_checksums,
 )
+from .taxonomy import Taxonomy
 from .vector_index import build_index, choose_kind, save_index
 
 LOCK_FILE = "rebuild.lock"
@@ -285,8 +285,15 @@ def _write_build(
     )
     tmp = settings.index_dir / f"{TMP_PREFIX}{build_id}"
     tmp.mkdir()
-    _write_database(tmp / DATABASE, manifest, documents, chunk_records, chunk_units, sentence_rows,
-                    sentence_units)
+    _write_database(
+        tmp / DATABASE,
+        manifest,
+        documents,
+        chunk_records,
+        chunk_units,
+        sentence_rows,
+        sentence_units,
+    )
     _save_array(tmp / VECTORS, chunk_vectors)
     _save_array(tmp / SENTENCE_VECTORS, sentence_vectors)
     save_index(build_index(chunk_vectors, kind, settings.ivf_nprobe), tmp / FAISS_INDEX)
@@ -324,16 +331,39 @@ def _write_database(
         db.executemany(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (d.source, d.sha256, d.title, d.kind, d.family, d.path, json.dumps(d.aliases),
-                 json.dumps(d.next_steps), json.dumps(d.related), d.text)
+                (
+                    d.source,
+                    d.sha256,
+                    d.title,
+                    d.kind,
+                    d.family,
+                    d.path,
+                    json.dumps(d.aliases),
+                    json.dumps(d.next_steps),
+                    json.dumps(d.related),
+                    d.text,
+                )
                 for d in documents
             ],
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (row, c.id, c.source, c.title, c.section, c.family, c.path, c.start, c.end,
-                 c.text, first, count, unit.key)
+                (
+                    row,
+                    c.id,
+                    c.source,
+                    c.title,
+                    c.section,
+                    c.family,
+                    c.path,
+                    c.start,
+                    c.end,
+                    c.text,
+                    first,
+                    count,
+                    unit.key,
+                )
                 for row, ((c, first, count), unit) in enumerate(
                     zip(chunk_records, chunk_units, strict=True)
                 )

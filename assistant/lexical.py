@@ -29,6 +29,7 @@ class LexicalIndex:
 
     def __init__(self, retriever: bm25s.BM25, size: int) -> None:
         self._retriever = retriever
+        self._vocab: dict[str, int] = retriever.vocab_dict
         self.size = size
 
     @classmethod
@@ -51,7 +52,13 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (zeros when no query term is known)."""
-        tokens = [t for t in tokenize([query])[0] if t in self._retriever.vocab_dict]
+        tokens = [t for t in tokenize([query])[0] if t in self._vocab]
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def known_words(self, text: str) -> list[str]:
+        """The words of ``text`` the corpus uses (stop words count as known)."""
+        words = text.split()
+        tokens = tokenize(words)
+        return [w for w, ts in zip(words, tokens, strict=True) if all(t in self._vocab for t in ts)]

@@ -17,9 +17,27 @@ from .store import IndexStore, StoredChunk
 from .vector_index import search
 
 RRF_K = 60
+#: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine),
+#: chosen on the dev questions; "dense" and "lexical" are the single-retriever baselines.
+FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "hybrid": (1.0, 0.5, 1.0),
+    "dense": (1.0, 0.0, 0.0),
+    "lexical": (0.0, 1.0, 0.0),
+}
 MIN_DEPTH = 50
 DUPLICATE_COSINE = 0.9
 DUPLICATE_OVERLAP = 0.5
+EVIDENCE_DEPTH = 5
+
+
+@dataclass(frozen=True)
+class Ranking:
+    candidates: list[Candidate]
+    #: Relevance evidence, read from the top ``EVIDENCE_DEPTH`` fused chunks whatever
+    #: ``k`` is: do dense and lexical search share a chunk in their top ``EVIDENCE_DEPTH``?
+    agree: bool
+    best_sentence: float  # the best sentence cosine
+    best_lexical: float  # the best BM25 score
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,8 @@ def rank(
     k: int,
     allowed: np.ndarray | None = None,
     timings: dict[str, float] | None = None,
-) -> list[Candidate]:
+    retriever: str = "hybrid",
+) -> Ranking:
     """The best ``k`` diverse chunks for a question; ``allowed`` is an optional row mask.
 
     ``timings`` (if given) receives the milliseconds spent in "search" and "fuse".
@@ -52,14 +71,19 @@ def rank(
     lexical_rows = _top_rows(lexical_all, depth)
     searched = time.perf_counter()
 
-    fused: dict[int, float] = {}
-    dense_by_row: dict[int, float] = {}
-    for position, (row, score) in enumerate(_allowed(dense_rows, dense_scores, allowed)):
-        fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + position)
-        dense_by_row[row] = score
+    dense_hits = _allowed(dense_rows, dense_scores, allowed)
     lexical_hits = _allowed(lexical_rows, lexical_all[lexical_rows], allowed)
-    for position, (row, _) in enumerate(lexical_hits):
-        fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + position)
+    pool = np.array(sorted({row for row, _ in dense_hits} | {row for row, _ in lexical_hits}))
+    sentence_best = _best_sentence(store, pool, query_vector)
+    sentence_hits = sorted(
+        zip(pool.tolist(), sentence_best.tolist(), strict=True), key=lambda pair: -pair[1]
+    )
+    fused: dict[int, float] = {}
+    lists = (dense_hits, lexical_hits, sentence_hits)
+    for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
+        for position, (row, _) in enumerate(hits if weight else ()):
+            fused[row] = fused.get(row, 0.0) + weight / (RRF_K + position)
+    dense_by_row = dict(dense_hits)
 
     order = sorted(fused, key=lambda row: -fused[row])[: 4 * k + 4]
     missing = [row for row in order if row not in dense_by_row]
@@ -68,15 +92,35 @@ def rank(
         dense_by_row.update(zip(missing, cosines.tolist(), strict=True))
     chunks = store.chunks(order)
     candidates = [
-        Candidate(chunk, fused[chunk.row], float(dense_by_row[chunk.row]),
-                  float(lexical_all[chunk.row]))
+        Candidate(
+            chunk, fused[chunk.row], float(dense_by_row[chunk.row]), float(lexical_all[chunk.row])
+        )
         for chunk in chunks
     ]
     chosen = _diverse(store, candidates, k)
     if timings is not None:
         timings["search"] = (searched - started) * 1000
         timings["fuse"] = (time.perf_counter() - searched) * 1000
-    return chosen
+    dense_top = [row for row, _ in dense_hits][:EVIDENCE_DEPTH]
+    lexical_top = [row for row, _ in lexical_hits][:EVIDENCE_DEPTH]
+    best_sentence_by_row = dict(zip(pool.tolist(), sentence_best.tolist(), strict=True))
+    return Ranking(
+        chosen,
+        agree=bool(set(dense_top) & set(lexical_top)),
+        best_sentence=max((best_sentence_by_row[row] for row in dense_top), default=0.0),
+        best_lexical=max((score for _, score in lexical_hits), default=0.0),
+    )
+
+
+def _best_sentence(store: IndexStore, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """For each chunk row, the cosine of its sentence closest to the question."""
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.float32)
+    firsts, counts = store.sentence_ranges[rows, 0], store.sentence_ranges[rows, 1]
+    index = np.concatenate([np.arange(f, f + c) for f, c in zip(firsts, counts, strict=True)])
+    cosines = np.asarray(store.sentence_vectors[index]) @ query_vector
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.maximum.reduceat(cosines, starts)
 
 
 def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -185,7 +185,7 @@ class IndexStore:
         try:
             self.manifest = self._read_manifest()
             self.documents = self._read_documents()
-            self.families, self.paths = self._read_tags()
+            self.families, self.paths, self.sentence_ranges = self._read_tags()
             self.vectors = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
             self.sentence_vectors = np.load(
                 build_dir / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False
@@ -287,17 +287,21 @@ class IndexStore:
         )
         return {
             row[0]: DocumentInfo(
-                *row[:6], *(tuple(json.loads(value)) for value in row[6:])  # type: ignore[arg-type]
+                *row[:6],
+                *(tuple(json.loads(value)) for value in row[6:]),
             )
             for row in rows
         }
 
-    def _read_tags(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-row family and path slug, for filtering without touching the database."""
-        rows = self._db.execute("SELECT family, path FROM chunks ORDER BY row").fetchall()
+    def _read_tags(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-row family, path slug and sentence range, kept in memory for the hot path."""
+        rows = self._db.execute(
+            "SELECT family, path, sentence_first, sentence_count FROM chunks ORDER BY row"
+        ).fetchall()
         families = np.array([row[0] for row in rows], dtype=object)
         paths = np.array([row[1] for row in rows], dtype=object)
-        return families, paths
+        ranges = np.array([row[2:] for row in rows], dtype=np.int64).reshape(-1, 2)
+        return families, paths, ranges
 
     @functools.cached_property
     def taxonomy(self) -> Taxonomy:

@@ -33,21 +33,23 @@ def choose_kind(kind: str, size: int, ivf_threshold: int) -> str:
 def build_index(vectors: np.ndarray, kind: str, nprobe: int = 16, seed: int = 0) -> faiss.Index:
     """Build a FAISS index over ``vectors`` (rows are chunk rows)."""
     dimension = vectors.shape[1]
+    index: faiss.Index
     if kind == "flat" or len(vectors) < 1_000:
         index = faiss.IndexFlatIP(dimension)
     else:
         nlist = int(min(max(16, 4 * math.sqrt(len(vectors))), len(vectors) // 39))
         quantizer = faiss.IndexFlatIP(dimension)
-        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(seed)
         sample_size = min(len(vectors), max(64 * nlist, 50_000))
         sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # training is a batch job
         try:
-            index.train(np.ascontiguousarray(sample))
+            ivf.train(np.ascontiguousarray(sample))
         finally:
             faiss.omp_set_num_threads(1)
-        index.nprobe = nprobe
+        ivf.nprobe = nprobe
+        index = ivf
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
