@@ -1,0 +1,117 @@
+"""The CLI's contract: output shapes and exit codes (0 ok, 2 bad input, 3 index problems)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.cli import main
+from assistant.store import CURRENT
+
+PASSAGE_KEYS = {
+    "rank", "chunk_id", "text", "source", "title", "section", "family", "path", "score",
+    "highlights", "start", "end",
+}  # fmt: skip
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def dirs(assistant: Assistant) -> list[str]:
+    s = assistant.settings
+    return ["--corpus", str(s.corpus_dir), "--index-dir", str(s.index_dir)]
+
+
+def test_ask_json_has_the_documented_shape(
+    real_assistant: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ask", "what even is a TPM?", "--json", *dirs(real_assistant))
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == {"question", "abstained", "reason", "answer", "passages", "timings_ms"}
+    assert set(result["passages"][0]) == PASSAGE_KEYS
+    assert {"embed", "search", "total"} <= set(result["timings_ms"])
+    assert "[1]" in result["answer"] or "[2]" in result["answer"]
+
+
+def test_ask_text_output_cites_sources(
+    real_assistant: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ask", "what does a sales engineer do?", *dirs(real_assistant))
+    assert code == 0
+    assert "[1]" in out and ".md)" in out and "»" in out
+
+
+def test_batch_passes_ids_through(
+    real_assistant: Assistant, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "question": "what is an SRE?"}\n{"question": "sourdough?"}\n')
+    code, out, _ = run(capsys, "ask", "--batch", str(batch), "--json", *dirs(real_assistant))
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [line.get("id") for line in lines] == ["a", None]
+    assert lines[1]["abstained"] is True
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["ask", ""], ["ask", "x" * 50_000], ["ask", "q", "--k", "0"], ["ask"], ["ask", "q", "--family", "x"]],
+)
+def test_bad_input_exits_2_with_one_line(
+    real_assistant: Assistant, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) if "--family" in argv else _nothing():
+        code, _, err = run(capsys, *argv, *dirs(real_assistant))
+        assert code == 2
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def test_eval_prints_metrics(
+    real_assistant: Assistant, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "eval.jsonl"
+    questions.write_text(
+        json.dumps({"question": "what does a TPM do?", "kind": "keyword",
+                    "sections": ["Technical Program Manager"], "phrases": [], "answerable": True})
+        + "\n"
+        + json.dumps({"question": "sourdough recipe", "kind": "out_of_scope", "sections": [],
+                      "phrases": [], "answerable": False})
+        + "\n"
+    )  # fmt: skip
+    code, out, _ = run(capsys, "eval", str(questions), "--json", *dirs(real_assistant))
+    data = json.loads(out)
+    assert code == 0
+    assert data["hit@1"] == 1.0 and data["abstention_rate_out_of_scope"] == 1.0
+
+
+def test_corrupt_index_exits_3_in_a_fresh_process(tmp_path: Path, small_corpus: Path) -> None:
+    """A real subprocess: no traceback, exit code 3, the fix named."""
+    index = tmp_path / "index"
+    (index / "builds" / "x").mkdir(parents=True)
+    (index / CURRENT).write_text("x\n")
+    env = dict(os.environ, CAREER_ASSISTANT_INDEX_DIR=str(index),
+               CAREER_ASSISTANT_CORPUS_DIR=str(small_corpus))  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "what is a TPM?"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "career-assistant index --full" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Settings
+from assistant.errors import BadInputError
+from assistant.evaluation import LabelledQuestion, is_hit, read_questions
+from assistant.results import Passage
+
+
+def test_env_overrides_defaults_and_flags_override_env(tmp_path: Path) -> None:
+    env = {"CAREER_ASSISTANT_CHUNK_SIZE": "300", "CAREER_ASSISTANT_INDEX_DIR": "/tmp/x"}
+    settings = Settings.from_env(env)
+    assert settings.chunk_size == 300 and settings.index_dir == Path("/tmp/x")
+    assert Settings.from_env(env, index_dir=tmp_path).index_dir == tmp_path
+    assert Settings.from_env({}).chunk_size == Settings().chunk_size
+
+
+def test_bad_env_number_is_a_clear_error() -> None:
+    with pytest.raises(BadInputError, match="CAREER_ASSISTANT_K"):
+        Settings.from_env({"CAREER_ASSISTANT_K": "many"})
+
+
+def passage(text: str, section: str = "Management › CTO", path: str = "") -> Passage:
+    return Passage(1, "id", text, "a.md", "Title", section, "", path, 0.5, (), 0, len(text))
+
+
+def question(kind: str, sections: tuple[str, ...], phrases: tuple[str, ...]) -> LabelledQuestion:
+    return LabelledQuestion("q", "?", kind, sections, phrases, True)
+
+
+def test_hit_by_phrase_ignores_case_and_whitespace() -> None:
+    q = question("specific", ("Other",), ("team of 10 or less",))
+    assert is_hit(passage("initially a Team of 10\nor less"), q)
+    assert not is_hit(passage("no match"), q)
+
+
+def test_hit_by_section_only_for_non_specific_questions() -> None:
+    assert is_hit(passage("x"), question("keyword", ("CTO",), ()))
+    assert not is_hit(passage("x"), question("specific", ("CTO",), ()))
+
+
+def test_bad_eval_file_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "ok"}\nnot json\n')
+    with pytest.raises(BadInputError, match=r"q.jsonl:2"):
+        read_questions(path)

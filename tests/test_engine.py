@@ -1,0 +1,142 @@
+"""End to end over the real corpus: questions of our own, not the dev file's."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, BadInputError
+from assistant.store import open_current
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_source", "expected_text"),
+    [
+        ("What is an SRE?", "", "Site Reliability Engineer"),
+        ("what does devrel involve?", "developer-advocate", "demos"),
+        ("Is the PO the same as a product manager?", "product-manager", "product owner"),
+        ("How many engineering managers report to a senior engineering manager?", "", "4-8"),
+        ("What is the risk of becoming a startup CEO?", "", "unicorn"),
+    ],
+)
+def test_questions_find_their_passages(
+    real_assistant: Assistant, question: str, expected_source: str, expected_text: str
+) -> None:
+    answer = real_assistant.ask(question, k=5)
+    assert not answer.abstained
+    top3 = answer.passages[:3]
+    assert any(expected_source in p.source and expected_text in p.text for p in top3), [
+        (p.source, p.text[:80]) for p in top3
+    ]
+
+
+def test_passages_are_quoted_verbatim_with_valid_offsets(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("what does an architect care about compared to a staff engineer?")
+    store = real_assistant.store()
+    for passage in answer.passages:
+        source_text = store.document_text(passage.source)
+        assert source_text[passage.start : passage.end] == passage.text
+        for highlight in passage.highlights:
+            assert passage.text[highlight.start : highlight.end] == highlight.text
+    for sentence in answer.sentences:
+        cited = answer.passages[sentence.citation - 1]
+        assert sentence.text in cited.text
+    assert answer.answer.endswith("]")
+
+
+def test_passages_are_diverse(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("what does a staff engineer need?", k=8)
+    vectors = real_assistant.store().vectors
+    rows = {p.chunk_id for p in answer.passages}
+    assert len(rows) == len(answer.passages)
+    for a in answer.passages:
+        for b in answer.passages:
+            if a is not b and a.source == b.source:
+                overlap = min(a.end, b.end) - max(a.start, b.start)
+                assert overlap <= 0.5 * min(a.end - a.start, b.end - b.start)
+    assert vectors.shape[0] > 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["easy sourdough bread recipe", "how do I negotiate a raise?", "best espresso machine"],
+)
+def test_off_topic_questions_abstain(real_assistant: Assistant, question: str) -> None:
+    answer = real_assistant.ask(question)
+    assert answer.abstained
+    assert "does not cover" in answer.reason
+    assert answer.passages == () and answer.answer == ""
+
+
+def test_family_filter_keeps_only_that_family(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("what skills matter for the next career step?", family="management")
+    assert answer.passages
+    assert {p.family for p in answer.passages} == {"management"}
+
+
+def test_comparison_names_both_paths(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("solutions engineer or sales engineer: which suits me?")
+    assert answer.compare is not None
+    assert {answer.compare.left.path, answer.compare.right.path} == {
+        "solutions-engineer",
+        "sales-engineer",
+    }
+    for side in (answer.compare.left, answer.compare.right):
+        assert side.passages and all(p.path == side.path for p in side.passages)
+    assert "compare" in answer.to_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "match"),
+    [("", "empty"), ("   \n\t ", "empty"), ("x" * 50_000, "limit")],
+)
+def test_bad_questions_get_one_clear_error(
+    real_assistant: Assistant, question: str, match: str
+) -> None:
+    with pytest.raises(BadInputError, match=match):
+        real_assistant.ask(question)
+
+
+def test_dense_search_matches_numpy(real_assistant: Assistant) -> None:
+    """FAISS exact search agrees with a plain numpy dot product (an independent peer)."""
+    store = real_assistant.store()
+    query = real_assistant.embedder.embed_query("moving from engineering into product")
+    scores, rows = store.faiss.search(query.reshape(1, -1), 10)
+    expected = np.argsort(-(np.asarray(store.vectors) @ query))[:10]
+    assert rows[0].tolist() == expected.tolist()
+    assert np.allclose(scores[0], np.sort(np.asarray(store.vectors) @ query)[::-1][:10], atol=1e-5)
+
+
+def test_status_reports_staleness(real_assistant: Assistant) -> None:
+    corpus = real_assistant.settings.corpus_dir
+    assert not real_assistant.status().stale
+    extra = corpus / "articles" / "zz-extra.md"
+    extra.write_text("# Extra\n\nA new note.")
+    try:
+        assert real_assistant.status().added == ["articles/zz-extra.md"]
+    finally:
+        extra.unlink()
+
+
+def test_threads_share_one_assistant(real_assistant: Assistant) -> None:
+    questions = ["what is a TPM?", "is SRE a good move?", "how do I become an architect?"] * 4
+    expected = [tuple(p.chunk_id for p in real_assistant.ask(q).passages) for q in questions]
+    results: list[tuple[str, ...] | None] = [None] * len(questions)
+
+    def work(i: int) -> None:
+        results[i] = tuple(p.chunk_id for p in real_assistant.ask(questions[i]).passages)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(questions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == expected
+
+
+def test_a_rebuild_in_another_process_is_picked_up(real_assistant: Assistant, tmp_path: Path) -> None:
+    store = real_assistant.store()
+    assert open_current(real_assistant.settings.index_dir).build_dir == store.build_dir

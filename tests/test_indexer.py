@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import assistant.indexer as indexer
+from assistant import Assistant, CorpusError
+from assistant.cli import main
+from assistant.errors import RebuildBusyError
+from assistant.store import BUILDS, CURRENT
+
+from .conftest import write_corpus
+
+
+def index_json(corpus: Path, index: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> dict[str, int]:
+    assert main(["index", "--corpus", str(corpus), "--index-dir", str(index), "--json", *flags]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_incremental_rebuild_embeds_exactly_what_changed(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = tmp_path / "idx"
+    first = index_json(small_corpus, index, capsys)
+    assert first["files_added"] == 2
+    assert first["chunks_embedded"] == first["chunks_total"] > 0
+    assert set(first) == {
+        "files_added", "files_changed", "files_removed", "files_unchanged",
+        "chunks_total", "chunks_embedded", "chunks_reused", "seconds",
+    }  # fmt: skip
+
+    same = index_json(small_corpus, index, capsys)
+    assert same["chunks_embedded"] == 0
+    assert same["files_unchanged"] == 2
+
+    write_corpus(small_corpus, {"paths/sre.md": "# SRE\n\nSite reliability engineers run infra."})
+    added = index_json(small_corpus, index, capsys)
+    assert (added["files_added"], added["chunks_embedded"]) == (1, 1)
+    assert added["chunks_reused"] == first["chunks_total"]
+
+    article = small_corpus / "articles" / "growing.md"
+    article.write_text(article.read_text().replace("influences several teams", "leads a guild"))
+    changed = index_json(small_corpus, index, capsys)
+    assert (changed["files_changed"], changed["chunks_embedded"]) == (1, 1)
+
+    (small_corpus / "paths" / "sre.md").unlink()
+    removed = index_json(small_corpus, index, capsys)
+    assert (removed["files_removed"], removed["chunks_embedded"]) == (1, 0)
+    assert removed["chunks_total"] == first["chunks_total"]
+
+    full = index_json(small_corpus, index, capsys, "--full")
+    assert full["chunks_embedded"] == full["chunks_total"]
+
+
+def test_removed_file_disappears_from_results(
+    small_corpus: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    assistant = make_assistant(small_corpus)
+    assistant.rebuild()
+    assert any("technical-program" in p.source for p in assistant.ask("What is a TPM?").passages)
+    (small_corpus / "paths" / "technical-program-manager.md").unlink()
+    assistant.rebuild()
+    answer = assistant.ask("What is a TPM?")
+    assert all("technical-program" not in p.source for p in answer.passages)
+
+
+def test_a_rebuild_that_fails_midway_leaves_the_old_index_serving(
+    small_corpus: Path, make_assistant: Callable[..., Assistant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = make_assistant(small_corpus)
+    assistant.rebuild()
+    before = assistant.ask("what does a TPM do?")
+    write_corpus(small_corpus, {"new.md": "# New\n\nBrand new words about architects."})
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(indexer, "write_checksums", explode)
+    with pytest.raises(Exception, match="No space left"):
+        assistant.rebuild()
+    monkeypatch.undo()
+    fresh = make_assistant(small_corpus, assistant.settings.index_dir)
+    after = fresh.ask("what does a TPM do?")
+    assert [p.chunk_id for p in after.passages] == [p.chunk_id for p in before.passages]
+    assert fresh.status().added == ["new.md"]  # the failed build never became current
+    report = fresh.rebuild()  # and the next rebuild cleans up and succeeds
+    assert report.files_added == ["new.md"]
+    leftovers = [p.name for p in assistant.settings.index_dir.iterdir() if p.name.startswith("tmp-")]
+    assert leftovers == []
+
+
+def test_empty_corpus_fails_without_touching_the_index(
+    small_corpus: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    assistant = make_assistant(small_corpus)
+    assistant.rebuild()
+    pointer = (assistant.settings.index_dir / CURRENT).read_text()
+    for path in small_corpus.rglob("*.md"):
+        path.unlink()
+    with pytest.raises(CorpusError, match="no readable"):
+        assistant.rebuild()
+    assert (assistant.settings.index_dir / CURRENT).read_text() == pointer
+    assert assistant.ask("what does a TPM do?").passages
+
+
+def test_second_concurrent_rebuild_is_refused(
+    small_corpus: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    from filelock import FileLock
+
+    assistant = make_assistant(small_corpus)
+    assistant.settings.index_dir.mkdir(parents=True)
+    with FileLock(str(assistant.settings.index_dir / indexer.LOCK_FILE)), pytest.raises(
+        RebuildBusyError, match="another rebuild"
+    ):
+        assistant.rebuild()
+
+
+def test_old_builds_are_pruned(small_corpus: Path, make_assistant: Callable[..., Assistant]) -> None:
+    assistant = make_assistant(small_corpus)
+    for n in range(4):
+        write_corpus(small_corpus, {f"n{n}.md": f"# N{n}\n\nNote number {n}."})
+        assistant.rebuild()
+    builds = list((assistant.settings.index_dir / BUILDS).iterdir())
+    assert len(builds) == indexer.KEEP_BUILDS
