@@ -24,6 +24,7 @@ MAX_HIGHLIGHTS = 2
 ANSWER_PASSAGES = 3
 ANSWER_MARGIN = 0.08
 MAX_ANSWER_SENTENCES = 3
+ANSWER_DUPLICATE_COSINE = 0.8
 
 #: Abstention thresholds, calibrated on the dev questions plus our own (eval/own.jsonl);
 #: README "Abstention" explains the rule and reports its precision and recall.
@@ -42,6 +43,7 @@ class ScoredSentence:
     text: str
     score: float  # cosine plus the lexical bonus: ranks sentences within an answer
     cosine: float
+    row: int  # the sentence's row in the index (and its vector's)
 
 
 def score_sentences(
@@ -66,6 +68,7 @@ def score_sentences(
                     text,
                     float(cosine) + (LEXICAL_WEIGHT * overlaps[i] if overlaps else 0.0),
                     float(cosine),
+                    s.row,
                 )
                 for i, (s, text, cosine) in enumerate(zip(sentences, texts, cosines, strict=True))
             ]
@@ -113,8 +116,14 @@ def _highlights(offset: int, scored: list[ScoredSentence]) -> tuple[Highlight, .
     )
 
 
-def extract_answer(sentences: list[list[ScoredSentence]]) -> tuple[AnswerSentence, ...]:
-    """1–3 of the best sentences of the top passages, verbatim, in reading order."""
+def extract_answer(
+    sentences: list[list[ScoredSentence]], vectors: np.ndarray
+) -> tuple[AnswerSentence, ...]:
+    """1–3 of the best sentences of the top passages, verbatim, in reading order.
+
+    A sentence saying what a chosen one already says (a path file restating the article)
+    is skipped, so the answer never repeats itself.
+    """
     pool = [s for group in sentences[:ANSWER_PASSAGES] for s in group]
     if not pool:
         return ()
@@ -124,7 +133,10 @@ def extract_answer(sentences: list[list[ScoredSentence]]) -> tuple[AnswerSentenc
     for sentence in pool:
         if sentence.score < best - ANSWER_MARGIN or len(chosen) == MAX_ANSWER_SENTENCES:
             break
-        if all(sentence.text != kept.text for kept in chosen):
+        if all(
+            float(np.dot(vectors[sentence.row], vectors[kept.row])) < ANSWER_DUPLICATE_COSINE
+            for kept in chosen
+        ):
             chosen.append(sentence)
     chosen.sort(key=lambda s: (s.passage_rank, s.start))
     return tuple(AnswerSentence(s.text, s.passage_rank) for s in chosen)

@@ -149,7 +149,7 @@ class Assistant:
             question=question,
             abstained=False,
             reason="",
-            sentences=answering.extract_answer(sentences),
+            sentences=answering.extract_answer(sentences, store.sentence_vectors),
             passages=answering.to_passages(candidates, sentences),
             timings_ms=timings,
             compare=compare,

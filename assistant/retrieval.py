@@ -25,7 +25,7 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
     "lexical": (0.0, 1.0, 0.0),
 }
 MIN_DEPTH = 50
-DUPLICATE_COSINE = 0.9
+DUPLICATE_COSINE = 0.8
 DUPLICATE_OVERLAP = 0.5
 EVIDENCE_DEPTH = 5
 
