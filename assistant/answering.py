@@ -22,7 +22,8 @@ LEXICAL_WEIGHT = 0.15
 HIGHLIGHT_MARGIN = 0.06
 MAX_HIGHLIGHTS = 2
 ANSWER_PASSAGES = 3
-ANSWER_MARGIN = 0.08
+ANSWER_MARGIN = 0.03
+FRAGMENT_PENALTY = 0.05
 MAX_ANSWER_SENTENCES = 3
 ANSWER_DUPLICATE_COSINE = 0.8
 
@@ -121,17 +122,21 @@ def extract_answer(
 ) -> tuple[AnswerSentence, ...]:
     """1–3 of the best sentences of the top passages, verbatim, in reading order.
 
-    A sentence saying what a chosen one already says (a path file restating the article)
-    is skipped, so the answer never repeats itself.
+    The answer opens with the best sentence of the best-ranked passage: fusion judged
+    that passage most relevant, which is sturdier than one sentence's cosine. Sentences
+    of the next passages join only if they score at least as well, and a sentence saying
+    what a chosen one already says (a path file restating the article) is skipped.
     """
-    pool = [s for group in sentences[:ANSWER_PASSAGES] for s in group]
-    if not pool:
+    if not sentences or not sentences[0]:
         return ()
-    pool.sort(key=lambda s: -s.score)
-    best = pool[0].score
-    chosen: list[ScoredSentence] = []
+    anchor = max(sentences[0], key=_answer_score)
+    pool = [s for group in sentences[:ANSWER_PASSAGES] for s in group if s is not anchor]
+    pool.sort(key=lambda s: -_answer_score(s))
+    chosen = [anchor]
     for sentence in pool:
-        if sentence.score < best - ANSWER_MARGIN or len(chosen) == MAX_ANSWER_SENTENCES:
+        if len(chosen) == MAX_ANSWER_SENTENCES:
+            break
+        if _answer_score(sentence) < _answer_score(anchor) - ANSWER_MARGIN:
             break
         if all(
             float(np.dot(vectors[sentence.row], vectors[kept.row])) < ANSWER_DUPLICATE_COSINE
@@ -140,6 +145,12 @@ def extract_answer(
             chosen.append(sentence)
     chosen.sort(key=lambda s: (s.passage_rank, s.start))
     return tuple(AnswerSentence(s.text, s.passage_rank) for s in chosen)
+
+
+def _answer_score(sentence: ScoredSentence) -> float:
+    """A list line or fragment ("- Staff => Principal") answers less well than a sentence."""
+    complete = sentence.text.rstrip("”\"')]").endswith((".", "!", "?", "…"))
+    return sentence.score - (0.0 if complete else FRAGMENT_PENALTY)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -265,7 +264,8 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     print(f"career-assistant page on http://{args.address}:{args.port}", file=sys.stderr)
-    return subprocess.call(command, env=env)
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)  # become the server: signals reach it directly
 
 
 def _warn(message: str) -> None:

@@ -68,7 +68,6 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
         self.name = model_name(model_path)
         self.dimension = int(self.embed_query("dimension probe").shape[0])
-        self.max_tokens = int(self._model.max_seq_length or 256)
 
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None

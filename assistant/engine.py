@@ -27,7 +27,7 @@ from .indexer import RebuildReport, rebuild
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import rank
 from .store import IndexStore, current_build, open_current
-from .taxonomy import FAMILIES, CareerPath
+from .taxonomy import FAMILIES, CareerPath, Mention
 
 COMPARE_PASSAGES = 2
 
@@ -95,7 +95,8 @@ class Assistant:
         with self._store_lock:
             if self._store is None or self._store.build_dir != build:
                 fresh = open_current(self.settings.index_dir)
-                fresh.check_compatible(self.model_name)
+                dimension = self._embedder.dimension if self._embedder else None
+                fresh.check_compatible(self.model_name, dimension)
                 self._store = fresh  # the old store is left to the garbage collector:
                 # threads still answering from it keep a reference until they finish
             return self._store
@@ -116,7 +117,7 @@ class Assistant:
             raise BadInputError(f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}")
         store = self.store()
         mentions = store.taxonomy.mentions(question)
-        expanded = " ".join([question, *(m.path.title for m in mentions)])
+        expanded = expand_aliases(question, mentions)
 
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
@@ -236,6 +237,10 @@ class Assistant:
     def career_paths(self) -> list[CareerPath]:
         return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))
 
+    def document_text(self, source: str) -> str:
+        """The indexed body of one corpus file (front matter removed), or "" if unknown."""
+        return self.store().document_text(source)
+
     def section_text(self, source: str, section: str) -> str:
         """The whole section a passage comes from, for "show context"."""
         store = self.store()
@@ -247,6 +252,20 @@ class Assistant:
 
 def _ignore(_: str) -> None:
     """Warnings about unreadable files belong to ``rebuild``; ``status`` only compares."""
+
+
+def expand_aliases(question: str, mentions: list[Mention]) -> str:
+    """Append the title of each path named by an alias ("TPM" → Technical Program Manager).
+
+    Titles already written out are not repeated: doubling them would pull the search
+    toward sentences that merely repeat the title.
+    """
+    titles = [
+        m.path.title
+        for m in mentions
+        if question[m.start : m.end].casefold() != m.path.title.casefold()
+    ]
+    return " ".join([question, *titles])
 
 
 def clean_question(question: str, max_chars: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -85,8 +85,6 @@ class Answer:
     passages: tuple[Passage, ...]
     timings_ms: dict[str, float]
     compare: Comparison | None = None
-    stale: bool = False
-    warnings: tuple[str, ...] = field(default=())
 
     @property
     def answer(self) -> str:

@@ -131,7 +131,13 @@ class DocumentInfo:
     @property
     def career_path(self) -> CareerPath:
         return CareerPath(
-            self.path, self.title, self.family, self.aliases, self.next_steps, self.related
+            self.path,
+            self.title,
+            self.family,
+            self.aliases,
+            self.next_steps,
+            self.related,
+            self.source,
         )
 
 

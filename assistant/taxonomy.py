@@ -28,6 +28,7 @@ class CareerPath:
     aliases: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    source: str = ""  # the path file, relative to the corpus dir
 
     @property
     def names(self) -> tuple[str, ...]:

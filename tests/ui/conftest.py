@@ -1,0 +1,37 @@
+"""Fixtures for the page's tests: a small real corpus, indexed once per session.
+
+The model is real and loads once per process (the library shares it), so the index is
+built once and copied by tests that change the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from assistant import Assistant, Settings
+
+from .ui_support import SMALL_CORPUS, Built, write_corpus
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The small corpus, indexed once for the whole session with the real model."""
+    root = tmp_path_factory.mktemp("small")
+    corpus = write_corpus(root / "corpus", SMALL_CORPUS)
+    index = root / "index"
+    Assistant(Settings.from_env(corpus_dir=corpus, index_dir=index)).rebuild()
+    return Built(corpus, index)
+
+
+@pytest.fixture
+def use_dirs(monkeypatch: pytest.MonkeyPatch) -> Callable[[Built], Built]:
+    """Point the page at a corpus and index through the environment, as the CLI does."""
+
+    def point(built: Built) -> Built:
+        monkeypatch.setenv("CAREER_ASSISTANT_CORPUS_DIR", str(built.corpus))
+        monkeypatch.setenv("CAREER_ASSISTANT_INDEX_DIR", str(built.index))
+        return built
+
+    return point

@@ -1,0 +1,210 @@
+"""End to end in a real headless Chromium: the page over the real corpus, and the escaping.
+
+Needs /usr/bin/chromium (``apt-get install -y chromium``); skipped without it unless the
+``CI`` environment variable is set, where a missing browser fails the run instead.
+Never runs ``playwright install``: Playwright drives the system Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+
+from .ui_support import ROOT, plain_text
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REAL_CORPUS = ROOT / "corpus"
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+RENDER_PAGE = Path(__file__).with_name("render_page.py")
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing and CI is set", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``streamlit run`` as a subprocess on a free local port; stopped by its own pid."""
+
+    def __init__(self, script: Path, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.address", "127.0.0.1", "--server.port", str(self.port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ]  # fmt: skip
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out
+            )
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"streamlit did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1440, "height": 1700},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def real_app(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The page over the real corpus, its index built first through the library.
+
+    The index lives in pytest's cache: an unchanged corpus rebuilds as a no-op (no model
+    load), a changed one incrementally.
+    """
+    assert pytestconfig.cache is not None
+    index = pytestconfig.cache.mkdir("career-assistant-real-index")
+    Assistant(Settings.from_env(corpus_dir=REAL_CORPUS, index_dir=index)).rebuild()
+    env = {
+        "CAREER_ASSISTANT_CORPUS_DIR": str(REAL_CORPUS),
+        "CAREER_ASSISTANT_INDEX_DIR": str(index),
+    }
+    log = tmp_path_factory.mktemp("real-app") / "streamlit.log"
+    server = Server(ROOT / "ui" / "app.py", env, log)
+    yield server
+    server.stop()
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=60_000)
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_question_shows_cited_passages(
+    real_app: Server, browser: BrowserContext, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    page.goto(real_app.url)
+    ask(page, "What does a technical program manager do?")
+
+    first = page.locator(".st-key-t0-passage-1")
+    first.wait_for(timeout=90_000)  # the server loads the model on its first question
+    text = first.inner_text()
+    assert "[1]" in text
+    assert "Technical Program Manager" in text
+    assert ".md" in text  # the source file
+    assert first.locator(".stMarkdownColoredBackground").count() >= 1  # highlighted sentence
+    answer = page.locator(".st-key-t0-answer").inner_text()
+    assert "[" in answer and "]" in answer  # cited
+    assert "program" in answer.lower()
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    # Scroll the chat back to the top so the shot shows the question, answer and passages.
+    page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(500)
+    shot = tmp_path / "screenshot.png"
+    page.screenshot(path=str(shot))
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT)
+
+
+HOSTILE = [
+    "<script>alert(1)</script> then text",
+    "<img src=x onerror=alert(1)> and <b>bold</b>",
+    "[click](javascript:alert(1)) and ![img](x.png) and [ref][1]",
+    "`code` and ```fence``` and ~~~",
+    "Costs $5 or $10, and $x^2$ and $$y$$",
+    ":red[red] :orange-background[x] :material/home: :smile: :+1:",
+    "**bold** _it_ ~~strike~~ # not a heading",
+    "&lt;b&gt; &amp; &#60;",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "    indented code\n\ttabbed",
+    "1. one\n- two\n> quote",
+    "https://example.com www.example.com someone@example.com",
+    "Setext\n===",
+    "back\\slash \\[ \\] and {braces}",
+    "weird ] [ ]] [[ brackets ]",
+]
+
+
+def test_hostile_text_renders_literally(browser: BrowserContext, tmp_path: Path) -> None:
+    """The escaping in ui/render.py, checked where it matters: in Streamlit's renderer."""
+    cases = [(text, [(len(text) // 3, len(text) // 3 + 12)]) for text in HOSTILE]
+    cases_file = tmp_path / "cases.json"
+    cases_file.write_text(json.dumps(cases))
+    server = Server(RENDER_PAGE, {"RENDER_CASES": str(cases_file)}, tmp_path / "render.log")
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        page.locator(f".st-key-case-{len(cases) - 1}").wait_for(timeout=30_000)
+        for i, (text, _) in enumerate(cases):
+            case = page.locator(f".st-key-case-{i}")
+            shown = plain_text(case.inner_text())
+            assert shown == " ".join(text.split()), f"case {i}: {text!r}"
+            html = case.inner_html()
+            for tag in ("<script", "<img", "<a ", "katex", "<b>", "<table", "<code", "<pre",
+                        "<h1", "<blockquote", "<li", "<em", "<strong", "<del"):  # fmt: skip
+                assert tag not in html, f"case {i} rendered {tag}: {text!r}"
+            assert case.locator(".stMarkdownColoredBackground").count() >= 1
+    finally:
+        server.stop()

@@ -1,0 +1,293 @@
+"""The real page script under Streamlit's AppTest, over a small real corpus and model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
+
+from assistant.engine import shared_embedder
+from ui.uploads import MAX_UPLOAD_BYTES
+
+from .ui_support import APP, Built, unescape, write_corpus
+
+TIMEOUT = 60  # the first question in the process loads the model
+Point = Callable[[Built], Built]
+
+NEW_ARTICLE = b"""---
+title: Open source maintainer
+---
+# Open source maintainer
+
+## Funding
+
+A senior engineer can become a full-time open source maintainer, paid by sponsorships,
+foundation grants and support contracts from the companies that depend on the project.
+"""
+
+
+def start(built: Built, point: Point) -> AppTest:
+    point(built)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def submit(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception
+    return at
+
+
+def texts(node: Any) -> list[str]:
+    """Every Markdown/caption/alert body inside an element or block, in order."""
+    if isinstance(node, Block):
+        return [text for child in node.children.values() for text in texts(child)]
+    value = getattr(node, "value", None)
+    return [value] if isinstance(value, str) else []
+
+
+def card(at: AppTest, turn: int, rank: int) -> str:
+    return "\n".join(texts(at.get_by_key(f"t{turn}-passage-{rank}")))
+
+
+def passages(at: AppTest, turn: int = -1) -> tuple[Any, ...]:
+    answer = at.session_state["turns"][turn].answer
+    assert answer is not None
+    return tuple(answer.passages)
+
+
+def all_markdown(at: AppTest) -> list[Any]:
+    return [*at.markdown, *at.caption, *at.info, *at.error, *at.warning, *at.success]
+
+
+def wait_for_rebuild(at: AppTest, seconds: float = 60) -> None:
+    """Rerun the page until the rebuild job has reported (the browser polls instead)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        at.run()
+        if at.session_state["seen_generation"] > 0 and "rebuild_result" in at.session_state:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the rebuild did not finish")
+
+
+def test_question_shows_passages_with_sources_and_highlights(
+    small_index: Built, use_dirs: Point
+) -> None:
+    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
+    assert not at.error
+    found = passages(at)
+    assert found and found[0].source == "paths/technical-program-manager.md"
+    first = card(at, 0, 1)
+    assert "**\\[1\\]**" in first
+    assert "Technical Program Manager" in unescape(first)
+    assert "paths/technical-program-manager.md" in unescape(first)
+    assert ":orange-background[" in first  # the answering sentence is highlighted
+    answer = "\n".join(texts(at.get_by_key("t0-answer")))
+    assert "**\\[1\\]**" in answer
+    assert unescape(found[0].highlights[0].text) in unescape(answer)
+
+
+def test_off_topic_question_abstains_and_says_what_is_covered(
+    small_index: Built, use_dirs: Point
+) -> None:
+    at = submit(start(small_index, use_dirs), "easy sourdough bread recipe")
+    assert not at.error
+    shown = unescape("\n".join(texts(at.get_by_key("t0-abstain"))))
+    assert "does not cover" in shown
+    for covered in ("Management", "Technical Program Manager", "Staff Engineer"):
+        assert covered in shown
+    assert at.button(key="t0-example-0").label  # questions it can answer, clickable
+    assert at.session_state["turns"][0].answer.abstained
+    with pytest.raises(KeyError):
+        at.get_by_key("t0-passage-1")
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_shows_guidance_not_error(
+    small_index: Built, use_dirs: Point, question: str
+) -> None:
+    at = submit(start(small_index, use_dirs), question)
+    assert not at.error
+    assert any("Type a question" in info.value for info in at.info)
+    assert at.session_state["turns"] == []
+
+
+def test_bad_input_is_a_one_line_error(small_index: Built, use_dirs: Point) -> None:
+    """Invisible format characters pass the page's blank check; the library refuses them."""
+    at = submit(start(small_index, use_dirs), "\u200b\u200b\u2060")
+    assert len(at.error) == 1
+    assert "question is empty" in at.error[0].value and "\n" not in at.error[0].value
+
+
+def test_example_question_button_asks_it(small_index: Built, use_dirs: Point) -> None:
+    at = start(small_index, use_dirs)
+    example = at.button(key="welcome-0")
+    example.click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["turns"][0].question == example.label
+    assert passages(at)
+
+
+def test_family_filter_narrows_results(small_index: Built, use_dirs: Point) -> None:
+    question = "What do I need to move into management?"
+    at = submit(start(small_index, use_dirs), question)
+    assert len({p.family for p in passages(at)}) > 1
+    at.selectbox(key="family").set_value("management").run()
+    submit(at, question)
+    narrowed = passages(at)
+    assert narrowed and {p.family for p in narrowed} == {"management"}
+    badges = [card(at, 1, p.rank) for p in narrowed]
+    assert all(":violet-badge[Management]" in b for b in badges)
+
+
+def test_html_in_a_passage_is_rendered_as_text(small_index: Built, use_dirs: Point) -> None:
+    at = submit(start(small_index, use_dirs), "What is the quarterly office snack budget?")
+    rank = next(p.rank for p in passages(at) if p.section.endswith("Snacks"))
+    shown = card(at, 0, rank)
+    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in shown
+    literal = unescape(shown)
+    assert "<script>alert(1)</script>" in literal
+    assert "[the snack policy](javascript:alert(1))" in literal
+    assert ":red[never]" in literal and "$5" in literal and "`cookies`" in literal
+    for element in all_markdown(at):
+        assert "<script>" not in element.value
+        assert not getattr(element.proto, "allow_html", False)
+    assert not at.get("html")
+
+
+def test_rerun_that_asks_nothing_does_not_touch_the_model(
+    small_index: Built, use_dirs: Point, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = submit(start(small_index, use_dirs), "What does a staff engineer do?")
+    answer = at.session_state["turns"][0].answer
+    embedder = shared_embedder("", "torch")
+    calls: list[str] = []
+
+    def counted(text: str) -> np.ndarray:
+        calls.append(text)
+        raise AssertionError("a rerun embedded a query")
+
+    monkeypatch.setattr(embedder, "embed_query", counted)
+    monkeypatch.setattr(embedder, "embed", counted)
+    at.run()
+    at.slider(key="k").set_value(3).run()  # changing settings does not re-ask either
+    assert not at.exception and calls == []
+    assert at.session_state["turns"][0].answer is answer  # rendered from state, not re-asked
+
+
+def test_compare_shows_both_paths_side_by_side(small_index: Built, use_dirs: Point) -> None:
+    at = submit(start(small_index, use_dirs), "engineering manager vs technical program manager")
+    compare = at.session_state["turns"][0].answer.compare
+    assert compare is not None
+    left = unescape("\n".join(texts(at.get_by_key("t0-compare-left"))))
+    right = unescape("\n".join(texts(at.get_by_key("t0-compare-right"))))
+    assert compare.left.title in left and compare.right.title in right
+    assert compare.left.passages[0].source in left  # each side's passages are cited
+    assert compare.right.passages[0].source in right
+
+
+def test_map_highlights_answer_paths_and_shows_a_path(small_index: Built, use_dirs: Point) -> None:
+    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert 'label="Technical Program Manager", fillcolor="#ffbd45"' in dot
+    picker = next(s for s in at.selectbox if s.label == "Career path")
+    assert picker.value == "technical-program-manager"
+    picker.set_value("engineering-manager").run()
+    shown = unescape("\n".join(m.value for m in at.markdown))
+    assert "### Engineering Manager" in shown
+    assert "leads a team of engineers" in shown
+
+
+def test_upload_then_rebuild_makes_new_content_answerable(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = start(built, use_dirs)
+    at.file_uploader(key="upload").set_value(("open-source.md", NEW_ARTICLE, "text/markdown"))
+    at.run()
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert any("Added uploads/open-source.md" in unescape(s.value) for s in at.success)
+    assert any("corpus changed" in w.value for w in at.warning)  # the index is now stale
+
+    at.button(key="rebuild").click().run()
+    # Questions keep working (from the previous build) while the rebuild runs.
+    submit(at, "What does a technical program manager do?")
+    assert not at.error and passages(at, 0)
+
+    wait_for_rebuild(at)
+    summary = unescape(" ".join(s.value for s in at.success))
+    assert "1 added" in summary and "embedded" in summary and "reused" in summary
+    assert not any("corpus changed" in w.value for w in at.warning)
+    submit(at, "Can an open source maintainer be paid by sponsorships?")
+    assert any(p.source == "uploads/open-source.md" for p in passages(at))
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("notes.exe", b"plain text"),
+        ("../escape.md", b"# escape\n\ntext"),
+        ("big.md", b"a" * (MAX_UPLOAD_BYTES + 1)),
+    ],
+    ids=["extension", "traversal", "too-large"],
+)
+def test_bad_upload_is_refused_and_writes_nothing(
+    small_index: Built, use_dirs: Point, tmp_path: Path, name: str, data: bytes
+) -> None:
+    built = small_index.copy(tmp_path)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    at = start(built, use_dirs)
+    at.file_uploader(key="upload").set_value((name, data, "text/plain")).run()
+    assert not at.exception
+    assert any("refused" in e.value for e in at.error)
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_corrupt_index_shows_a_one_line_error(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    for vectors in built.index.glob("builds/*/vectors.npy"):
+        vectors.write_bytes(vectors.read_bytes()[:100])
+    at = start(built, use_dirs)
+    submit(at, "What does a technical program manager do?")
+    assert at.error
+    for error in at.error:
+        assert "\n" not in error.value and "Traceback" not in error.value
+    assert "Rebuild index" in at.session_state["turns"][0].error
+
+
+def test_missing_index_is_built_on_first_visit(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {"paths/x.md": "", **_files(small_index)})
+    at = start(Built(corpus, tmp_path / "index"), use_dirs)
+    assert at.chat_input[0].disabled  # until the index exists
+    wait_for_rebuild(at)
+    assert not at.chat_input[0].disabled
+    submit(at, "What does a technical program manager do?")
+    assert passages(at)
+    assert any("skipped paths/x.md" in unescape(m.value) for m in at.markdown)  # a warning
+
+
+def test_empty_corpus_reports_the_problem(use_dirs: Point, tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    at = start(Built(tmp_path / "corpus", tmp_path / "index"), use_dirs)
+    wait_for_rebuild(at)
+    assert any("holds no readable" in e.value for e in at.error)
+    assert not at.exception
+
+
+def _files(built: Built) -> dict[str, str]:
+    return {
+        p.relative_to(built.corpus).as_posix(): p.read_text() for p in built.corpus.rglob("*.md")
+    }

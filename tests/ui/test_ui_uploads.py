@@ -1,0 +1,99 @@
+"""ui.uploads.save_upload: only safe names and text content, never an overwrite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant import BadInputError
+from ui.uploads import MAX_UPLOAD_BYTES, UPLOAD_DIR, save_upload
+
+TEXT = b"# Notes\n\nSome career notes.\n"
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted(root.rglob("*"))
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus"
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("name", ["notes.md", "Notes (1).txt", "page.html", "a_b-c.markdown"])
+def test_saves_supported_files_under_uploads(corpus: Path, name: str) -> None:
+    target = save_upload(corpus, name, TEXT)
+    assert target == corpus / UPLOAD_DIR / name
+    assert target.read_bytes() == TEXT
+    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == [name]  # no temp left
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape.md",
+        "..",
+        "a/../../b.md",
+        "/etc/passwd.md",
+        "sub/dir.md",
+        "back\\slash.md",
+        "nul\x00.md",
+        ".hidden.md",
+        "",
+        "x" * 101 + ".md",
+        "tab\there.md",
+        "notes.exe",
+        "notes.md.exe",
+        "notes",
+        "README.md",
+        "naïve.md",
+    ],
+)
+def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, name: str) -> None:
+    before = files_under(corpus.parent)
+    with pytest.raises(BadInputError, match="refused"):
+        save_upload(corpus, name, TEXT)
+    assert files_under(corpus.parent) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"", "empty"),
+        (b"  \n\t", "empty"),
+        (b"a" * (MAX_UPLOAD_BYTES + 1), "limit"),
+        (b"PK\x03\x04\x00\x00binary", "binary"),
+        ("café".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_refuses_bad_content(corpus: Path, data: bytes, why: str) -> None:
+    with pytest.raises(BadInputError, match=why):
+        save_upload(corpus, "notes.md", data)
+    assert files_under(corpus) == []
+
+
+def test_never_overwrites_an_existing_file(corpus: Path) -> None:
+    save_upload(corpus, "notes.md", TEXT)
+    with pytest.raises(BadInputError, match="already exists"):
+        save_upload(corpus, "notes.md", b"replacement")
+    assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == TEXT
+    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]
+
+
+def test_refuses_a_symlinked_upload_folder(corpus: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, corpus / UPLOAD_DIR)
+    with pytest.raises(BadInputError, match="not a plain directory"):
+        save_upload(corpus, "notes.md", TEXT)
+    assert list(outside.iterdir()) == []
+
+
+def test_refuses_a_missing_corpus(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="does not exist"):
+        save_upload(tmp_path / "nowhere", "notes.md", TEXT)
+    assert not (tmp_path / "nowhere").exists()

@@ -1,0 +1,118 @@
+"""Saving an uploaded file into the corpus, refusing anything unsafe or surprising.
+
+The file name comes from the browser and is untrusted: it must be a plain name (no
+directories, no ``..``, no NUL, no hidden or reserved names) with a supported suffix.
+Content must be non-empty UTF-8 text under the size limit. An existing file is never
+overwritten: the write goes to a hidden temporary file (the corpus scanner skips those)
+and is linked into place, which fails atomically if the name is taken.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+from pathlib import Path
+
+from assistant import BadInputError
+from assistant.documents import SUPPORTED_SUFFIXES
+
+UPLOAD_DIR = "uploads"
+MAX_UPLOAD_MB = 1
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_NAME_CHARS = 100
+#: Letters, digits, space, ``.``, ``_``, ``-``, ``(``, ``)``; must start with a letter/digit.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()-]*")
+#: Names the corpus scanner ignores, so an upload by that name would silently vanish.
+_IGNORED_NAMES = frozenset({"readme.md"})
+
+
+def allowed_suffixes() -> str:
+    """The accepted suffixes as the page shows them: ".md, .markdown, …"."""
+    return ", ".join(SUPPORTED_SUFFIXES)
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a safe corpus file name; raise :class:`BadInputError` if not."""
+    shown = repr(name[:MAX_NAME_CHARS])
+    if "\x00" in name or "/" in name or "\\" in name or ".." in name:
+        raise BadInputError(
+            f"refused {shown}: a file name may not contain '/', '\\', '..' or NUL",
+            "upload the file under a plain name such as notes.md",
+        )
+    if not name or len(name) > MAX_NAME_CHARS or not _SAFE_NAME.fullmatch(name):
+        raise BadInputError(
+            f"refused {shown}: unsupported file name",
+            f"use up to {MAX_NAME_CHARS} ASCII letters, digits, spaces, '.', '_', '-' or "
+            "parentheses, starting with a letter or digit",
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise BadInputError(
+            f"refused {shown}: {suffix or 'no extension'} files are not supported",
+            f"upload one of: {allowed_suffixes()}",
+        )
+    if name.casefold() in _IGNORED_NAMES:
+        raise BadInputError(f"refused {shown}: README files are not indexed", "rename it")
+    return name
+
+
+def check_content(name: str, data: bytes) -> None:
+    """Refuse empty, oversized, binary or non-UTF-8 content before anything is written."""
+    if not data.strip():
+        raise BadInputError(f"refused {name!r}: the file is empty", "upload a file with text")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise BadInputError(
+            f"refused {name!r}: {len(data):,} bytes is over the {MAX_UPLOAD_MB} MB upload limit",
+            "split it into smaller files",
+        )
+    if b"\x00" in data:
+        raise BadInputError(f"refused {name!r}: it looks binary", "upload a text file")
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInputError(
+            f"refused {name!r}: it is not UTF-8 text", "re-save it as UTF-8"
+        ) from None
+
+
+def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``corpus_dir/uploads/name`` and return that path.
+
+    Raises :class:`BadInputError` for an unsafe name, bad content, or a name already taken.
+    """
+    check_name(name)
+    check_content(name, data)
+    if not corpus_dir.is_dir():
+        raise BadInputError(
+            f"corpus directory {corpus_dir} does not exist", "create it, then upload again"
+        )
+    folder = corpus_dir / UPLOAD_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise BadInputError(f"{folder} is not a plain directory", "remove it, then upload again")
+    folder.mkdir(exist_ok=True)
+    target = folder / name
+    if target.resolve().parent != folder.resolve():
+        raise BadInputError(f"refused {name!r}: it would leave {folder}", "rename the file")
+    temporary = folder / f".upload-{secrets.token_hex(8)}.tmp"
+    try:
+        with temporary.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, target)  # atomic, and fails if the name is taken
+    except FileExistsError:
+        raise BadInputError(
+            f"{UPLOAD_DIR}/{name} already exists in the corpus",
+            "rename your file, or delete the old one first",
+        ) from None
+    except OSError as error:
+        raise BadInputError(
+            f"cannot write {UPLOAD_DIR}/{name}: {error.strerror or error}",
+            "check that the corpus directory is writable",
+        ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    return target
