@@ -85,9 +85,7 @@ def make_assistant(tmp_path: Path, embedder: Embedder) -> Callable[..., Assistan
     """Build an Assistant over a corpus dir with its own index dir in tmp_path."""
 
     def make(corpus: Path, index_dir: Path | None = None, **settings: object) -> Assistant:
-        config = Settings(
-            corpus_dir=corpus, index_dir=index_dir or tmp_path / "index", **settings
-        )  # type: ignore[arg-type]
+        config = Settings(corpus_dir=corpus, index_dir=index_dir or tmp_path / "index", **settings)  # type: ignore[arg-type]
         return Assistant(config, embedder=embedder)
 
     return make

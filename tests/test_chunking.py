@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +30,7 @@ def test_sentences_are_never_split_and_overlap_repeats_whole_sentences() -> None
     for chunk in chunks:
         parts = [chunk.text[s - chunk.start : e - chunk.start] for s, e in chunk.sentences]
         assert all(part in sentences for part in parts)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start < before.end  # overlapping windows
         assert after.start > before.start  # always moving forward
 
@@ -104,11 +106,13 @@ def test_chunks_cover_the_text_and_map_back_exactly(text: str, size: int, overla
     offset = 0
     for line in text.splitlines(keepends=True):
         stripped = line.rstrip("\r\n")
-        if stripped.startswith("#") and stripped.lstrip("#")[:1] in (" ", "\t"):
-            if stripped.lstrip("#").strip():
-                heading_chars.update(range(offset, offset + len(line)))
+        marker = stripped.lstrip("#")
+        if stripped.startswith("#") and marker[:1] in (" ", "\t") and marker.strip():
+            heading_chars.update(range(offset, offset + len(line)))
         offset += len(line)
     missed = [
-        i for i, ch in enumerate(text) if not ch.isspace() and not covered[i] and i not in heading_chars
+        i
+        for i, ch in enumerate(text)
+        if not ch.isspace() and not covered[i] and i not in heading_chars
     ]
     assert not missed, [text[i] for i in missed]

@@ -64,7 +64,13 @@ def test_batch_passes_ids_through(
 
 @pytest.mark.parametrize(
     "argv",
-    [["ask", ""], ["ask", "x" * 50_000], ["ask", "q", "--k", "0"], ["ask"], ["ask", "q", "--family", "x"]],
+    [
+        ["ask", ""],
+        ["ask", "x" * 50_000],
+        ["ask", "q", "--k", "0"],
+        ["ask"],
+        ["ask", "q", "--family", "x"],
+    ],
 )
 def test_bad_input_exits_2_with_one_line(
     real_assistant: Assistant, capsys: pytest.CaptureFixture[str], argv: list[str]

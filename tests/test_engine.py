@@ -137,6 +137,8 @@ def test_threads_share_one_assistant(real_assistant: Assistant) -> None:
     assert results == expected
 
 
-def test_a_rebuild_in_another_process_is_picked_up(real_assistant: Assistant, tmp_path: Path) -> None:
+def test_a_rebuild_in_another_process_is_picked_up(
+    real_assistant: Assistant, tmp_path: Path
+) -> None:
     store = real_assistant.store()
     assert open_current(real_assistant.settings.index_dir).build_dir == store.build_dir

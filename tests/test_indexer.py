@@ -15,8 +15,12 @@ from assistant.store import BUILDS, CURRENT
 from .conftest import write_corpus
 
 
-def index_json(corpus: Path, index: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> dict[str, int]:
-    assert main(["index", "--corpus", str(corpus), "--index-dir", str(index), "--json", *flags]) == 0
+def index_json(
+    corpus: Path, index: Path, capsys: pytest.CaptureFixture[str], *flags: str
+) -> dict[str, int]:
+    assert (
+        main(["index", "--corpus", str(corpus), "--index-dir", str(index), "--json", *flags]) == 0
+    )
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
 
@@ -88,7 +92,9 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_serving(
     assert fresh.status().added == ["new.md"]  # the failed build never became current
     report = fresh.rebuild()  # and the next rebuild cleans up and succeeds
     assert report.files_added == ["new.md"]
-    leftovers = [p.name for p in assistant.settings.index_dir.iterdir() if p.name.startswith("tmp-")]
+    leftovers = [
+        p.name for p in assistant.settings.index_dir.iterdir() if p.name.startswith("tmp-")
+    ]
     assert leftovers == []
 
 
@@ -113,13 +119,16 @@ def test_second_concurrent_rebuild_is_refused(
 
     assistant = make_assistant(small_corpus)
     assistant.settings.index_dir.mkdir(parents=True)
-    with FileLock(str(assistant.settings.index_dir / indexer.LOCK_FILE)), pytest.raises(
-        RebuildBusyError, match="another rebuild"
+    with (
+        FileLock(str(assistant.settings.index_dir / indexer.LOCK_FILE)),
+        pytest.raises(RebuildBusyError, match="another rebuild"),
     ):
         assistant.rebuild()
 
 
-def test_old_builds_are_pruned(small_corpus: Path, make_assistant: Callable[..., Assistant]) -> None:
+def test_old_builds_are_pruned(
+    small_corpus: Path, make_assistant: Callable[..., Assistant]
+) -> None:
     assistant = make_assistant(small_corpus)
     for n in range(4):
         write_corpus(small_corpus, {f"n{n}.md": f"# N{n}\n\nNote number {n}."})

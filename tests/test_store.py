@@ -59,7 +59,9 @@ def flip_byte(path: Path) -> None:
         (lambda b: (b.parent.parent / CURRENT).write_text("nope"), "missing"),
     ],
 )
-def test_damage_is_detected_on_load(built: Path, damage: Callable[[Path], None], message: str) -> None:
+def test_damage_is_detected_on_load(
+    built: Path, damage: Callable[[Path], None], message: str
+) -> None:
     damage(built)
     with pytest.raises(IndexUnavailableError, match=message) as error:
         open_current(built.parent.parent)
