@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from .config import PROJECT_ROOT, Settings
 from .engine import Assistant
-from .errors import AssistantError, BadInputError
+from .errors import AssistantError, BadInputError, CorpusError
 from .results import Answer
 from .retrieval import FUSION_WEIGHTS
 from .taxonomy import FAMILIES
@@ -136,7 +136,11 @@ def _ready(settings: Settings) -> Assistant:
     if not assistant.has_index():
         _warn(f"no index in {settings.index_dir} yet; building it")
         assistant.rebuild(warn=_warn)
-    status = assistant.status()
+    try:
+        status = assistant.status()
+    except CorpusError as error:
+        _warn(f"{error.problem}; answering from the existing index")
+        return assistant
     if status.stale:
         _warn(
             "the corpus changed since the index was built "

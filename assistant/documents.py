@@ -79,6 +79,12 @@ def scan_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
     files = []
     for path in sorted(_walk(corpus_dir)):
         source = path.relative_to(corpus_dir).as_posix()
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            warn(f"skipped {shown}: its name is not valid UTF-8; rename it")
+            continue
         if path.is_symlink():
             warn(f"skipped {source}: symbolic links are not followed")
             continue
@@ -130,11 +136,11 @@ def load_document(file: CorpusFile, warn: Callable[[str], None]) -> Document | N
         return None
     return Document(
         source=file.source,
-        title=str(meta.get("title") or _first_heading(body) or fallback_title),
+        title=_scalar(meta.get("title")) or _first_heading(body) or fallback_title,
         text=body,
         sha256=file.sha256,
-        kind=str(meta.get("kind") or ("path" if meta.get("family") else "article")),
-        family=str(meta.get("family") or ""),
+        kind=_scalar(meta.get("kind")) or ("path" if meta.get("family") else "article"),
+        family=_scalar(meta.get("family")),
         path=Path(file.source).stem if meta.get("family") else "",
         aliases=_strings(meta.get("aliases")),
         next_steps=_strings(meta.get("next_steps")),
@@ -194,19 +200,26 @@ def _first_heading(body: str) -> str:
     return ""
 
 
+MAX_META_CHARS = 200
+MAX_META_ITEMS = 50
+
+
+def _scalar(value: Any) -> str:
+    """A front-matter value as short text; nested or huge values (YAML alias bombs) are cut."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)[:MAX_META_CHARS].strip()
+    return ""
+
+
 def _strings(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple):
-        return tuple(str(item) for item in value if item is not None)
-    return (str(value),)
+    items = value if isinstance(value, list | tuple) else [value]
+    texts = (_scalar(item) for item in items[:MAX_META_ITEMS])
+    return tuple(text for text in texts if text)
 
 
 def load_corpus(
     corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]
-) -> tuple[list[CorpusFile], list[Document]]:
+) -> list[Document]:
     """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable."""
     files = scan_corpus(corpus_dir, max_bytes, warn)
     documents = [doc for file in files if (doc := load_document(file, warn)) is not None]
@@ -215,4 +228,4 @@ def load_corpus(
             f"corpus directory {corpus_dir} holds no readable .md, .txt or .html file",
             "add at least one text file, then run `career-assistant index`",
         )
-    return files, documents
+    return documents

@@ -20,7 +20,7 @@ import numpy as np
 from . import answering
 from .chunking import section_body
 from .config import Settings
-from .documents import scan_corpus
+from .documents import load_document, scan_corpus
 from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, rebuild
@@ -116,6 +116,7 @@ class Assistant:
         if family and family not in FAMILIES:
             raise BadInputError(f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}")
         store = self.store()
+        store.check_compatible(self.model_name, self.embedder.dimension)
         mentions = store.taxonomy.mentions(question)
         expanded = expand_aliases(question, mentions)
 
@@ -216,8 +217,12 @@ class Assistant:
     def status(self) -> IndexStatus:
         store = self.store()
         files = scan_corpus(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
-        now = {f.source: f.sha256 for f in files}
         then = {source: doc.sha256 for source, doc in store.documents.items()}
+        now = {  # files the rebuild would skip as unreadable do not make the index stale
+            f.source: f.sha256
+            for f in files
+            if then.get(f.source) == f.sha256 or load_document(f, _ignore) is not None
+        }
         m = store.manifest
         return IndexStatus(
             files=m.files,
@@ -273,7 +278,7 @@ def clean_question(question: str, max_chars: int) -> str:
     if not isinstance(question, str):
         raise BadInputError("the question must be text", "pass a string")
     cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d" else ch
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch != "\u200d" else ch
         for ch in question
     )
     cleaned = " ".join(cleaned.split())

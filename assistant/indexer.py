@@ -138,11 +138,18 @@ def rebuild(
             f"another rebuild of {index_dir} is running",
             "wait for it to finish (its result will be served), then retry",
         ) from None
+    except OSError as error:
+        raise AssistantError(
+            f"cannot lock {index_dir} for a rebuild: {error.strerror or error}",
+            "make the index directory writable or choose another --index-dir; "
+            "the previous index is still served",
+        ) from None
     try:
         _remove_leftovers(index_dir)
-        files, documents = load_corpus(settings.corpus_dir, settings.max_file_bytes, note)
+        documents = load_corpus(settings.corpus_dir, settings.max_file_bytes, note)
         previous = _open_previous(index_dir, model)
-        _compare_files(report, {f.source: f.sha256 for f in files}, previous)
+        # Compare what was loaded: a file skipped as unreadable is not "added" forever.
+        _compare_files(report, {d.source: d.sha256 for d in documents}, previous)
         if full and previous is not None:
             previous.close()
             previous = None
@@ -156,9 +163,10 @@ def rebuild(
         if previous is not None:
             previous.close()
         _prune_builds(index_dir)
-    except OSError as error:
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
         raise AssistantError(
-            f"rebuild failed writing {index_dir}: {error.strerror or error}",
+            f"rebuild failed writing {index_dir}: {reason}",
             "free disk space or fix permissions; the previous index is still served",
         ) from None
     finally:
@@ -173,8 +181,8 @@ def _finish(report: RebuildReport, started: float) -> RebuildReport:
 
 def _open_previous(index_dir: Path, model: str) -> IndexStore | None:
     """The current build if it is usable for reuse; a broken one is simply not reused."""
-    try:
-        store = open_current(index_dir)
+    try:  # verified: a damaged vector must not be copied into the next build
+        store = open_current(index_dir, verify=True)
     except IndexUnavailableError:
         return None
     if store.manifest.model != model:
@@ -243,6 +251,10 @@ def _write_build(
     dimension = previous.manifest.dimension if previous else 0
     if missing:
         model_impl = embedder()
+        if previous is not None and model_impl.dimension != previous.manifest.dimension:
+            # Same model name, other vectors (a replaced model folder): reuse nothing.
+            previous, old_chunks, old_sentences = None, {}, {}
+            missing = chunk_units + sentence_units
         dimension = model_impl.dimension
         unique = list({u.key: u.text for u in missing}.items())
         vectors = model_impl.embed([text for _, text in unique], settings.batch_size, progress)

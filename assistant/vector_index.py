@@ -8,6 +8,7 @@ single-query latency low at a million chunks while recall@10 stays above 0.95.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 from pathlib import Path
@@ -65,7 +66,12 @@ def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, n
 
 
 def save_index(index: faiss.Index, path: Path) -> None:
-    faiss.write_index(index, str(path))
+    """Write the index; FAISS reports I/O failures as RuntimeError, turned into OSError."""
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as error:
+        reason = str(error).rsplit(": ", 1)[-1].strip()
+        raise OSError(errno.EIO, f"cannot write {path.name}: {reason}") from None
 
 
 def load_index(path: Path, nprobe: int) -> faiss.Index:

@@ -13,7 +13,7 @@ from .conftest import TPM_PATH, write_corpus
 
 def load(root: Path) -> tuple[list[str], dict[str, object]]:
     warnings: list[str] = []
-    _, docs = load_corpus(root, 5_000_000, warnings.append)
+    docs = load_corpus(root, 5_000_000, warnings.append)
     return warnings, {d.source: d for d in docs}
 
 
