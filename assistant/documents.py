@@ -217,9 +217,7 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(text for text in texts if text)
 
 
-def load_corpus(
-    corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]
-) -> list[Document]:
+def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> list[Document]:
     """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable."""
     files = scan_corpus(corpus_dir, max_bytes, warn)
     documents = [doc for file in files if (doc := load_document(file, warn)) is not None]
