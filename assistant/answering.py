@@ -32,7 +32,7 @@ ANSWER_DUPLICATE_COSINE = 0.8
 STRONG_SENTENCE = 0.60  # a sentence this close to the question answers it on its own
 STRONG_LEXICAL = 6.0  # a BM25 score this high means the question's rare terms are there
 VOTE_SENTENCE = 0.45
-VOTE_KEPT_MEANING = 0.75
+VOTE_KEPT_MEANING = 0.76
 VOTE_LEXICAL = 2.5
 
 

@@ -63,7 +63,9 @@ class SentenceTransformerEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        # One thread: single questions are too small to split, and on a small shared
+        # CPU a second thread makes them several times slower (benchmarks/bench_embed.py).
+        torch.set_num_threads(1)
         self._model = SentenceTransformer(str(model_path), device="cpu")
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
         self.name = model_name(model_path)
@@ -72,25 +74,17 @@ class SentenceTransformerEmbedder:
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
-        """Embed in batches, longest first (less padding), reporting progress per batch."""
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            vectors[batch] = self._encode([texts[i] for i in batch], batch_size)
-            if progress:
-                progress(min(begin + batch_size, len(order)), len(order))
-        return vectors
+        return embed_in_batches(self._encode, self.dimension, texts, batch_size, progress)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector: np.ndarray = self._encode([text], 1)[0]
+        vector: np.ndarray = self._encode([text])[0]
         return vector
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             result = self._model.encode(
                 texts,
-                batch_size=batch_size,
+                batch_size=len(texts),
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -99,11 +93,42 @@ class SentenceTransformerEmbedder:
         return vectors
 
 
-def load_embedder(model_path: str = "", backend: str = "torch") -> Embedder:
-    """Build the configured embedder. ``backend`` is "torch" (the default) or "onnx"."""
+def embed_in_batches(
+    encode: Callable[[list[str]], np.ndarray],
+    dimension: int,
+    texts: Sequence[str],
+    batch_size: int,
+    progress: ProgressCallback | None,
+) -> np.ndarray:
+    """Embed in batches, longest first (less padding), reporting progress per batch."""
+    vectors = np.zeros((len(texts), dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    for begin in range(0, len(order), batch_size):
+        batch = order[begin : begin + batch_size]
+        vectors[batch] = encode([texts[i] for i in batch])
+        if progress:
+            progress(min(begin + batch_size, len(order)), len(order))
+    return vectors
+
+
+EMBED_BACKENDS = ("onnx", "torch")
+
+
+def load_embedder(model_path: str, backend: str, cache_dir: Path) -> Embedder:
+    """Build the configured embedder.
+
+    "onnx" runs an int8 export of the model, made once into ``cache_dir``; "torch" runs
+    sentence-transformers itself. Both report the same model name, so an index built by
+    one serves the other (their vectors agree to a cosine of about 0.99).
+    """
     path = Path(model_path).expanduser() if model_path else default_model_path()
-    if backend not in ("torch", "onnx", "auto"):
-        raise AssistantError(
-            f"unknown embed backend {backend!r}", "use CAREER_ASSISTANT_EMBED_BACKEND=torch"
-        )
-    return SentenceTransformerEmbedder(path)
+    if backend == "onnx":
+        from .onnx_embedder import load_onnx_embedder
+
+        return load_onnx_embedder(path, cache_dir)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(path)
+    raise AssistantError(
+        f"unknown embed backend {backend!r}",
+        f"set CAREER_ASSISTANT_EMBED_BACKEND to one of: {', '.join(EMBED_BACKENDS)}",
+    )

@@ -31,16 +31,16 @@ from .taxonomy import FAMILIES, CareerPath, Mention
 
 COMPARE_PASSAGES = 2
 
-_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, str, Path], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
-def shared_embedder(model_path: str, backend: str) -> Embedder:
+def shared_embedder(model_path: str, backend: str, cache_dir: Path) -> Embedder:
     """One model per process and configuration, however many ``Assistant`` objects exist."""
     with _EMBEDDERS_LOCK:
-        key = (model_path, backend)
+        key = (model_path, backend, cache_dir)
         if key not in _EMBEDDERS:
-            _EMBEDDERS[key] = load_embedder(model_path, backend)
+            _EMBEDDERS[key] = load_embedder(model_path, backend, cache_dir)
         return _EMBEDDERS[key]
 
 
@@ -83,7 +83,11 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = shared_embedder(self.settings.model_path, self.settings.embed_backend)
+            self._embedder = shared_embedder(
+                self.settings.model_path,
+                self.settings.embed_backend,
+                self.settings.onnx_cache_dir,
+            )
         return self._embedder
 
     def store(self) -> IndexStore:
@@ -94,7 +98,7 @@ class Assistant:
             return store
         with self._store_lock:
             if self._store is None or self._store.build_dir != build:
-                fresh = open_current(self.settings.index_dir)
+                fresh = open_current(self.settings.index_dir, nprobe=self.settings.ivf_nprobe)
                 dimension = self._embedder.dimension if self._embedder else None
                 fresh.check_compatible(self.model_name, dimension)
                 self._store = fresh  # the old store is left to the garbage collector:

@@ -6,22 +6,30 @@ small embedding model blurs; the hybrid retriever fuses it with dense search.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 _STEMMER = Stemmer.Stemmer("english")
+_STOPWORDS = frozenset(STOPWORDS_EN)
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s' default token pattern
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed tokens (the same for documents and queries)."""
-    tokenized = bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
-    )
-    return [list(tokens) for tokens in tokenized]
+    """Lower-cased, stop-word-free, stemmed tokens (the same for documents and queries).
+
+    The same tokens as ``bm25s.tokenize(stopwords="en", stemmer=...)``, done directly:
+    this runs on every question's sentences, where bm25s' general tokenizer costs ~14x more.
+    """
+    return [
+        _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS])
+        for text in texts
+    ]
 
 
 class LexicalIndex:

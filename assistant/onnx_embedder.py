@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .embeddings import ProgressCallback, model_name
+from .embeddings import ProgressCallback, embed_in_batches, model_name
 from .errors import AssistantError
 
 #: Bump when the export recipe changes, so cached exports are redone.
@@ -288,15 +288,7 @@ class OnnxEmbedder:
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
-        """Embed in batches, longest first (less padding), reporting progress per batch."""
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            vectors[batch] = self._encode([texts[i] for i in batch])
-            if progress:
-                progress(min(begin + batch_size, len(order)), len(order))
-        return vectors
+        return embed_in_batches(self._encode, self.dimension, texts, batch_size, progress)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._encode([text])[0]

@@ -183,7 +183,7 @@ def current_build(index_dir: Path) -> Path | None:
 class IndexStore:
     """A loaded, validated, read-only build. Safe to share between threads."""
 
-    def __init__(self, build_dir: Path, verify: bool = False) -> None:
+    def __init__(self, build_dir: Path, verify: bool = False, nprobe: int | None = None) -> None:
         self.build_dir = build_dir
         checksums = self._check_files(verify)
         self._db = self._connect()
@@ -196,7 +196,7 @@ class IndexStore:
             self.sentence_vectors = np.load(
                 build_dir / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False
             )
-            self.faiss = load_index(build_dir / FAISS_INDEX, nprobe=16)
+            self.faiss = load_index(build_dir / FAISS_INDEX, nprobe)
             self.lexical = LexicalIndex.load(build_dir / BM25_DIR, self.manifest.chunks)
         except IndexUnavailableError:
             self.close()
@@ -358,7 +358,7 @@ class IndexStore:
             db.close()
 
 
-def open_current(index_dir: Path, verify: bool = False) -> IndexStore:
+def open_current(index_dir: Path, verify: bool = False, nprobe: int | None = None) -> IndexStore:
     """Open the build ``CURRENT`` names, or raise :class:`IndexUnavailableError`."""
     build = current_build(index_dir)
     if build is None:
@@ -367,4 +367,4 @@ def open_current(index_dir: Path, verify: bool = False) -> IndexStore:
         )
     if not build.is_dir():
         raise IndexUnavailableError(f"the index {build} named by {index_dir / CURRENT} is missing")
-    return IndexStore(build, verify=verify)
+    return IndexStore(build, verify=verify, nprobe=nprobe)

@@ -56,7 +56,9 @@ class CallCounter:
     """Counts embedder calls by wrapping the shared model's methods (restored on close)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.embedder: Any = shared_embedder(settings.model_path, settings.embed_backend)
+        self.embedder: Any = shared_embedder(
+            settings.model_path, settings.embed_backend, settings.onnx_cache_dir
+        )
         self.calls = 0
         self._originals = {name: getattr(self.embedder, name) for name in ("embed", "embed_query")}
         for name, original in self._originals.items():

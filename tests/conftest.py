@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -15,6 +16,9 @@ from assistant.embeddings import Embedder
 from assistant.engine import shared_embedder
 
 REAL_CORPUS = PROJECT_ROOT / "corpus"
+# The one-time int8 ONNX export (~15 s) is shared by every test, subprocess and page run.
+ONNX_CACHE = PROJECT_ROOT / ".pytest_cache" / "onnx"
+os.environ.setdefault("CAREER_ASSISTANT_ONNX_CACHE_DIR", str(ONNX_CACHE))
 
 TPM_PATH = """\
 ---
@@ -68,8 +72,9 @@ def write_corpus(root: Path, files: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
-    return shared_embedder("", "torch")
+    """The real packaged all-MiniLM-L6-v2 on the default backend, loaded once per session."""
+    settings = Settings.from_env()
+    return shared_embedder(settings.model_path, settings.embed_backend, settings.onnx_cache_dir)
 
 
 @pytest.fixture

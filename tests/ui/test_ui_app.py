@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from assistant import Settings
 from assistant.engine import shared_embedder
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -169,7 +170,8 @@ def test_rerun_that_asks_nothing_does_not_touch_the_model(
 ) -> None:
     at = submit(start(small_index, use_dirs), "What does a staff engineer do?")
     answer = at.session_state["turns"][0].answer
-    embedder = shared_embedder("", "torch")
+    settings = Settings.from_env()
+    embedder = shared_embedder(settings.model_path, settings.embed_backend, settings.onnx_cache_dir)
     calls: list[str] = []
 
     def counted(text: str) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Benchmarks for the career assistant; run them with ``python -m benchmarks``."""
