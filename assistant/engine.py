@@ -130,19 +130,12 @@ class Assistant:
         allowed = (store.families == family) if family else None
         timings: dict[str, float] = {}
         ranking = rank(store, query_vector, expanded, k, allowed, timings, self.settings.retriever)
-        candidates = ranking.candidates
-        sentences = answering.score_sentences(store, candidates, query_vector, question)
         verdict = answering.judge(
             ranking, lambda: self._kept_meaning(store, question, expanded, query_vector)
         )
-        compare = None
-        if verdict.relevant and len(mentions) >= 2:
-            compare = self._compare(
-                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
-            )
         timings["embed"] = (t1 - t0) * 1000
-        timings["total"] = (time.perf_counter() - started) * 1000
         if not verdict.relevant:
+            timings["total"] = (time.perf_counter() - started) * 1000
             return Answer(
                 question=question,
                 abstained=True,
@@ -151,6 +144,14 @@ class Assistant:
                 passages=(),
                 timings_ms=timings,
             )
+        candidates = ranking.candidates
+        sentences = answering.score_sentences(store, candidates, query_vector, question)
+        compare = None
+        if len(mentions) >= 2:
+            compare = self._compare(
+                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
+            )
+        timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
             question=question,
             abstained=False,

@@ -28,6 +28,7 @@ MIN_DEPTH = 50
 DUPLICATE_COSINE = 0.8
 DUPLICATE_OVERLAP = 0.5
 EVIDENCE_DEPTH = 5
+MIN_PASSAGE_COSINE = 0.15
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,11 @@ def _allowed(
 
 
 def _diverse(store: IndexStore, candidates: list[Candidate], k: int) -> list[Candidate]:
+    """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero)."""
     chosen: list[Candidate] = []
     for candidate in candidates:
+        if chosen and candidate.dense < MIN_PASSAGE_COSINE:
+            continue
         if not any(_duplicates(store, candidate.chunk, kept.chunk) for kept in chosen):
             chosen.append(candidate)
         if len(chosen) == k:

@@ -2,7 +2,7 @@
 
 The headline is the real command, ``career-assistant ask`` in a subprocess. The phase
 breakdown comes from a probe process that does the same steps with timers, once with
-the torch backend (today's default) and once with ONNX int8; ``-X importtime`` names
+the torch backend and once with ONNX int8; ``-X importtime`` names
 the imports that dominate.
 """
 
@@ -94,11 +94,11 @@ def _headline(
 ) -> Table:
     table = Table(
         "Fresh process → first answer (existing index, real corpus)",
-        ["what", "wall s (median)", "vs the CLI today"],
+        ["what", "wall s (median)", "vs the CLI"],
     )
     cli = p50(command)
     table.add("`python -c pass` (interpreter only)", f"{p50(bare):.2f}", ratio(p50(bare), cli))
-    table.add("`career-assistant ask … --json` (torch, as shipped)", f"{cli:.2f}", "1.00×")
+    table.add("`career-assistant ask … --json` (ONNX int8, the default)", f"{cli:.2f}", "1.00×")
     for backend, label in (("torch", "probe, torch"), ("onnx", "probe, ONNX int8")):
         total = p50([r["total_ms"] for r in runs[backend]]) / 1000 + p50(bare)
         table.add(f"{label} (+ interpreter start)", f"{total:.2f}", ratio(total, cli))

@@ -87,7 +87,10 @@ def _serving(served: dict[str, dict[str, Any]]) -> Table:
         ["backend", "RSS after load MiB", "peak RSS MiB", "peak vs torch"],
     )
     base = served["torch"]["peak_mib"]
-    for backend, label in (("torch", "torch (today's default)"), ("onnx", "ONNX int8")):
+    for backend, label in (
+        ("torch", "torch (CAREER_ASSISTANT_EMBED_BACKEND=torch)"),
+        ("onnx", "ONNX int8"),
+    ):
         result = served[backend]
         table.add(
             label,

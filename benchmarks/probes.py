@@ -71,16 +71,14 @@ def serve(
     from benchmarks.common import peak_rss_mib, rss_mib
     from benchmarks.workload import questions
 
-    embedder: Any = None
-    if backend == "onnx":
-        from assistant.embeddings import default_model_path
-        from assistant.onnx_embedder import load_onnx_embedder
-
-        embedder = load_onnx_embedder(default_model_path(), Path(onnx_cache))
-    settings = Settings.from_env(corpus_dir=Path(corpus), index_dir=Path(index_dir))
-    assistant = Assistant(settings, embedder=embedder)
-    if embedder is None:
-        _ = assistant.embedder
+    settings = Settings.from_env(
+        corpus_dir=Path(corpus),
+        index_dir=Path(index_dir),
+        embed_backend=backend,
+        onnx_cache_dir=Path(onnx_cache),
+    )
+    assistant = Assistant(settings)  # loads the model the way every user's process does
+    _ = assistant.embedder
     assistant.store()
     loaded = rss_mib()
     asked = questions(Path(corpus), int(count), seed=13) if Path(corpus).exists() else []
