@@ -345,26 +345,31 @@ def main() -> None:
     if not ready and job.snapshot().generation == 0:
         job.start()  # first visit: build the index (progress in the sidebar)
 
-    with st.sidebar:
-        st.title(":material/explore: Career Q&A")
-        search_box, index_box, upload_box = st.container(), st.container(), st.container()
-    with upload_box:
-        upload_controls(settings.corpus_dir)  # first, so the status below sees the new file
-    with index_box:
-        building = job.snapshot().running
-        status = status_panel(dirs, ready, index_problem, building)
-        rebuild_controls(job, stale=status is not None and status.stale)
-    with search_box:
-        k, family = search_controls(settings.k)
-
-    st.title("Career paths after senior engineer")
+    building = job.snapshot().running
     waiting = "Building the index…" if building else "No index yet: see the sidebar"
     prompt = st.chat_input(
         "Ask about career paths after senior engineer…" if ready else waiting,
         max_chars=settings.max_question_chars,
         disabled=not ready,
     )
-    question: str | None = prompt if prompt is not None else st.session_state.pop("pending", None)
+    if prompt is not None:
+        # Kept in the session before the sidebar runs: a rebuild finishing now reruns the
+        # page from there, and a chat input's value does not survive a rerun.
+        st.session_state["pending"] = prompt
+
+    with st.sidebar:
+        st.title(":material/explore: Career Q&A")
+        search_box, index_box, upload_box = st.container(), st.container(), st.container()
+    with upload_box:
+        upload_controls(settings.corpus_dir)  # first, so the status below sees the new file
+    with index_box:
+        status = status_panel(dirs, ready, index_problem, building)
+        rebuild_controls(job, stale=status is not None and status.stale)
+    with search_box:
+        k, family = search_controls(settings.k)
+
+    st.title("Career paths after senior engineer")
+    question: str | None = st.session_state.pop("pending", None)
     notice = ""
     if question is not None and not question.strip():
         notice = "Type a question about career paths, or pick one of the examples."

@@ -14,6 +14,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from assistant import Settings
 from assistant.engine import shared_embedder
+from ui.resources import rebuild_job
 from ui.uploads import MAX_UPLOAD_BYTES
 
 from .ui_support import APP, Built, unescape, write_corpus
@@ -231,6 +232,24 @@ def test_upload_then_rebuild_makes_new_content_answerable(
     assert not any("corpus changed" in w.value for w in at.warning)
     submit(at, "Can an open source maintainer be paid by sponsorships?")
     assert any(p.source == "uploads/open-source.md" for p in passages(at))
+
+
+def test_a_question_asked_as_a_rebuild_finishes_is_not_lost(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """The run that reports the finished rebuild reruns the page; the question survives it."""
+    built = small_index.copy(tmp_path)
+    at = start(built, use_dirs)
+    write_corpus(built.corpus, {"notes/extra.md": "# Extra\n\nA short extra note."})
+    at.button(key="rebuild").click().run()
+    job = rebuild_job(str(built.corpus), str(built.index))
+    deadline = time.monotonic() + 60
+    while job.snapshot().running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not job.snapshot().running
+    submit(at, "What does a technical program manager do?")  # this run sees it finished
+    assert not at.error and passages(at, 0)
+    assert "rebuild_result" in at.session_state
 
 
 @pytest.mark.parametrize(
