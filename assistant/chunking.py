@@ -25,29 +25,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "approx",
-        "no",
-        "fig",
-        "cf",
-        "al",
-    ]
+    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx fig cf al".split()  # noqa: SIM905
 )
 
 Span = tuple[int, int]
@@ -162,7 +140,7 @@ def _blocks(text: str, start: int, end: int) -> Iterator[Span]:
 
 def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
     word = re.search(r"([A-Za-z.]+)$", text[sentence_start:dot])
-    return bool(word) and word.group(1).lower().rstrip(".") in _ABBREVIATIONS if word else False
+    return word is not None and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
 
 
 def _trim(text: str, start: int, end: int) -> Span:

@@ -164,7 +164,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print(json.dumps(result, ensure_ascii=False))
             else:
-                print(f"[{item_id}] {result.get('error') or result['answer']}")
+                shown = result.get("error") or result["answer"] or result["reason"]
+                print(f"[{item_id}] {shown}")
         return 0
     answer = assistant.ask(args.question, args.k, args.family)
     if args.json:

@@ -45,6 +45,31 @@ class Settings:
     max_question_chars: int = 2_000
     max_file_bytes: int = 5_000_000
 
+    def __post_init__(self) -> None:
+        """Refuse a setting that could only fail later, deep inside a search or rebuild."""
+        choices = {
+            "retriever": ("hybrid", "dense", "lexical"),
+            "index_kind": ("auto", "flat", "ivf"),
+            "embed_backend": ("onnx", "torch"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise BadInputError(
+                    f"{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}",
+                    f"set {ENV_PREFIX}{name.upper()} to one of them or unset it",
+                )
+        for name in ("batch_size", "chunk_size", "k", "ivf_threshold", "ivf_nprobe"):
+            if getattr(self, name) < 1:
+                raise BadInputError(
+                    f"{name} must be at least 1, not {getattr(self, name)}",
+                    f"fix {ENV_PREFIX}{name.upper()}",
+                )
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise BadInputError(
+                f"chunk_overlap {self.chunk_overlap} must be between 0 and chunk_size",
+                f"fix {ENV_PREFIX}CHUNK_OVERLAP",
+            )
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``CAREER_ASSISTANT_<FIELD>`` variables, then non-None overrides."""

@@ -91,14 +91,18 @@ def scan_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             warn(f"skipped {source}: unsupported file type (use .md, .txt or .html)")
             continue
-        size = path.stat().st_size
-        if size > max_bytes:
-            warn(f"skipped {source}: {size:,} bytes is over the {max_bytes:,}-byte limit")
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                warn(f"skipped {source}: {size:,} bytes is over the {max_bytes:,}-byte limit")
+                continue
+            if size == 0:
+                warn(f"skipped {source}: the file is empty")
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:  # unreadable or gone mid-scan: one file, not the corpus
+            warn(f"skipped {source}: cannot read it ({error.strerror or error})")
             continue
-        if size == 0:
-            warn(f"skipped {source}: the file is empty")
-            continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         files.append(CorpusFile(source, path, digest, size))
     return files
 
@@ -116,7 +120,11 @@ def _walk(root: Path) -> Iterator[Path]:
 
 def load_document(file: CorpusFile, warn: Callable[[str], None]) -> Document | None:
     """Parse one corpus file, or warn and return None when it cannot be used."""
-    raw = file.path.read_bytes()
+    try:
+        raw = file.path.read_bytes()
+    except OSError as error:
+        warn(f"skipped {file.source}: cannot read it ({error.strerror or error})")
+        return None
     text = decode(raw, file.source, warn)
     if text is None:
         return None

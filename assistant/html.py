@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PreformattedString
 
 _DROPPED_TAGS = (
     "script",
@@ -24,40 +25,54 @@ _DROPPED_TAGS = (
     "svg",
     "button",
 )
-_BLOCK_TAGS = ("p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption")
+_BLOCK_TAGS = (
+    "p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "caption",
+    "div", "section", "article", "main", "body", "table", "ul", "ol", "dl", "figure",
+)  # fmt: skip
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
 def html_to_markdown(html: str) -> tuple[str, str]:
-    """Return ``(title, body)``; the body keeps headings as ``#`` lines."""
+    """Return ``(title, body)``; the body keeps headings as ``#`` lines.
+
+    Every text node belongs to its nearest block (heading, paragraph, list item, or a
+    container such as ``div``): text sitting directly in a ``div`` is kept as its own
+    paragraph, not lost because the page also has ``p`` elements.
+    """
     soup = BeautifulSoup(html, "html.parser")
     title_tag = soup.find("title")
     title = _clean(title_tag.get_text()) if title_tag else ""
-    for tag in soup.find_all(_DROPPED_TAGS):
+    for tag in soup.find_all([*_DROPPED_TAGS, "head", "title"]):
         tag.decompose()
-    root = soup.body or soup
-    blocks: list[str] = []
-    for element in root.find_all([*_HEADINGS, *_BLOCK_TAGS]):
-        if not isinstance(element, Tag) or _has_block_ancestor(element):
+    groups: list[tuple[Tag | None, list[str]]] = []
+    for string in soup.find_all(string=True):
+        if isinstance(string, PreformattedString):  # comments, doctypes, CDATA
             continue
-        text = _clean(element.get_text(" "))
+        block = _nearest_block(string)
+        if groups and groups[-1][0] is block:
+            groups[-1][1].append(str(string))
+        else:
+            groups.append((block, [str(string)]))
+    blocks = []
+    for block, parts in groups:
+        text = _clean(" ".join(parts))
+        name = block.name if block is not None else ""
         if not text:
             continue
-        if element.name in _HEADINGS:
-            blocks.append("#" * _HEADINGS[element.name] + " " + text)
-        elif element.name == "li":
+        if name in _HEADINGS:
+            blocks.append("#" * _HEADINGS[name] + " " + text)
+        elif name == "li":
             blocks.append("- " + text)
         else:
             blocks.append(text)
-    if not blocks:  # no block markup at all: plain text in a page
-        text = _clean(root.get_text(" "))
-        blocks = [text] if text else []
     return title, "\n\n".join(blocks) + "\n"
 
 
-def _has_block_ancestor(element: Tag) -> bool:
-    """True for a block nested in another block (a ``p`` inside ``li``): the outer one holds it."""
-    return any(parent.name in _BLOCK_TAGS for parent in element.parents)
+def _nearest_block(string: NavigableString) -> Tag | None:
+    for parent in string.parents:
+        if parent.name in _HEADINGS or parent.name in _BLOCK_TAGS:
+            return parent
+    return None
 
 
 def _clean(text: str) -> str:

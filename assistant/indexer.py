@@ -45,6 +45,7 @@ from .store import (
     VECTORS,
     IndexStore,
     Manifest,
+    current_build,
     open_current,
     write_checksums,
 )
@@ -53,7 +54,7 @@ from .vector_index import build_index, choose_kind, save_index
 
 LOCK_FILE = "rebuild.lock"
 TMP_PREFIX = "tmp-"
-KEEP_BUILDS = 2  # the current build and the one before it (still open in other processes)
+KEEP_BUILDS = 2  # after a rebuild: the new build and the one it replaced
 
 
 @dataclass
@@ -159,10 +160,13 @@ def rebuild(
             report.build_id = previous.manifest.build_id
             previous.close()
             return _finish(report, started)
-        _write_build(settings, documents, previous, embedder, model, progress, report)
-        if previous is not None:
-            previous.close()
-        _prune_builds(index_dir)
+        replaced = _current_name(index_dir)
+        try:
+            _write_build(settings, documents, previous, embedder, model, progress, report)
+        finally:
+            if previous is not None:
+                previous.close()
+        _prune_builds(index_dir, keep={report.build_id, replaced})
     except (OSError, sqlite3.Error) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise AssistantError(
@@ -221,6 +225,9 @@ def _write_build(
     progress: ProgressCallback | None,
     report: RebuildReport,
 ) -> None:
+    # Vectors are reused only from the same model *and* runtime: int8 ONNX and torch agree
+    # to ~0.99, close enough to serve each other's index, not to mix in one.
+    vector_space = f"{model}/{settings.embed_backend}"
     tagger = Taxonomy(doc.career_path for doc in documents if doc.path).tag_section
     chunks_by_doc = [
         (doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, tagger))
@@ -238,10 +245,10 @@ def _write_build(
                     first_row[span] = len(sentence_rows)
                     sentence_rows.append((doc.source, *span))
                     text = doc.text[span[0] : span[1]]
-                    sentence_units.append(_Unit(text, embed_key(model, text)))
+                    sentence_units.append(_Unit(text, embed_key(vector_space, text)))
             chunk_records.append((chunk, first_row[chunk.sentences[0]], len(chunk.sentences)))
             text = chunk.embedding_text(doc.aliases)
-            chunk_units.append(_Unit(text, embed_key(model, text)))
+            chunk_units.append(_Unit(text, embed_key(vector_space, text)))
 
     old_chunks = previous.embed_keys("chunks") if previous else {}
     old_sentences = previous.embed_keys("sentences") if previous else {}
@@ -318,6 +325,7 @@ def _write_build(
     _fsync_tree(tmp)
     final = settings.index_dir / BUILDS / build_id
     os.rename(tmp, final)
+    _fsync(final.parent)  # the rename must be durable before CURRENT names it
     _point_current(settings.index_dir, build_id)
     report.build_id = build_id
 
@@ -402,11 +410,7 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 
 def _fsync_tree(directory: Path) -> None:
     for path in [*directory.rglob("*"), directory]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(path)
 
 
 def _point_current(index_dir: Path, build_id: str) -> None:
@@ -417,7 +421,11 @@ def _point_current(index_dir: Path, build_id: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / CURRENT)
-    fd = os.open(index_dir, os.O_RDONLY)
+    _fsync(index_dir)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -433,11 +441,18 @@ def _remove_leftovers(index_dir: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _prune_builds(index_dir: Path) -> None:
-    """Keep the current build and the one before it; delete older and orphaned builds."""
-    builds = sorted((index_dir / BUILDS).iterdir(), key=lambda p: p.name, reverse=True)
-    current = (index_dir / CURRENT).read_text().strip()
-    keep = {current, *[b.name for b in builds if b.name != current][: KEEP_BUILDS - 1]}
-    for build in builds:
+def _current_name(index_dir: Path) -> str:
+    """The build being served before this rebuild ("" if none or unreadable)."""
+    try:
+        build = current_build(index_dir)
+    except IndexUnavailableError:
+        return ""
+    return build.name if build else ""
+
+
+def _prune_builds(index_dir: Path, keep: set[str]) -> None:
+    """Delete every build but ``keep``: the new one and the one it replaced (other
+    processes may still be answering from it). Orphans of crashed rebuilds go too."""
+    for build in (index_dir / BUILDS).iterdir():
         if build.name not in keep:
             shutil.rmtree(build, ignore_errors=True)

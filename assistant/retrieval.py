@@ -65,15 +65,17 @@ def rank(
     started = time.perf_counter()
     total = store.manifest.chunks
     depth = min(total, max(MIN_DEPTH, 10 * k))
-    if allowed is not None and total <= 20_000:
-        depth = total  # exact search over a small index is cheap; filter after
-    dense_scores, dense_rows = search(store.faiss, query_vector, depth)
     lexical_all = store.lexical.scores(query_text)
+    if allowed is None:
+        dense_scores, dense_rows = search(store.faiss, query_vector, depth)
+    else:  # exact over the allowed rows only, so a filter never starves the result
+        lexical_all = np.where(allowed, lexical_all, 0.0)
+        dense_scores, dense_rows = _search_rows(store, np.flatnonzero(allowed), query_vector, depth)
     lexical_rows = _top_rows(lexical_all, depth)
     searched = time.perf_counter()
 
-    dense_hits = _allowed(dense_rows, dense_scores, allowed)
-    lexical_hits = _allowed(lexical_rows, lexical_all[lexical_rows], allowed)
+    dense_hits = list(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
+    lexical_hits = list(zip(lexical_rows.tolist(), lexical_all[lexical_rows].tolist(), strict=True))
     pool = np.array(sorted({row for row, _ in dense_hits} | {row for row, _ in lexical_hits}))
     sentence_best = _best_sentence(store, pool, query_vector)
     sentence_hits = sorted(
@@ -131,11 +133,13 @@ def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     return positive[np.argsort(-scores[positive], kind="stable")]
 
 
-def _allowed(
-    rows: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None
-) -> list[tuple[int, float]]:
-    pairs = zip(rows.tolist(), scores.tolist(), strict=True)
-    return [(r, s) for r, s in pairs if allowed is None or allowed[r]]
+def _search_rows(
+    store: IndexStore, rows: np.ndarray, query_vector: np.ndarray, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-``depth`` (scores, rows) among ``rows``."""
+    scores = np.asarray(store.vectors[rows]) @ query_vector
+    top = np.argsort(-scores, kind="stable")[:depth]
+    return scores[top], rows[top]
 
 
 def _diverse(store: IndexStore, candidates: list[Candidate], k: int) -> list[Candidate]:

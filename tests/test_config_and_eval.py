@@ -47,3 +47,29 @@ def test_bad_eval_file_is_reported_with_its_line(tmp_path: Path) -> None:
     path.write_text('{"question": "ok"}\nnot json\n')
     with pytest.raises(BadInputError, match=r"q.jsonl:2"):
         read_questions(path)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RETRIEVER", "bogus"),
+        ("INDEX_KIND", "hnsw2"),
+        ("EMBED_BACKEND", "tensorflow"),
+        ("K", "0"),
+        ("CHUNK_OVERLAP", "5000"),
+    ],
+)
+def test_invalid_settings_are_refused_up_front(variable: str, value: str) -> None:
+    with pytest.raises(BadInputError, match=f"CAREER_ASSISTANT_{variable}"):
+        Settings.from_env({f"CAREER_ASSISTANT_{variable}": value})
+
+
+def test_cli_reports_a_bad_setting_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+
+    monkeypatch.setenv("CAREER_ASSISTANT_RETRIEVER", "bogus")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "retriever 'bogus'" in err and len(err.strip().splitlines()) == 1

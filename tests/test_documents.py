@@ -113,3 +113,12 @@ def test_missing_or_empty_corpus_is_a_clear_error(tmp_path: Path, make: str) -> 
         (corpus / "x.bin").write_bytes(b"\x00\x01")
     with pytest.raises(CorpusError, match="corpus directory"):
         load_corpus(corpus, 1000, lambda _: None)
+
+
+def test_html_text_directly_in_containers_is_kept(tmp_path: Path) -> None:
+    html = "<h1>T</h1><div>Div text.</div><p>Para <b>bold</b> end.</p><section>Loose</section>"
+    write_corpus(tmp_path, {"page.html": html})
+    _, docs = load(tmp_path)
+    text = docs["page.html"].text  # type: ignore[attr-defined]
+    for part in ("# T", "Div text.", "Para bold end.", "Loose"):
+        assert part in text

@@ -142,3 +142,15 @@ def test_a_rebuild_in_another_process_is_picked_up(
 ) -> None:
     store = real_assistant.store()
     assert open_current(real_assistant.settings.index_dir).build_dir == store.build_dir
+
+
+def test_family_filter_searches_exactly_within_the_family(real_assistant: Assistant) -> None:
+    """Filtered dense search is exact over the family's rows, whatever the index size."""
+    from assistant.retrieval import rank
+
+    store = real_assistant.store()
+    query = real_assistant.embedder.embed_query("how do I grow into a leadership role?")
+    allowed = store.families == "business-sales"
+    ranking = rank(store, query, "how do I grow into a leadership role?", 3, allowed)
+    assert ranking.candidates
+    assert all(c.chunk.family == "business-sales" for c in ranking.candidates)
