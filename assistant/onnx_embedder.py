@@ -188,11 +188,14 @@ def quantize_int8(source: Path, target: Path, reduce_range: bool) -> None:
     """Dynamic int8 quantization, per output channel (per tensor loses ~0.04 cosine)."""
     import logging
 
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    # Importing the quantizer calls logging.basicConfig (a root handler that would print
+    # every library's debug/info lines for the rest of the process), and it logs advice
+    # about pre-processing on the root logger: both are undone below.
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # it logs advice about pre-processing on the root logger
+    root.setLevel(logging.ERROR)
     try:
         quantize_dynamic(
             str(source),
@@ -202,6 +205,7 @@ def quantize_int8(source: Path, target: Path, reduce_range: bool) -> None:
             weight_type=QuantType.QInt8,
         )
     finally:
+        root.handlers[:] = handlers
         root.setLevel(level)
 
 
