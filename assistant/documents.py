@@ -18,7 +18,6 @@ import frontmatter
 import yaml
 
 from .errors import CorpusError
-from .taxonomy import CareerPath
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _SKIPPED_NAMES = {"README.md"}
@@ -42,18 +41,6 @@ class Document:
     next_steps: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def career_path(self) -> CareerPath:
-        return CareerPath(
-            self.path,
-            self.title,
-            self.family,
-            self.aliases,
-            self.next_steps,
-            self.related,
-            self.source,
-        )
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,42 @@ def model_name(model_path: Path) -> str:
     return "all-MiniLM-L6-v2" if name in ("", "model") else name
 
 
-class SentenceTransformerEmbedder:
+class BatchEmbedder:
+    """What every runtime shares: batching, single questions, naming, the dimension.
+
+    A runtime implements ``_encode`` (a list of texts → unit vectors) and calls
+    ``_describe`` once it can encode.
+    """
+
+    name: str
+    dimension: int
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _describe(self, model_path: Path) -> None:
+        self.name = model_name(model_path)
+        self.dimension = int(self.embed_query("dimension probe").shape[0])
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        """Embed in batches, longest first (less padding), reporting progress per batch."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin : begin + batch_size]
+            vectors[batch] = self._encode([texts[i] for i in batch])
+            if progress:
+                progress(min(begin + batch_size, len(order)), len(order))
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector: np.ndarray = self._encode([text])[0]
+        return vector
+
+
+class SentenceTransformerEmbedder(BatchEmbedder):
     """sentence-transformers on the CPU (torch backend)."""
 
     def __init__(self, model_path: Path) -> None:
@@ -68,17 +103,7 @@ class SentenceTransformerEmbedder:
         torch.set_num_threads(1)
         self._model = SentenceTransformer(str(model_path), device="cpu")
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
-        self.name = model_name(model_path)
-        self.dimension = int(self.embed_query("dimension probe").shape[0])
-
-    def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
-    ) -> np.ndarray:
-        return embed_in_batches(self._encode, self.dimension, texts, batch_size, progress)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        vector: np.ndarray = self._encode([text])[0]
-        return vector
+        self._describe(model_path)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -91,24 +116,6 @@ class SentenceTransformerEmbedder:
             )
         vectors: np.ndarray = np.asarray(result, dtype=np.float32)
         return vectors
-
-
-def embed_in_batches(
-    encode: Callable[[list[str]], np.ndarray],
-    dimension: int,
-    texts: Sequence[str],
-    batch_size: int,
-    progress: ProgressCallback | None,
-) -> np.ndarray:
-    """Embed in batches, longest first (less padding), reporting progress per batch."""
-    vectors = np.zeros((len(texts), dimension), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    for begin in range(0, len(order), batch_size):
-        batch = order[begin : begin + batch_size]
-        vectors[batch] = encode([texts[i] for i in batch])
-        if progress:
-            progress(min(begin + batch_size, len(order)), len(order))
-    return vectors
 
 
 EMBED_BACKENDS = ("onnx", "torch")

@@ -49,7 +49,7 @@ from .store import (
     open_current,
     write_checksums,
 )
-from .taxonomy import Taxonomy
+from .taxonomy import CareerPath, Taxonomy
 from .vector_index import build_index, choose_kind, save_index
 
 LOCK_FILE = "rebuild.lock"
@@ -228,7 +228,7 @@ def _write_build(
     # Vectors are reused only from the same model *and* runtime: int8 ONNX and torch agree
     # to ~0.99, close enough to serve each other's index, not to mix in one.
     vector_space = f"{model}/{settings.embed_backend}"
-    tagger = Taxonomy(doc.career_path for doc in documents if doc.path).tag_section
+    tagger = Taxonomy(CareerPath.of(doc) for doc in documents if doc.path).tag_section
     chunks_by_doc = [
         (doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, tagger))
         for doc in documents

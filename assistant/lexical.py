@@ -1,4 +1,4 @@
-"""BM25 over chunk text, via ``bm25s`` (sparse matrices, saved as JSON + .npy, no pickle).
+"""BM25 over chunk text, via ``bm25s`` (sparse matrices, saved as JSON + .npy only).
 
 Lexical search is what finds acronyms and exact role names (TPM, SRE, devrel) that a
 small embedding model blurs; the hybrid retriever fuses it with dense search.

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .embeddings import ProgressCallback, embed_in_batches, model_name
+from .embeddings import BatchEmbedder, model_name
 from .errors import AssistantError
 
 #: Bump when the export recipe changes, so cached exports are redone.
@@ -260,7 +260,7 @@ _NOTE_ONLY = ("cpu", "export_seconds")
 # -- the embedder ------------------------------------------------------------------------
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchEmbedder):
     """The Embedder protocol over an ONNX model; safe to share between threads.
 
     ONNX Runtime sessions allow concurrent ``run`` calls; only tokenization (cheap) is
@@ -285,18 +285,7 @@ class OnnxEmbedder:
             str(onnx_path), _session_options(threads), providers=["CPUExecutionProvider"]
         )
         self._inputs = [i.name for i in self._session.get_inputs()]
-        self.threads = threads
-        self.name = model_name(model_path)
-        self.dimension = int(self.embed_query("dimension probe").shape[0])
-
-    def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
-    ) -> np.ndarray:
-        return embed_in_batches(self._encode, self.dimension, texts, batch_size, progress)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        vector: np.ndarray = self._encode([text])[0]
-        return vector
+        self._describe(model_path)
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Tokens the model actually reads (after truncation), for throughput figures."""

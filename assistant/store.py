@@ -128,18 +128,6 @@ class DocumentInfo:
     next_steps: tuple[str, ...]
     related: tuple[str, ...]
 
-    @property
-    def career_path(self) -> CareerPath:
-        return CareerPath(
-            self.path,
-            self.title,
-            self.family,
-            self.aliases,
-            self.next_steps,
-            self.related,
-            self.source,
-        )
-
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -311,7 +299,7 @@ class IndexStore:
 
     @functools.cached_property
     def taxonomy(self) -> Taxonomy:
-        return Taxonomy(d.career_path for d in self.documents.values() if d.path)
+        return Taxonomy(CareerPath.of(d) for d in self.documents.values() if d.path)
 
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

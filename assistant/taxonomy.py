@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 FAMILIES: dict[str, str] = {
     "individual-contributor": "Individual Contributor",
@@ -18,6 +19,25 @@ FAMILIES: dict[str, str] = {
     "business-process": "Business / Process",
     "business-sales": "Business and Sales",
 }
+
+
+class PathMetadata(Protocol):
+    """The front-matter fields a career path is made of (Document and DocumentInfo)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def next_steps(self) -> tuple[str, ...]: ...
+    @property
+    def related(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,19 @@ class CareerPath:
     next_steps: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     source: str = ""  # the path file, relative to the corpus dir
+
+    @classmethod
+    def of(cls, document: PathMetadata) -> CareerPath:
+        """The career path a path document (parsed or indexed) describes."""
+        return cls(
+            document.path,
+            document.title,
+            document.family,
+            document.aliases,
+            document.next_steps,
+            document.related,
+            document.source,
+        )
 
     @property
     def names(self) -> tuple[str, ...]:

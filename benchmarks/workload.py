@@ -14,7 +14,7 @@ from pathlib import Path
 from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.documents import load_corpus
-from assistant.taxonomy import Taxonomy
+from assistant.taxonomy import CareerPath, Taxonomy
 
 SINGLE = (
     "What does a {a} do day to day?",
@@ -76,7 +76,7 @@ def chunk_texts(corpus_dir: Path) -> list[str]:
     """The texts ``rebuild`` would embed for the chunks of ``corpus_dir``."""
     settings = Settings()
     documents = load_corpus(corpus_dir, settings.max_file_bytes, lambda _: None)
-    tagger = Taxonomy(d.career_path for d in documents if d.path).tag_section
+    tagger = Taxonomy(CareerPath.of(d) for d in documents if d.path).tag_section
     return [
         chunk.embedding_text(doc.aliases)
         for doc in documents
