@@ -97,11 +97,14 @@ def sections(document: Document) -> list[Section]:
     return found
 
 
-def section_body(text: str, title: str, section: str) -> str:
-    """The body of the section labelled ``section`` (as chunks label it) in ``text``."""
+def section_body(text: str, title: str, offset: int) -> str:
+    """The body of the section holding character ``offset`` of ``text``.
+
+    Located by offset, not by heading label: two sections may share a label.
+    """
     document = Document(source="", title=title, text=text, sha256="")
     for found in sections(document):
-        if SECTION_SEPARATOR.join(found.headings) == section:
+        if found.start <= offset < found.end:
             return text[found.start : found.end].strip()
     return ""
 

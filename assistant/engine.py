@@ -251,13 +251,13 @@ class Assistant:
         """The indexed body of one corpus file (front matter removed), or "" if unknown."""
         return self.store().document_text(source)
 
-    def section_text(self, source: str, section: str) -> str:
-        """The whole section a passage comes from, for "show context"."""
+    def section_text(self, source: str, start: int) -> str:
+        """The whole section a passage comes from (``passage.start``), for "show context"."""
         store = self.store()
         document = store.documents.get(source)
         if document is None:
             return ""
-        return section_body(store.document_text(source), document.title, section)
+        return section_body(store.document_text(source), document.title, start)
 
 
 def _ignore(_: str) -> None:

@@ -73,10 +73,11 @@ def test_article_sections_are_tagged_with_the_family_and_path_they_name() -> Non
     assert [(c.family, c.path) for c in chunks] == [("management", "cto"), ("management", "")]
 
 
-def test_section_body_returns_the_whole_section() -> None:
-    text = "# T\n\n## A\n\nFirst. Second.\n\n## B\n\nThird.\n"
-    assert section_body(text, "T", "A") == "First. Second."
-    assert section_body(text, "T", "missing") == ""
+def test_section_body_is_found_by_offset_even_when_labels_repeat() -> None:
+    text = "# T\n\n## Tips\n\nFirst. Second.\n\n## Tips\n\nThird.\n"
+    assert section_body(text, "T", text.index("Second")) == "First. Second."
+    assert section_body(text, "T", text.index("Third")) == "Third."
+    assert section_body(text, "T", len(text) + 5) == ""
 
 
 _words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)

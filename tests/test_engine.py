@@ -154,3 +154,10 @@ def test_family_filter_searches_exactly_within_the_family(real_assistant: Assist
     ranking = rank(store, query, "how do I grow into a leadership role?", 3, allowed)
     assert ranking.candidates
     assert all(c.chunk.family == "business-sales" for c in ranking.candidates)
+
+
+def test_surrounding_section_contains_the_passage(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("how many engineers does one engineering manager have?")
+    for passage in answer.passages:
+        section = real_assistant.section_text(passage.source, passage.start)
+        assert passage.text in section

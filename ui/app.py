@@ -97,7 +97,7 @@ def section_context(assistant: Assistant, answer: Answer) -> dict[views.SectionK
         passages += [*answer.compare.left.passages, *answer.compare.right.passages]
     context: dict[views.SectionKey, str] = {}
     for passage in passages:
-        key = (passage.source, passage.section)
+        key = (passage.source, passage.start)
         if key not in context:
             try:
                 context[key] = assistant.section_text(*key)

@@ -33,7 +33,7 @@ EXAMPLE_QUESTIONS = (
 
 #: The breadcrumb separator the library uses in section labels.
 CRUMB = " \u203a "
-SectionKey = tuple[str, str]  # (source, section)
+SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def show_answer(turn: Turn, key: str, expanded: bool) -> None:
 
 def show_passages(passages: Sequence[Passage], context: Mapping[SectionKey, str], key: str) -> None:
     for passage in passages:
-        show_passage(passage, context.get((passage.source, passage.section), ""), key)
+        show_passage(passage, context.get((passage.source, passage.start), ""), key)
 
 
 def show_passage(passage: Passage, section_text: str, key: str) -> None:
