@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import PROJECT_ROOT, Settings
-from .engine import Assistant
+from .engine import Assistant, clean_question
 from .errors import AssistantError, BadInputError, CorpusError
 from .results import Answer
 from .retrieval import FUSION_WEIGHTS
@@ -153,6 +153,8 @@ def _ready(settings: Settings) -> Assistant:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if (args.question is None) == (args.batch is None):
         raise BadInputError("give a question or --batch FILE, not both", "see --help")
+    if args.question is not None:  # refuse bad input before building or checking anything
+        clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
     if args.batch is not None:
         for item_id, question in _batch(args.batch):

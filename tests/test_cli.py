@@ -121,3 +121,14 @@ def test_corrupt_index_exits_3_in_a_fresh_process(tmp_path: Path, small_corpus: 
     assert done.returncode == 3
     assert "career-assistant index --full" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_bad_question_is_refused_before_any_index_is_built(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = tmp_path / "never-built"
+    code, _, err = run(
+        capsys, "ask", "   ", "--corpus", str(small_corpus), "--index-dir", str(index)
+    )
+    assert code == 2 and "empty" in err
+    assert not index.exists()
