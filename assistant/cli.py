@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from .config import PROJECT_ROOT, Settings
 from .engine import Assistant, clean_question
 from .errors import AssistantError, BadInputError, CorpusError
+from .evaluation import evaluate, read_question_lines, read_questions
 from .results import Answer
 from .retrieval import FUSION_WEIGHTS
 from .taxonomy import FAMILIES
@@ -178,25 +179,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _batch(path: Path) -> list[tuple[str | None, str]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(f"cannot read {path}: {error}", "pass a UTF-8 .jsonl file") from None
-    items = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question = row["question"]
-            if not isinstance(question, str):
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
-            raise BadInputError(
-                f"{path}:{number} has no question", 'each line must be JSON with a "question"'
-            ) from None
-        items.append((None if row.get("id") is None else str(row["id"]), question))
-    return items
+    return [
+        (None if row.get("id") is None else str(row["id"]), row["question"])
+        for _, row in read_question_lines(path)
+    ]
 
 
 def _print_answer(answer: Answer, color: bool) -> None:
@@ -226,8 +212,6 @@ def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import evaluate, read_questions
-
     questions = read_questions(args.file)
     assistant = _ready(settings)
     report = evaluate(questions, lambda q: assistant.ask(q, k=args.k))

@@ -23,7 +23,7 @@ from .config import Settings
 from .documents import load_document, scan_corpus
 from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
 from .errors import BadInputError, IndexUnavailableError
-from .indexer import RebuildReport, rebuild
+from .indexer import RebuildReport, diff_sources, rebuild
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import rank
 from .store import IndexStore, current_build, open_current
@@ -228,6 +228,7 @@ class Assistant:
             for f in files
             if then.get(f.source) == f.sha256 or load_document(f, _ignore) is not None
         }
+        diff = diff_sources(then, now)
         m = store.manifest
         return IndexStatus(
             files=m.files,
@@ -235,9 +236,9 @@ class Assistant:
             model=m.model,
             built_at=m.built_at,
             index_kind=m.index_kind,
-            added=sorted(set(now) - set(then)),
-            changed=sorted(s for s in now if s in then and now[s] != then[s]),
-            removed=sorted(set(then) - set(now)),
+            added=diff.added,
+            changed=diff.changed,
+            removed=diff.removed,
         )
 
     def verify(self) -> None:

@@ -9,7 +9,7 @@ out-of-scope ones, how often the assistant rightly abstained.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,31 +57,48 @@ class EvalReport:
         }
 
 
-def read_questions(path: Path) -> list[LabelledQuestion]:
+def read_question_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a .jsonl file of questions.
+
+    Shared by ``eval`` and ``ask --batch``: every line must be a JSON object with a
+    string "question", or the file is refused naming the line.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read {path}: {error}", "pass a UTF-8 .jsonl file") from None
-    questions = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+                raise ValueError
+        except ValueError:
+            raise BadInputError(
+                f"{path}:{number} has no question", 'each line must be JSON with a "question"'
+            ) from None
+        yield number, row
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    questions = []
+    for number, row in read_question_lines(path):
+        try:
             questions.append(
                 LabelledQuestion(
                     id=str(row.get("id", number)),
                     question=row["question"],
-                    kind=row.get("kind", ""),
+                    kind=str(row.get("kind", "")),
                     sections=tuple(row.get("sections", ())),
                     phrases=tuple(row.get("phrases", ())),
                     answerable=bool(row.get("answerable", True)),
                 )
             )
-        except (ValueError, KeyError, AttributeError):
+        except TypeError:
             raise BadInputError(
                 f"{path}:{number} is not a labelled question",
-                'each line needs JSON with at least "question"',
+                '"sections" and "phrases" must be lists',
             ) from None
     return questions
 

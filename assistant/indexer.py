@@ -155,7 +155,6 @@ def rebuild(
             previous.close()
             previous = None
         if previous is not None and not report.changed and _same_settings(previous, settings):
-            report.files_unchanged = sorted(previous.documents)
             report.chunks_total = report.chunks_reused = previous.manifest.chunks
             report.build_id = previous.manifest.build_id
             previous.close()
@@ -202,18 +201,33 @@ def _same_settings(previous: IndexStore, settings: Settings) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class CorpusDiff:
+    """How the corpus's files differ from what a build indexed (by content hash)."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+
+
+def diff_sources(before: dict[str, str], after: dict[str, str]) -> CorpusDiff:
+    """Compare two ``source → sha256`` maps; used by rebuilds and the staleness check."""
+    return CorpusDiff(
+        added=sorted(set(after) - set(before)),
+        changed=sorted(s for s in after if s in before and after[s] != before[s]),
+        removed=sorted(set(before) - set(after)),
+        unchanged=sorted(s for s in after if before.get(s) == after[s]),
+    )
+
+
 def _compare_files(
     report: RebuildReport, hashes: dict[str, str], previous: IndexStore | None
 ) -> None:
     before = {s: d.sha256 for s, d in previous.documents.items()} if previous else {}
-    for source, digest in sorted(hashes.items()):
-        if source not in before:
-            report.files_added.append(source)
-        elif before[source] != digest:
-            report.files_changed.append(source)
-        else:
-            report.files_unchanged.append(source)
-    report.files_removed = sorted(set(before) - set(hashes))
+    diff = diff_sources(before, hashes)
+    report.files_added, report.files_changed = diff.added, diff.changed
+    report.files_removed, report.files_unchanged = diff.removed, diff.unchanged
 
 
 def _write_build(
