@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backend import SearchBackend
 from .lexical import tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
-from .store import IndexStore
 
 #: Weight of the share of question terms a sentence contains, added to its cosine.
 LEXICAL_WEIGHT = 0.15
@@ -48,7 +48,7 @@ class ScoredSentence:
 
 
 def score_sentences(
-    store: IndexStore, candidates: list[Candidate], query_vector: np.ndarray, question: str
+    store: SearchBackend, candidates: list[Candidate], query_vector: np.ndarray, question: str
 ) -> list[list[ScoredSentence]]:
     """Score every sentence of every candidate: cosine to the question + term overlap."""
     terms = set(tokenize([question])[0])

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answering
+from .backend import SearchBackend
 from .chunking import section_body
 from .config import Settings
 from .documents import load_document, scan_corpus
@@ -164,7 +165,7 @@ class Assistant:
 
     def _compare(
         self,
-        store: IndexStore,
+        store: SearchBackend,
         query_vector: np.ndarray,
         query_text: str,
         left: CareerPath,
@@ -193,10 +194,10 @@ class Assistant:
         return Comparison(sides[0], sides[1])
 
     def _kept_meaning(
-        self, store: IndexStore, question: str, expanded: str, query_vector: np.ndarray
+        self, store: SearchBackend, question: str, expanded: str, query_vector: np.ndarray
     ) -> float:
         """Cosine between the question and the question cut down to words the corpus uses."""
-        known = store.lexical.known_words(question)
+        known = store.known_words(question)
         if len(known) == len(question.split()):
             return 1.0
         if not known:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .store import IndexStore, StoredChunk
-from .vector_index import search
+from .backend import SearchBackend
+from .store import StoredChunk
 
 RRF_K = 60
 #: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine),
@@ -50,7 +50,7 @@ class Candidate:
 
 
 def rank(
-    store: IndexStore,
+    store: SearchBackend,
     query_vector: np.ndarray,
     query_text: str,
     k: int,
@@ -65,12 +65,12 @@ def rank(
     started = time.perf_counter()
     total = store.manifest.chunks
     depth = min(total, max(MIN_DEPTH, 10 * k))
-    lexical_all = store.lexical.scores(query_text)
-    if allowed is None:
-        dense_scores, dense_rows = search(store.faiss, query_vector, depth)
-    else:  # exact over the allowed rows only, so a filter never starves the result
+    lexical_all = store.lexical_scores(query_text)
+    within = None
+    if allowed is not None:  # exact over the allowed rows only: a filter never starves
         lexical_all = np.where(allowed, lexical_all, 0.0)
-        dense_scores, dense_rows = _search_rows(store, np.flatnonzero(allowed), query_vector, depth)
+        within = np.flatnonzero(allowed)
+    dense_scores, dense_rows = store.dense_search(query_vector, depth, within)
     lexical_rows = _top_rows(lexical_all, depth)
     searched = time.perf_counter()
 
@@ -91,7 +91,7 @@ def rank(
     order = sorted(fused, key=lambda row: -fused[row])[: 4 * k + 4]
     missing = [row for row in order if row not in dense_by_row]
     if missing:  # found by BM25 only: still report its cosine honestly
-        cosines = np.asarray(store.vectors[missing]) @ query_vector
+        cosines = store.chunk_vectors(missing) @ query_vector
         dense_by_row.update(zip(missing, cosines.tolist(), strict=True))
     chunks = store.chunks(order)
     candidates = [
@@ -115,7 +115,7 @@ def rank(
     )
 
 
-def _best_sentence(store: IndexStore, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+def _best_sentence(store: SearchBackend, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
     """For each chunk row, the cosine of its sentence closest to the question."""
     if len(rows) == 0:
         return np.empty(0, dtype=np.float32)
@@ -133,16 +133,7 @@ def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     return positive[np.argsort(-scores[positive], kind="stable")]
 
 
-def _search_rows(
-    store: IndexStore, rows: np.ndarray, query_vector: np.ndarray, depth: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-``depth`` (scores, rows) among ``rows``."""
-    scores = np.asarray(store.vectors[rows]) @ query_vector
-    top = np.argsort(-scores, kind="stable")[:depth]
-    return scores[top], rows[top]
-
-
-def _diverse(store: IndexStore, candidates: list[Candidate], k: int) -> list[Candidate]:
+def _diverse(store: SearchBackend, candidates: list[Candidate], k: int) -> list[Candidate]:
     """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero)."""
     chosen: list[Candidate] = []
     for candidate in candidates:
@@ -155,10 +146,11 @@ def _diverse(store: IndexStore, candidates: list[Candidate], k: int) -> list[Can
     return chosen
 
 
-def _duplicates(store: IndexStore, a: StoredChunk, b: StoredChunk) -> bool:
+def _duplicates(store: SearchBackend, a: StoredChunk, b: StoredChunk) -> bool:
     if a.source == b.source:
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > DUPLICATE_OVERLAP * min(a.end - a.start, b.end - b.start):
             return True
-    cosine = float(np.dot(store.vectors[a.row], store.vectors[b.row]))
+    pair = store.chunk_vectors([a.row, b.row])
+    cosine = float(pair[0] @ pair[1])
     return cosine >= DUPLICATE_COSINE

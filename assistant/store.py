@@ -33,7 +33,7 @@ import numpy as np
 from .errors import IndexUnavailableError
 from .lexical import LexicalIndex
 from .taxonomy import CareerPath, Taxonomy
-from .vector_index import load_index
+from .vector_index import load_index, search
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -303,6 +303,25 @@ class IndexStore:
 
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def dense_search(
+        self, query: np.ndarray, k: int, within: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (cosines, rows) from FAISS, or exactly among the rows ``within``."""
+        if within is None:
+            return search(self.faiss, query, k)
+        scores = np.asarray(self.vectors[within]) @ query
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top], within[top]
+
+    def chunk_vectors(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        return np.asarray(self.vectors[rows])
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        return self.lexical.scores(query)
+
+    def known_words(self, text: str) -> list[str]:
+        return self.lexical.known_words(text)
 
     def chunks(self, rows: Sequence[int]) -> list[StoredChunk]:
         """The chunks at ``rows``, in the order given."""
