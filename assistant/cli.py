@@ -12,15 +12,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .config import PROJECT_ROOT, Settings
-from .engine import Assistant, clean_question
+from .config import PROJECT_ROOT, RETRIEVERS, Settings
 from .errors import AssistantError, BadInputError, CorpusError
-from .evaluation import evaluate, read_question_lines, read_questions
-from .results import Answer
-from .retrieval import FUSION_WEIGHTS
 from .taxonomy import FAMILIES
+
+if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
+    from .engine import Assistant
+    from .results import Answer
 
 BOLD, RESET = "\033[1m", "\033[0m"
 
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument(
         "--retriever",
-        choices=sorted(FUSION_WEIGHTS),
+        choices=RETRIEVERS,
         help="compare against a single retriever [env CAREER_ASSISTANT_RETRIEVER]",
     )
     evaluate.set_defaults(run=_eval)
@@ -108,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import Assistant
+
     assistant = Assistant(settings)
     if args.verify:
         assistant.verify()
@@ -133,6 +135,8 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ready(settings: Settings) -> Assistant:
     """An assistant with an index: build one if there is none, warn if it is stale."""
+    from .engine import Assistant
+
     assistant = Assistant(settings)
     if not assistant.has_index():
         _warn(f"no index in {settings.index_dir} yet; building it")
@@ -152,6 +156,8 @@ def _ready(settings: Settings) -> Assistant:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import clean_question
+
     if (args.question is None) == (args.batch is None):
         raise BadInputError("give a question or --batch FILE, not both", "see --help")
     if args.question is not None:  # refuse bad input before building or checking anything
@@ -179,6 +185,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _batch(path: Path) -> list[tuple[str | None, str]]:
+    from .evaluation import read_question_lines
+
     return [
         (None if row.get("id") is None else str(row["id"]), row["question"])
         for _, row in read_question_lines(path)
@@ -212,6 +220,8 @@ def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import evaluate, read_questions
+
     questions = read_questions(args.file)
     assistant = _ready(settings)
     report = evaluate(questions, lambda q: assistant.ask(q, k=args.k))
@@ -231,6 +241,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import Assistant
+
     status = Assistant(settings).status()
     data: dict[str, Any] = dict(status.__dict__) | {"stale": status.stale}
     if args.json:

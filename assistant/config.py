@@ -15,6 +15,10 @@ from typing import Any
 from .errors import BadInputError
 
 ENV_PREFIX = "CAREER_ASSISTANT_"
+#: The choices of the settings below; the modules that act on them import these.
+RETRIEVERS = ("hybrid", "dense", "lexical")
+INDEX_KINDS = ("auto", "flat", "ivf")
+EMBED_BACKENDS = ("onnx", "torch")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,9 +52,9 @@ class Settings:
     def __post_init__(self) -> None:
         """Refuse a setting that could only fail later, deep inside a search or rebuild."""
         choices = {
-            "retriever": ("hybrid", "dense", "lexical"),
-            "index_kind": ("auto", "flat", "ivf"),
-            "embed_backend": ("onnx", "torch"),
+            "retriever": RETRIEVERS,
+            "index_kind": INDEX_KINDS,
+            "embed_backend": EMBED_BACKENDS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

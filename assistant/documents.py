@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ class Document:
     aliases: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,6 @@ def load_document(file: CorpusFile, warn: Callable[[str], None]) -> Document | N
         aliases=_strings(meta.get("aliases")),
         next_steps=_strings(meta.get("next_steps")),
         related=_strings(meta.get("related")),
-        meta=meta,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .config import EMBED_BACKENDS
 from .errors import AssistantError
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
@@ -116,9 +117,6 @@ class SentenceTransformerEmbedder(BatchEmbedder):
             )
         vectors: np.ndarray = np.asarray(result, dtype=np.float32)
         return vectors
-
-
-EMBED_BACKENDS = ("onnx", "torch")
 
 
 def load_embedder(model_path: str, backend: str, cache_dir: Path) -> Embedder:

@@ -26,7 +26,7 @@ from .embeddings import Embedder, ProgressCallback, default_model_path, load_emb
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, diff_sources, rebuild
 from .results import Answer, Comparison, ComparisonSide
-from .retrieval import rank
+from .retrieval import Ranking, rank
 from .store import IndexStore, current_build, open_current
 from .taxonomy import FAMILIES, CareerPath, Mention
 
@@ -150,7 +150,7 @@ class Assistant:
         compare = None
         if len(mentions) >= 2:
             compare = self._compare(
-                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
+                store, query_vector, ranking, expanded, mentions[0].path, mentions[1].path, question
             )
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
@@ -167,6 +167,7 @@ class Assistant:
         self,
         store: SearchBackend,
         query_vector: np.ndarray,
+        ranking: Ranking,
         query_text: str,
         left: CareerPath,
         right: CareerPath,
@@ -184,6 +185,7 @@ class Assistant:
                 COMPARE_PASSAGES,
                 allowed,
                 retriever=self.settings.retriever,
+                lexical_scores=ranking.lexical_scores,
             ).candidates
             sentences = answering.score_sentences(store, found, query_vector, question)
             sides.append(

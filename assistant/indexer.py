@@ -68,7 +68,6 @@ class RebuildReport:
     chunks_total: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
-    sentences_embedded: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     build_id: str = ""
@@ -299,7 +298,6 @@ def _write_build(
     report.chunks_total = len(chunk_units)
     report.chunks_embedded = sum(u.key not in old_chunks for u in chunk_units)
     report.chunks_reused = report.chunks_total - report.chunks_embedded
-    report.sentences_embedded = sum(u.key not in old_sentences for u in sentence_units)
 
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     kind = choose_kind(settings.index_kind, len(chunk_units), settings.ivf_threshold)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backend import SearchBackend
+from .config import RETRIEVERS
 from .store import StoredChunk
 
 RRF_K = 60
@@ -24,6 +25,7 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
     "dense": (1.0, 0.0, 0.0),
     "lexical": (0.0, 1.0, 0.0),
 }
+assert tuple(FUSION_WEIGHTS) == RETRIEVERS
 MIN_DEPTH = 50
 DUPLICATE_COSINE = 0.8
 DUPLICATE_OVERLAP = 0.5
@@ -39,6 +41,7 @@ class Ranking:
     agree: bool
     best_sentence: float  # the best sentence cosine
     best_lexical: float  # the best BM25 score
+    lexical_scores: np.ndarray  # BM25 of every row, unfiltered, for a follow-up ranking
 
 
 @dataclass(frozen=True)
@@ -57,15 +60,19 @@ def rank(
     allowed: np.ndarray | None = None,
     timings: dict[str, float] | None = None,
     retriever: str = "hybrid",
+    lexical_scores: np.ndarray | None = None,
 ) -> Ranking:
     """The best ``k`` diverse chunks for a question; ``allowed`` is an optional row mask.
 
     ``timings`` (if given) receives the milliseconds spent in "search" and "fuse".
+    ``lexical_scores`` reuses an earlier ranking's BM25 pass over the same question.
     """
     started = time.perf_counter()
     total = store.manifest.chunks
     depth = min(total, max(MIN_DEPTH, 10 * k))
-    lexical_all = store.lexical_scores(query_text)
+    if lexical_scores is None:
+        lexical_scores = store.lexical_scores(query_text)
+    lexical_all = lexical_scores
     within = None
     if allowed is not None:  # exact over the allowed rows only: a filter never starves
         lexical_all = np.where(allowed, lexical_all, 0.0)
@@ -109,6 +116,7 @@ def rank(
     best_sentence_by_row = dict(zip(pool.tolist(), sentence_best.tolist(), strict=True))
     return Ranking(
         chosen,
+        lexical_scores=lexical_scores,
         agree=bool(set(dense_top) & set(lexical_top)),
         best_sentence=max((best_sentence_by_row[row] for row in dense_top), default=0.0),
         best_lexical=max((score for _, score in lexical_hits), default=0.0),

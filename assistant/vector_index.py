@@ -16,10 +16,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .config import INDEX_KINDS
+
 # Single queries on this hardware are faster single-threaded (no OpenMP fan-out cost).
 faiss.omp_set_num_threads(1)
-
-INDEX_KINDS = ("auto", "flat", "ivf")
 
 
 def choose_kind(kind: str, size: int, ivf_threshold: int) -> str:

@@ -24,7 +24,6 @@ class JobSnapshot:
 
     generation: int = 0
     running: bool = False
-    full: bool = False
     done: int = 0
     total: int = 0
     report: RebuildReport | None = None
@@ -63,7 +62,6 @@ class RebuildJob:
             self._state = JobSnapshot(
                 generation=self._state.generation + 1,
                 running=True,
-                full=full,
                 started=time.monotonic(),
             )
             self._thread = threading.Thread(

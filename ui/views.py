@@ -54,10 +54,6 @@ def error(message: str) -> None:
     st.error(escape_inline(message), icon=":material/error:")
 
 
-def warning(message: str) -> None:
-    st.warning(escape_inline(message))
-
-
 def citation(rank: int) -> str:
     return f"**\\[{rank}\\]**"
 
