@@ -152,22 +152,19 @@ def document_markdown(text: str) -> str:
     return _PARAGRAPH.join(blocks)
 
 
+#: How documents outside the four families (family "" in the index) are named everywhere.
+OTHER_LABEL = "Other documents"
+
+
 def family_label(family: str, families: Mapping[str, str]) -> str:
     """The family's display name; an unknown slug from front matter is shown as is."""
-    return families.get(family, family) or "General"
+    return families.get(family, family) or OTHER_LABEL
 
 
 def family_badge(family: str, families: Mapping[str, str]) -> str:
     """A coloured Streamlit badge directive for a family (label escaped)."""
     colour = FAMILY_COLOURS.get(family, "gray")
     return f":{colour}-badge[{escape_inline(family_label(family, families))}]"
-
-
-def relevance_bar(score: float, width: int = 5) -> str:
-    """A compact meter for a cosine score in 0..1, e.g. ``▰▰▰▰▱ 0.81``."""
-    clipped = min(1.0, max(0.0, score))
-    filled = round(clipped * width)
-    return "▰" * filled + "▱" * (width - filled) + f" {clipped:.2f}"
 
 
 def built_at_text(built_at: str, now: datetime | None = None) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -20,7 +19,6 @@ from ui.render import (
     family_badge,
     family_label,
     highlight_markdown,
-    relevance_bar,
 )
 
 #: Shown on a first visit and after an abstention; all answerable from the real corpus.
@@ -34,19 +32,6 @@ EXAMPLE_QUESTIONS = (
 #: The breadcrumb separator the library uses in section labels.
 CRUMB = " \u203a "
 SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and what came back; kept in ``st.session_state`` and never recomputed."""
-
-    question: str
-    k: int
-    family: str | None
-    answer: Answer | None = None
-    error: str = ""
-    #: The whole section each shown passage comes from, fetched once when asked.
-    context: Mapping[SectionKey, str] = field(default_factory=dict)
 
 
 def error(message: str) -> None:
@@ -64,10 +49,13 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def example_buttons(questions: Sequence[str], key: str, pick: Callable[[str], None]) -> None:
-    """Clickable example questions; ``pick`` queues the question for the next run."""
-    columns = st.columns(len(questions))
-    for i, (column, question) in enumerate(zip(columns, questions, strict=True)):
-        column.button(question, key=f"{key}-{i}", on_click=pick, args=(question,), width="stretch")
+    """Clickable example questions, wrapped onto as many rows as the width needs (never cut).
+
+    ``pick`` queues the question for the next run.
+    """
+    with st.container(horizontal=True, key=f"{key}-examples"):
+        for i, question in enumerate(questions):
+            st.button(question, key=f"{key}-{i}", on_click=pick, args=(question,), wrap=True)
 
 
 def coverage_markdown(paths: Sequence[CareerPath]) -> str:
@@ -83,58 +71,50 @@ def coverage_markdown(paths: Sequence[CareerPath]) -> str:
     )
 
 
-def show_turn(
-    turn: Turn,
-    index: int,
-    latest: bool,
-    paths: Sequence[CareerPath],
-    pick: Callable[[str], None],
+def show_answer(
+    answer: Answer, context: Mapping[SectionKey, str], key: str, expanded: bool
 ) -> None:
-    """A question and its answer as a pair of chat messages."""
-    with st.chat_message("user"):
-        st.markdown(escape_inline(turn.question))
-        if turn.family:
-            st.caption(f"only {escape_inline(family_label(turn.family, FAMILIES))}")
-    with st.chat_message("assistant"):
-        if turn.error:
-            error(turn.error)
-        elif turn.answer is not None and turn.answer.abstained:
-            show_abstention(turn.answer, paths, f"t{index}", pick)
-        elif turn.answer is not None:
-            show_answer(turn, f"t{index}", expanded=latest)
-
-
-def show_answer(turn: Turn, key: str, expanded: bool) -> None:
     """Answer, optional comparison, then the passages (collapsed for older turns)."""
-    answer = turn.answer
-    assert answer is not None
     with st.container(key=f"{key}-answer"):
         st.markdown(answer_markdown(answer))
     total = answer.timings_ms.get("total", 0.0)
     st.caption(f"{len(answer.passages)} passages · {total:.0f} ms")
     if answer.compare is not None:
-        show_comparison(answer.compare, answer.passages, turn.context, key)
+        show_comparison(answer.compare, answer.passages, context, key)
     if expanded:
-        show_passages(answer.passages, turn.context, key)
+        show_passages(answer.passages, context, key)
     else:
         with st.expander(f"{len(answer.passages)} passages"):
-            show_passages(answer.passages, turn.context, key)
+            show_passages(answer.passages, context, key)
 
 
 def show_passages(passages: Sequence[Passage], context: Mapping[SectionKey, str], key: str) -> None:
     for passage in passages:
-        show_passage(passage, context.get((passage.source, passage.start), ""), key)
+        passage_card(
+            passage,
+            f"{key}-passage-{passage.rank}",
+            cite=passage.rank,
+            section_text=context.get((passage.source, passage.start), ""),
+        )
 
 
-def show_passage(passage: Passage, section_text: str, key: str) -> None:
-    """A card: rank, title and section, family badge, file, relevance, highlighted text."""
-    with st.container(border=True, key=f"{key}-passage-{passage.rank}"):
+def passage_card(
+    passage: Passage, key: str, *, cite: int | None = None, section_text: str = ""
+) -> None:
+    """Every quoted passage on the page: where it comes from, then its highlighted text.
+
+    ``cite`` is the passage's number in the answer (none when the card stands alone);
+    ``section_text`` adds a "Surrounding section" expander. The card shows no score:
+    its place in the list is the ranking.
+    """
+    with st.container(border=True, key=key):
         crumb = escape_inline(passage.title)
         if passage.section:
             crumb += CRUMB + escape_inline(passage.section)
+        number = f"{citation(cite)} " if cite is not None else ""
         badge = family_badge(passage.family, FAMILIES) if passage.family else ""
-        st.markdown(f"{citation(passage.rank)} **{crumb}** {badge}")
-        st.caption(f"{escape_inline(passage.source)} · relevance {relevance_bar(passage.score)}")
+        st.markdown(f"{number}**{crumb}** {badge}")
+        st.caption(escape_inline(passage.source))
         st.markdown(passage_markdown(passage))
         if section_text and section_text.strip() != passage.text.strip():
             with st.expander("Surrounding section"):
@@ -177,15 +157,13 @@ def show_comparison(
     ):
         with column, st.container(key=f"{key}-compare-{name}"):
             st.markdown(f"#### {escape_inline(side.title)} {family_badge(side.family, FAMILIES)}")
-            for passage in side.passages:
-                with st.container(border=True):
-                    st.markdown(passage_markdown(passage))
-                    rank = ranks.get(passage.chunk_id)
-                    cited = f" · {citation(rank)}" if rank is not None else ""
-                    st.caption(
-                        f"{escape_inline(passage.title)}{CRUMB}{escape_inline(passage.section)}"
-                        f" · {escape_inline(passage.source)}{cited}"
-                    )
+            for i, passage in enumerate(side.passages):
+                passage_card(
+                    passage,
+                    f"{key}-compare-{name}-{i}",
+                    cite=ranks.get(passage.chunk_id),
+                    section_text=context.get((passage.source, passage.start), ""),
+                )
 
 
 def show_abstention(

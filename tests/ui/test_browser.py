@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,7 +45,7 @@ if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing and CI is set", pytrace=False)
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
-from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, Route, sync_playwright  # noqa: E402
 
 
 def free_port() -> int:
@@ -94,8 +95,33 @@ class Server:
             self.process.wait()
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+class Browser:
+    """One Chromium for the module; every request the pages make to any other host is
+    refused and recorded, and each test fails if one was made (nothing may be fetched
+    from outside at run time: no icon, font or script CDN)."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.foreign: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS or not url.startswith(("http:", "https:")):
+            route.continue_()
+        else:
+            self.foreign.append(url)
+            route.abort()
+
+    def new_page(self) -> Page:
+        return self.context.new_page()
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -106,9 +132,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
             viewport={"width": 1440, "height": 1700},
         )
         try:
-            yield context
+            yield Browser(context)
         finally:
             context.close()
+
+
+@pytest.fixture
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """The shared browser; the test fails if its pages asked any host but this machine."""
+    chromium.foreign.clear()
+    yield chromium
+    assert chromium.foreign == [], f"requests left 127.0.0.1: {chromium.foreign}"
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +174,7 @@ def ask(page: Page, question: str) -> None:
     box.press("Enter")
 
 
-def test_question_shows_cited_passages(
-    real_app: Server, browser: BrowserContext, tmp_path: Path
-) -> None:
+def test_question_shows_cited_passages(real_app: Server, browser: Browser, tmp_path: Path) -> None:
     page = browser.new_page()
     page.goto(real_app.url)
     ask(page, "What does a technical program manager do?")
@@ -158,6 +190,7 @@ def test_question_shows_cited_passages(
     assert "[" in answer and "]" in answer  # cited
     assert "program" in answer.lower()
     assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_test_id("stAppDeployButton").count() == 0
 
     # Scroll the chat back to the top so the shot shows the question, answer and passages.
     page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
@@ -187,7 +220,7 @@ HOSTILE = [
 ]
 
 
-def test_hostile_text_renders_literally(browser: BrowserContext, tmp_path: Path) -> None:
+def test_hostile_text_renders_literally(browser: Browser, tmp_path: Path) -> None:
     """The escaping in ui/render.py, checked where it matters: in Streamlit's renderer."""
     cases = [(text, [(len(text) // 3, len(text) // 3 + 12)]) for text in HOSTILE]
     cases_file = tmp_path / "cases.json"

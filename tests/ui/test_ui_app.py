@@ -14,7 +14,9 @@ from streamlit.testing.v1.element_tree import Block
 
 from assistant import Settings
 from assistant.engine import shared_embedder
+from ui.app import ASK_TAB, DOCUMENTS_TAB, MAP_TAB
 from ui.resources import rebuild_job
+from ui.sidebar import ALL_FAMILIES
 from ui.uploads import MAX_UPLOAD_BYTES
 
 from .ui_support import APP, Built, unescape, write_corpus
@@ -37,6 +39,14 @@ foundation grants and support contracts from the companies that depend on the pr
 def start(built: Built, point: Point) -> AppTest:
     point(built)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch tabs as a click on the tab does: only the open tab's content runs."""
+    at.session_state["tab"] = label
     at.run()
     assert not at.exception
     return at
@@ -200,6 +210,7 @@ def test_compare_shows_both_paths_side_by_side(small_index: Built, use_dirs: Poi
 
 def test_map_highlights_answer_paths_and_shows_a_path(small_index: Built, use_dirs: Point) -> None:
     at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
+    open_tab(at, MAP_TAB)
     dot = at.get("graphviz_chart")[0].proto.spec
     assert 'label="Technical Program Manager", fillcolor="#ffbd45"' in dot
     picker = next(s for s in at.selectbox if s.label == "Career path")
@@ -214,22 +225,23 @@ def test_upload_then_rebuild_makes_new_content_answerable(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
     built = small_index.copy(tmp_path)
-    at = start(built, use_dirs)
-    at.file_uploader(key="upload").set_value(("open-source.md", NEW_ARTICLE, "text/markdown"))
+    at = open_tab(start(built, use_dirs), DOCUMENTS_TAB)
+    at.file_uploader[0].set_value(("open-source.md", NEW_ARTICLE, "text/markdown"))
     at.run()
     assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
     assert any("Added uploads/open-source.md" in unescape(s.value) for s in at.success)
-    assert any("corpus changed" in w.value for w in at.warning)  # the index is now stale
+    assert any("documents changed" in w.value for w in at.warning)  # the index is now stale
 
     at.button(key="rebuild").click().run()
     # Questions keep working (from the previous build) while the rebuild runs.
+    open_tab(at, ASK_TAB)
     submit(at, "What does a technical program manager do?")
     assert not at.error and passages(at, 0)
 
     wait_for_rebuild(at)
     summary = unescape(" ".join(s.value for s in at.success))
     assert "1 added" in summary and "embedded" in summary and "reused" in summary
-    assert not any("corpus changed" in w.value for w in at.warning)
+    assert not any("documents changed" in w.value for w in at.warning)
     submit(at, "Can an open source maintainer be paid by sponsorships?")
     assert any(p.source == "uploads/open-source.md" for p in passages(at))
 
@@ -266,8 +278,8 @@ def test_bad_upload_is_refused_and_writes_nothing(
 ) -> None:
     built = small_index.copy(tmp_path)
     before = sorted(p for p in tmp_path.rglob("*"))
-    at = start(built, use_dirs)
-    at.file_uploader(key="upload").set_value((name, data, "text/plain")).run()
+    at = open_tab(start(built, use_dirs), DOCUMENTS_TAB)
+    at.file_uploader[0].set_value((name, data, "text/plain")).run()
     assert not at.exception
     assert any("refused" in e.value for e in at.error)
     assert sorted(p for p in tmp_path.rglob("*")) == before
@@ -284,7 +296,7 @@ def test_corrupt_index_shows_a_one_line_error(
     assert at.error
     for error in at.error:
         assert "\n" not in error.value and "Traceback" not in error.value
-    assert "Rebuild index" in at.session_state["turns"][0].error
+    assert "Update search index" in at.session_state["turns"][0].error
 
 
 def test_missing_index_is_built_on_first_visit(
@@ -312,3 +324,37 @@ def _files(built: Built) -> dict[str, str]:
     return {
         p.relative_to(built.corpus).as_posix(): p.read_text() for p in built.corpus.rglob("*.md")
     }
+
+
+def test_family_box_always_shows_a_choice(small_index: Built, use_dirs: Point) -> None:
+    """ "All families" is a real option value: a None value shows "Choose an option"."""
+    at = submit(start(small_index, use_dirs), "What does a staff engineer do?")
+    family = at.selectbox(key="family")
+    assert family.value == ALL_FAMILIES and family.index == 0
+    assert at.session_state["turns"][0].family is None  # no filter reaches the library
+    submit(at, "What does an engineering manager do?")
+    assert at.selectbox(key="family").value == ALL_FAMILIES
+
+
+def test_cards_show_no_score_only_their_order(small_index: Built, use_dirs: Point) -> None:
+    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
+    for passage in passages(at):
+        shown = card(at, 0, passage.rank)
+        assert f"{passage.score:.2f}" not in shown and "relevance" not in shown.lower()
+
+
+def test_sidebar_speaks_plainly(small_index: Built, use_dirs: Point) -> None:
+    at = start(small_index, use_dirs)
+    shown = unescape(" ".join(texts(at.sidebar)))
+    assert "documents" in shown and "passages" in shown
+    assert at.button(key="rebuild").label == "Update search index"
+    assert at.slider(key="k").label == "Quotes per answer"
+    for jargon in ("Chunks", "chunks", "Re-embed", "embedding"):
+        assert jargon not in shown
+
+
+def test_map_lights_only_the_latest_answer(small_index: Built, use_dirs: Point) -> None:
+    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
+    submit(at, "easy sourdough bread recipe")  # a refusal: nothing is quoted
+    open_tab(at, MAP_TAB)
+    assert "#ffbd45" not in at.get("graphviz_chart")[0].proto.spec

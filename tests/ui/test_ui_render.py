@@ -22,7 +22,6 @@ from ui.render import (
     family_badge,
     highlight_markdown,
     rebuild_summary,
-    relevance_bar,
 )
 
 from .ui_support import unescape
@@ -117,13 +116,11 @@ def test_document_markdown_keeps_shape_safely() -> None:
     assert "- one \\[x\\]\\(y\\)" in out and "- two" in out
 
 
-def test_badges_bars_and_times() -> None:
+def test_badges_and_times() -> None:
     assert family_badge("management", FAMILIES) == ":violet-badge[Management]"
     assert family_badge("made-up", FAMILIES) == ":gray-badge[made\\-up]"
     assert bare(family_badge("x]:red[y", FAMILIES)).count("[") == 1  # label escaped
-    assert relevance_bar(0.8) == "▰▰▰▰▱ 0.80"
-    assert relevance_bar(-0.2) == "▱▱▱▱▱ 0.00"
-    assert relevance_bar(1.7).startswith("▰▰▰▰▰")
+    assert family_badge("", FAMILIES) == ":gray-badge[Other documents]"
     now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
     assert built_at_text("2025-01-01T11:55:00+00:00", now) == "2025-01-01 11:55 UTC (5 min ago)"
     assert built_at_text("not a date", now) == "not a date"

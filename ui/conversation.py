@@ -1,0 +1,127 @@
+"""The Ask tab: questions, their answers, and the welcome shown before the first one.
+
+Answers are computed once, when asked, and kept as :class:`Turn` values; every other
+rerun only renders them again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from assistant import Answer, Assistant, AssistantError, IndexUnavailableError
+from assistant.taxonomy import FAMILIES, CareerPath
+from ui import views
+from ui.render import escape_inline, family_label
+
+log = logging.getLogger(__name__)
+
+SectionKey = views.SectionKey
+#: The tab's label, also its value in ``st.session_state["tab"]``.
+ASK_TAB = ":material/forum: Ask"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what came back; kept in ``st.session_state`` and never recomputed."""
+
+    question: str
+    k: int
+    family: str | None
+    answer: Answer | None = None
+    error: str = ""
+    #: The whole section each shown passage comes from, fetched once when asked.
+    context: Mapping[SectionKey, str] = field(default_factory=dict)
+
+
+def pick_question(question: str) -> None:
+    """Button callback: ask ``question`` on the run this click triggers, on the Ask tab."""
+    st.session_state["pending"] = question
+    st.session_state["tab"] = ASK_TAB
+
+
+def ask(assistant: Assistant, question: str, k: int, family: str | None) -> Turn:
+    """Ask the library; every failure becomes a one-line message on the turn."""
+    try:
+        with st.spinner("Searching the corpus…"):
+            answer = assistant.ask(question, k=k, family=family)
+    except IndexUnavailableError as problem:
+        message = f"{problem.problem} — use “Update search index” in the sidebar"
+        return Turn(question, k, family, error=message)
+    except AssistantError as problem:
+        return Turn(question, k, family, error=str(problem))
+    except Exception as problem:  # a library bug must not show a traceback to the user
+        log.exception("ask failed")
+        message = f"unexpected error: {type(problem).__name__}: {problem}"
+        return Turn(question, k, family, error=message)
+    return Turn(question, k, family, answer=answer, context=section_context(assistant, answer))
+
+
+def section_context(assistant: Assistant, answer: Answer) -> dict[SectionKey, str]:
+    """The section around each passage, fetched once now rather than on every rerun."""
+    passages = list(answer.passages)
+    if answer.compare is not None:
+        passages += [*answer.compare.left.passages, *answer.compare.right.passages]
+    context: dict[SectionKey, str] = {}
+    for passage in passages:
+        key = (passage.source, passage.start)
+        if key not in context:
+            try:
+                context[key] = assistant.section_text(*key)
+            except AssistantError:
+                context[key] = ""
+    return context
+
+
+def answer_paths(turns: Sequence[Turn]) -> list[str]:
+    """Career-path slugs the latest answer quotes, best-ranked first, for the map.
+
+    Only the latest turn counts: after a refusal or an error nothing is highlighted.
+    """
+    answer = turns[-1].answer if turns else None
+    if answer is None or answer.abstained:
+        return []
+    found = [p.path for p in answer.passages if p.path]
+    if answer.compare is not None:
+        found += [answer.compare.left.path, answer.compare.right.path]
+    return list(dict.fromkeys(found))
+
+
+def show(turns: Sequence[Turn], paths: Sequence[CareerPath], notice: str) -> None:
+    """The conversation so far, or the welcome when there is none."""
+    if not turns:
+        welcome(paths)
+    for i, turn in enumerate(turns):
+        show_turn(turn, i, i == len(turns) - 1, paths)
+    if notice:
+        st.info(notice, icon=":material/lightbulb:")
+
+
+def welcome(paths: Sequence[CareerPath]) -> None:
+    st.markdown(
+        "Ask about career paths after senior engineer. Every answer is quoted from the "
+        "corpus, with its source, and the assistant says so when the corpus has no answer."
+    )
+    views.example_buttons(views.EXAMPLE_QUESTIONS, "welcome", pick_question)
+    if paths:
+        with st.expander("What the corpus covers"):
+            st.markdown(views.coverage_markdown(paths))
+
+
+def show_turn(turn: Turn, index: int, latest: bool, paths: Sequence[CareerPath]) -> None:
+    """A question and its answer as a pair of chat messages."""
+    key = f"t{index}"
+    with st.chat_message("user"):
+        st.markdown(escape_inline(turn.question))
+        if turn.family:
+            st.caption(f"only {escape_inline(family_label(turn.family, FAMILIES))}")
+    with st.chat_message("assistant"):
+        if turn.error:
+            views.error(turn.error)
+        elif turn.answer is not None and turn.answer.abstained:
+            views.show_abstention(turn.answer, paths, key, pick_question)
+        elif turn.answer is not None:
+            views.show_answer(turn.answer, turn.context, key, expanded=latest)

@@ -1,0 +1,146 @@
+"""The sidebar, in a career-seeker's words: answer options, and the search index's state.
+
+Engineering details (model, index kind, re-embedding everything) sit in a collapsed
+"Advanced" expander.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from assistant import AssistantError, IndexStatus
+from assistant.taxonomy import FAMILIES
+from ui import views
+from ui.jobs import JobSnapshot, RebuildJob
+from ui.render import built_at_text, escape_inline, rebuild_summary
+from ui.resources import Dirs, index_status
+
+#: The family select box's "no filter" value. A real string, not None: Streamlit shows a
+#: select box whose value is None as empty ("Choose an option"), which it did at times.
+ALL_FAMILIES = "all"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the reader chose for the next answers."""
+
+    k: int
+    family: str | None
+
+
+def answer_options(default_k: int) -> Options:
+    st.header("Answers")
+    k = st.slider(
+        "Quotes per answer",
+        1,
+        20,
+        min(max(default_k, 1), 20),
+        key="k",
+        help="How many passages of the corpus each answer shows.",
+    )
+    family = st.selectbox(
+        "Career family",
+        [ALL_FAMILIES, *FAMILIES],
+        format_func=lambda slug: "All families" if slug == ALL_FAMILIES else FAMILIES[slug],
+        key="family",
+        help="Only quote passages about paths in this family.",
+    )
+    return Options(k, None if family in (None, ALL_FAMILIES) else family)
+
+
+def index_panel(dirs: Dirs, job: RebuildJob, ready: bool, problem: str) -> None:
+    """What the assistant can search, whether it is up to date, and the update button."""
+    st.header("Documents searched")
+    status = _status(dirs, ready, problem, job.snapshot().running)
+    stale = status is not None and status.stale
+    running = job.snapshot().running
+    st.button(
+        "Update search index",
+        key="rebuild",
+        type="primary" if stale and not running else "secondary",
+        disabled=running,
+        width="stretch",
+        on_click=start_rebuild,
+        args=(job,),
+        help="Read the documents again and make new or changed text searchable.",
+    )
+    st.fragment(rebuild_progress, run_every=0.5 if running else None)(job)
+    _last_result()
+    with st.expander("Advanced"):
+        st.checkbox(
+            "Rebuild from scratch",
+            key="full",
+            help="Re-read every passage with the model instead of reusing what is unchanged "
+            "(slower; only needed after changing the model).",
+        )
+        if status is not None:
+            st.caption(
+                f"Model {escape_inline(status.model)} · {escape_inline(status.index_kind)} "
+                "vector index"
+            )
+
+
+def _status(dirs: Dirs, ready: bool, problem: str, building: bool) -> IndexStatus | None:
+    if problem:
+        views.error(problem)
+        return None
+    if not ready:
+        st.info("Preparing the documents for search…" if building else "Nothing indexed yet.")
+        return None
+    try:
+        status = index_status(*dirs)
+    except AssistantError as error:
+        views.error(str(error))
+        return None
+    st.markdown(f"**{status.files:,}** documents · **{status.chunks:,}** passages")
+    st.caption(f"Updated {escape_inline(built_at_text(status.built_at))}")
+    if status.stale:
+        st.warning(
+            f"Your documents changed since the last update ({len(status.added)} added, "
+            f"{len(status.changed)} changed, {len(status.removed)} removed). "
+            "Update the search index to search them.",
+            icon=":material/warning:",
+        )
+    return status
+
+
+def start_rebuild(job: RebuildJob) -> None:
+    """Button callback: runs before the script, so the page already shows the job running."""
+    if job.start(full=bool(st.session_state.get("full"))):
+        st.session_state.pop("rebuild_result", None)
+
+
+def rebuild_progress(job: RebuildJob) -> None:
+    """Polled while a rebuild runs; when it ends, rerun the page to show the new index."""
+    snap = job.snapshot()
+    if snap.running:
+        text = (
+            f"Embedding {snap.done:,}/{snap.total:,} texts · {snap.elapsed:.0f} s"
+            if snap.total
+            else f"Preparing: reading the corpus · {snap.elapsed:.0f} s"
+        )
+        st.progress(snap.fraction, text=text)
+        st.caption("Questions are answered from the current index until this finishes.")
+    elif snap.generation > st.session_state["seen_generation"]:
+        st.session_state["seen_generation"] = snap.generation
+        st.session_state["rebuild_result"] = snap
+        if not snap.error:
+            st.session_state.pop("corpus_message", None)  # "update to search it" is done
+        index_status.clear()
+        st.rerun()
+
+
+def _last_result() -> None:
+    result: JobSnapshot | None = st.session_state.get("rebuild_result")
+    if result is None:
+        return
+    if result.error:
+        views.error(result.error)
+    elif result.report is not None:
+        st.success(escape_inline(rebuild_summary(result.report)), icon=":material/check_circle:")
+        if result.report.warnings:
+            with st.expander(f"{len(result.report.warnings)} warnings"):
+                for message in result.report.warnings:
+                    st.markdown(f"- {escape_inline(message)}")
