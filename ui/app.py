@@ -24,8 +24,9 @@ import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from ui import career_map, conversation, documents, sidebar, views  # noqa: E402
+from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
-from ui.resources import Dirs, load_assistant, rebuild_job  # noqa: E402
+from ui.resources import Dirs, history, load_assistant, rebuild_job  # noqa: E402
 
 ICON = Path(__file__).with_name("static") / "icon.png"  # served locally: no icon CDN
 ASK_TAB = conversation.ASK_TAB
@@ -38,8 +39,8 @@ def main() -> None:
     started = time.perf_counter()
     settings = page_setup()
     dirs: Dirs = (str(settings.corpus_dir), str(settings.index_dir))
-    assistant, job = load_assistant(*dirs), rebuild_job(*dirs)
-    init_state(job)
+    assistant, job, kept = load_assistant(*dirs), rebuild_job(*dirs), history(dirs[1])
+    init_state(job, kept)
     ready, problem = index_state(assistant, job)
     question_box(settings, ready, job)
 
@@ -49,7 +50,7 @@ def main() -> None:
         sidebar.index_panel(dirs, job, ready, problem)
 
     st.title("Career paths after senior engineer")
-    notice = ask_pending(assistant, options, ready)
+    notice = ask_pending(assistant, options, ready, kept)
     paths = career_map.career_paths(assistant) if ready else []
     turns: list[conversation.Turn] = st.session_state["turns"]
     ask_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
@@ -57,7 +58,9 @@ def main() -> None:
         with ask_tab:
             conversation.show(turns, paths, notice)
             if turns:
-                st.button("Clear conversation", key="clear", on_click=clear_conversation)
+                st.button(
+                    "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)
+                )
     if map_tab.open:
         with map_tab:
             career_map.show(assistant, paths, conversation.answer_paths(turns))
@@ -80,10 +83,19 @@ def page_setup() -> Settings:
         raise  # st.stop() does not return; this line only tells mypy so
 
 
-def init_state(job: RebuildJob) -> None:
-    """Per-session defaults; a rebuild finished before this session began is not reported."""
+def init_state(job: RebuildJob, kept: History) -> None:
+    """Per-session defaults, and the conversation kept under the session id in the URL.
+
+    A rebuild finished before this session began is not reported.
+    """
     snap = job.snapshot()
-    st.session_state.setdefault("turns", [])
+    if "turns" not in st.session_state:  # a new browser session: a visit or a reload
+        session = st.query_params.get("session", "")
+        if not valid_session_id(session):
+            session = new_session_id()
+            st.query_params["session"] = session
+        st.session_state["session"] = session
+        st.session_state["turns"] = kept.load(session)
     st.session_state.setdefault(
         "seen_generation", snap.generation - 1 if snap.running else snap.generation
     )
@@ -118,7 +130,7 @@ def question_box(settings: Settings, ready: bool, job: RebuildJob) -> None:
         st.session_state["pending"] = prompt
 
 
-def ask_pending(assistant: Assistant, options: sidebar.Options, ready: bool) -> str:
+def ask_pending(assistant: Assistant, options: sidebar.Options, ready: bool, kept: History) -> str:
     """Answer the queued question, if any; returns guidance to show instead of an answer."""
     question: str | None = st.session_state.pop("pending", None)
     if question is None:
@@ -127,14 +139,16 @@ def ask_pending(assistant: Assistant, options: sidebar.Options, ready: bool) -> 
         return "Type a question about career paths, or pick one of the examples."
     if not ready:
         return "The documents are not ready yet; ask again when the sidebar says so."
-    st.session_state["turns"].append(
-        conversation.ask(assistant, question, options.k, options.family)
-    )
+    turn = conversation.ask(assistant, question, options.k, options.family)
+    st.session_state["turns"].append(turn)
+    kept.append(st.session_state["session"], turn)
     return ""
 
 
-def clear_conversation() -> None:
+def clear_conversation(kept: History) -> None:
+    """Forget the conversation here and on disk: a reload does not bring it back."""
     st.session_state["turns"] = []
+    kept.clear(st.session_state["session"])
 
 
 main()

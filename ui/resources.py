@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import Assistant, IndexStatus, Settings
+from ui.history import History
 from ui.jobs import RebuildJob
 
 Dirs = tuple[str, str]  # (corpus_dir, index_dir): the key of every cached resource
@@ -32,3 +33,9 @@ def rebuild_job(corpus_dir: str, index_dir: str) -> RebuildJob:
 def index_status(corpus_dir: str, index_dir: str) -> IndexStatus:
     """``status()`` hashes every corpus file; cached briefly so reruns stay cheap."""
     return load_assistant(corpus_dir, index_dir).status()
+
+
+@st.cache_resource(show_spinner=False)
+def history(index_dir: str) -> History:
+    """Where every session's conversation is kept, next to the index it was asked of."""
+    return History(Path(index_dir))

@@ -200,6 +200,12 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser, tmp_p
     SCREENSHOT.parent.mkdir(exist_ok=True)
     shutil.copyfile(shot, SCREENSHOT)
 
+    # A reload keeps the conversation: the session id is in the URL, the turns on disk.
+    assert "session=" in page.url
+    page.reload()
+    page.locator(".st-key-t0-passage-1").wait_for(timeout=30_000)
+    assert page.locator(".st-key-t0-answer").inner_text() == answer
+
 
 HOSTILE = [
     "<script>alert(1)</script> then text",

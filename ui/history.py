@@ -1,0 +1,173 @@
+"""The conversation, kept on this machine so it survives a reload and a server restart.
+
+A browser session is named by a random id in the page's URL (``?session=…``); its turns
+are rows of a small SQLite file next to the index builds (``page-history.sqlite`` in
+the index directory, which rebuilds never prune). Each turn is stored as JSON — never
+pickled — and rebuilt into the library's own dataclasses on load; a row that no longer
+fits them (written by an older version) is skipped rather than failing the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import re
+import secrets
+import sqlite3
+import time
+import types
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from assistant import Answer
+from ui.conversation import Turn
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "page-history.sqlite"
+#: Turns kept per session; older ones are dropped as new ones are asked.
+MAX_TURNS = 200
+#: What a session id in the URL may look like (ours are 22 URL-safe characters).
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    session TEXT NOT NULL, seq INTEGER NOT NULL, asked_at REAL NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (session, seq)
+);
+"""
+T = TypeVar("T")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def valid_session_id(value: str) -> bool:
+    return _SESSION_ID.fullmatch(value) is not None
+
+
+class History:
+    """The turns of every session of one index directory. Thread- and process-safe."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / FILE_NAME
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=5)
+        try:
+            with connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                yield connection
+        finally:
+            connection.close()
+
+    def load(self, session: str) -> list[Turn]:
+        """The session's turns, oldest first; unreadable rows are skipped."""
+        try:
+            with self._connect() as db:
+                rows = db.execute(
+                    "SELECT data FROM turns WHERE session = ? ORDER BY seq", (session,)
+                ).fetchall()
+        except (OSError, sqlite3.Error) as error:
+            log.warning("conversation history unreadable (%s): %s", self.path, error)
+            return []
+        turns = []
+        for (data,) in rows:
+            try:
+                turns.append(turn_from_json(json.loads(data)))
+            except (ValueError, TypeError, KeyError) as error:
+                log.warning("skipped a stored turn that no longer fits: %s", error)
+        return turns
+
+    def append(self, session: str, turn: Turn) -> None:
+        """Store one turn; a failure to write is logged, never shown as a page error."""
+        try:
+            with self._connect() as db:
+                (last,) = db.execute(
+                    "SELECT COALESCE(MAX(seq), -1) FROM turns WHERE session = ?", (session,)
+                ).fetchone()
+                db.execute(
+                    "INSERT INTO turns VALUES (?, ?, ?, ?)",
+                    (session, last + 1, time.time(), json.dumps(turn_to_json(turn))),
+                )
+                db.execute(
+                    "DELETE FROM turns WHERE session = ? AND seq <= ?",
+                    (session, last + 1 - MAX_TURNS),
+                )
+        except (OSError, sqlite3.Error) as error:
+            log.warning("conversation not saved (%s): %s", self.path, error)
+
+    def clear(self, session: str) -> None:
+        try:
+            with self._connect() as db:
+                db.execute("DELETE FROM turns WHERE session = ?", (session,))
+        except (OSError, sqlite3.Error) as error:
+            log.warning("conversation not cleared (%s): %s", self.path, error)
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def turn_to_json(turn: Turn) -> dict[str, Any]:
+    return {
+        "question": turn.question,
+        "k": turn.k,
+        "family": turn.family,
+        "error": turn.error,
+        "answer": None if turn.answer is None else dataclasses.asdict(turn.answer),
+        "context": [[source, start, text] for (source, start), text in turn.context.items()],
+    }
+
+
+def turn_from_json(data: dict[str, Any]) -> Turn:
+    answer = data["answer"]
+    return Turn(
+        question=str(data["question"]),
+        k=int(data["k"]),
+        family=data["family"],
+        answer=None if answer is None else from_json(Answer, answer),
+        error=str(data["error"]),
+        context={(str(s), int(start)): str(text) for s, start, text in data["context"]},
+    )
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    """Rebuild a (nested, frozen) dataclass from :func:`dataclasses.asdict` output.
+
+    Fields are read by the class's own type hints, so a field the engine adds later
+    with a default still loads old rows; keys the class no longer has are ignored.
+    """
+    return typing.cast(T, _value(cls, data))
+
+
+def _value(hint: Any, data: Any) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hints = typing.get_type_hints(hint)
+        return hint(
+            **{
+                f.name: _value(hints[f.name], data[f.name])
+                for f in dataclasses.fields(hint)
+                if f.name in data
+            }
+        )
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        real = [a for a in args if a is not type(None)]
+        return _value(real[0], data)
+    if origin is tuple:
+        return tuple(_value(args[0], item) for item in data)
+    if origin is list:
+        return [_value(args[0], item) for item in data]
+    if origin is dict:
+        return {str(k): _value(args[1], v) for k, v in data.items()}
+    return data
