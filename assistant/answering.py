@@ -7,7 +7,7 @@ offsets stored at index time, so the assistant can only ever quote the corpus.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class ScoredSentence:
     text: str
     score: float  # cosine plus the lexical bonus: ranks sentences within an answer
     cosine: float
-    row: int  # the sentence's row in the index (and its vector's)
+    vector: np.ndarray = field(compare=False, repr=False)
 
 
 def score_sentences(
@@ -52,12 +52,12 @@ def score_sentences(
 ) -> list[list[ScoredSentence]]:
     """Score every sentence of every candidate: cosine to the question + term overlap."""
     terms = set(tokenize([question])[0])
+    fetched = iter(store.sentences([i for c in candidates for i in c.chunk.sentence_ids]))
     scored: list[list[ScoredSentence]] = []
     for rank, candidate in enumerate(candidates, start=1):
         chunk = candidate.chunk
-        rows = slice(chunk.sentence_first, chunk.sentence_first + chunk.sentence_count)
-        cosines = np.asarray(store.sentence_vectors[rows]) @ query_vector
-        sentences = store.sentences(chunk.sentence_first, chunk.sentence_count)
+        sentences = [next(fetched) for _ in chunk.sentence_ids]
+        cosines = (np.vstack([s.vector for s in sentences]) @ query_vector).tolist()
         texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s in sentences]
         overlaps = [_overlap(terms, tokens) for tokens in tokenize(texts)] if terms else []
         scored.append(
@@ -67,9 +67,9 @@ def score_sentences(
                     s.start,
                     s.end,
                     text,
-                    float(cosine) + (LEXICAL_WEIGHT * overlaps[i] if overlaps else 0.0),
-                    float(cosine),
-                    s.row,
+                    cosine + (LEXICAL_WEIGHT * overlaps[i] if overlaps else 0.0),
+                    cosine,
+                    s.vector,
                 )
                 for i, (s, text, cosine) in enumerate(zip(sentences, texts, cosines, strict=True))
             ]
@@ -117,9 +117,7 @@ def _highlights(offset: int, scored: list[ScoredSentence]) -> tuple[Highlight, .
     )
 
 
-def extract_answer(
-    sentences: list[list[ScoredSentence]], vectors: np.ndarray
-) -> tuple[AnswerSentence, ...]:
+def extract_answer(sentences: list[list[ScoredSentence]]) -> tuple[AnswerSentence, ...]:
     """1–3 of the best sentences of the top passages, verbatim, in reading order.
 
     The answer opens with the best sentence of the best-ranked passage: fusion judged
@@ -138,10 +136,7 @@ def extract_answer(
             break
         if _answer_score(sentence) < _answer_score(anchor) - ANSWER_MARGIN:
             break
-        if all(
-            float(np.dot(vectors[sentence.row], vectors[kept.row])) < ANSWER_DUPLICATE_COSINE
-            for kept in chosen
-        ):
+        if all(float(sentence.vector @ kept.vector) < ANSWER_DUPLICATE_COSINE for kept in chosen):
             chosen.append(sentence)
     chosen.sort(key=lambda s: (s.passage_rank, s.start))
     return tuple(AnswerSentence(s.text, s.passage_rank) for s in chosen)

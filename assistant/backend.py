@@ -1,25 +1,32 @@
 """The seam between answering and storage: what a search backend must provide.
 
-:class:`~assistant.store.IndexStore` (FAISS + bm25s + SQLite on local disk) is the one
-implementation today. Retrieval, answering and the engine only use this protocol, so
-another backend — vectors and BM25 in Qdrant or OpenSearch, say (docs/scaling.md) — is
-a new file implementing it, not a rewrite. Rows are dense integer ids of chunks within
-one build; a remote backend maps them to its own ids (chunk ids are content hashes).
+Two protocols. :class:`SearchBackend` is one opened build, read by retrieval and
+answering in chunk ids and top-k results, never in arrays covering every row, so a
+backend holding millions of chunks on another machine implements it as it is.
+:class:`IndexBackend` is where builds live (a directory, a Milvus server): which build
+is current, opening it, the rebuild lock, and publishing a new build atomically.
+
+Implementations live in :mod:`assistant.backends`; ``create_backend(settings)`` there
+picks one by ``Settings.backend``. Nothing here imports a storage library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
 
-from .store import DocumentInfo, Manifest, StoredChunk, StoredSentence
+from .records import DocumentInfo, Filter, Hit, Manifest, NewBuild, StoredChunk, StoredSentence
 from .taxonomy import Taxonomy
+
+#: The tables whose vectors a rebuild may reuse by embed key.
+VECTOR_TABLES = ("chunks", "sentences")
 
 
 class SearchBackend(Protocol):
-    """Everything the answer path reads from an index."""
+    """Everything the answer path reads from one build."""
 
     @property
     def manifest(self) -> Manifest: ...
@@ -30,37 +37,62 @@ class SearchBackend(Protocol):
     @property
     def taxonomy(self) -> Taxonomy: ...
 
-    @property
-    def families(self) -> np.ndarray:
-        """Each row's family slug, for filters."""
+    def dense_search(self, query: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+        """The ``k`` chunks closest to the unit vector ``query`` (cosine), best first.
 
-    @property
-    def paths(self) -> np.ndarray:
-        """Each row's career-path slug, for comparisons."""
+        With a filter the search is exact among the matching chunks: a filter never starves.
+        """
 
-    @property
-    def sentence_ranges(self) -> np.ndarray:
-        """Each row's (first sentence, sentence count)."""
+    def lexical_search(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        """The ``k`` best BM25 matches with a positive score, best first."""
 
-    @property
-    def sentence_vectors(self) -> np.ndarray: ...
+    def lexical_scores(self, query: str, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The BM25 score of each of ``chunk_ids`` (0 when no query term occurs in it)."""
 
-    def dense_search(
-        self, query: np.ndarray, k: int, within: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` (cosines, rows), optionally exact among the rows ``within``."""
+    def known_words(self, text: str) -> list[str]:
+        """The words of ``text`` the corpus uses (stop words count as known)."""
 
-    def chunk_vectors(self, rows: Sequence[int] | np.ndarray) -> np.ndarray: ...
+    def chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        """The chunks with these ids, in the order given (unknown ids are an error)."""
 
-    def lexical_scores(self, query: str) -> np.ndarray:
-        """The BM25 score of every row."""
+    def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
+        """The sentences with these ids, in the order given."""
 
-    def known_words(self, text: str) -> list[str]: ...
+    def document_text(self, source: str) -> str:
+        """The indexed text of one source ("" if unknown)."""
 
-    def chunks(self, rows: Sequence[int]) -> list[StoredChunk]: ...
+    def stored_vectors(self, table: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors of ``table`` (one of :data:`VECTOR_TABLES`) by embed key, for reuse."""
 
-    def sentences(self, first: int, count: int) -> list[StoredSentence]: ...
+    def check_compatible(self, model: str, dimension: int | None = None) -> None:
+        """Refuse (IndexUnavailableError) a build made by another model or dimension."""
 
-    def document_text(self, source: str) -> str: ...
+    def close(self) -> None: ...
 
-    def check_compatible(self, model: str, dimension: int | None = None) -> None: ...
+
+class IndexBackend(Protocol):
+    """Where builds live, and how a new one replaces the current one."""
+
+    def describe(self) -> str:
+        """Where the index is, for messages ("/path/.index", "milvus at http://...")."""
+
+    def current(self) -> str | None:
+        """The id of the build being served (cheap: asked before every question)."""
+
+    def open(self, verify: bool = False) -> SearchBackend:
+        """Open the current build; ``verify`` checks its contents in full (slow)."""
+
+    def index_kind(self, chunks: int) -> str:
+        """The vector index kind this backend would build for ``chunks`` chunks."""
+
+    def rebuild_lock(self, timeout: float) -> AbstractContextManager[None]:
+        """Held for a whole rebuild; a second one waits ``timeout`` s, then RebuildBusyError."""
+
+    def remove_leftovers(self) -> None:
+        """Delete what a rebuild that died left behind (called holding the lock)."""
+
+    def publish(self, build: NewBuild) -> None:
+        """Write ``build`` and make it current in one atomic step, as readers see it."""
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete every build but those in ``keep`` (the new one and the one it replaced)."""

@@ -19,6 +19,7 @@ ENV_PREFIX = "CAREER_ASSISTANT_"
 RETRIEVERS = ("hybrid", "dense", "lexical")
 INDEX_KINDS = ("auto", "flat", "ivf")
 EMBED_BACKENDS = ("onnx", "torch")
+BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +49,13 @@ class Settings:
     lock_timeout: float = 0.0
     max_question_chars: int = 2_000
     max_file_bytes: int = 5_000_000
+    #: Where builds live: "local" (files under ``index_dir``) or "milvus" (a Milvus server).
+    backend: str = "local"
+    milvus_uri: str = "http://127.0.0.1:19530"
+    #: "user:password" or an API key; empty for a server without authentication.
+    milvus_token: str = dataclasses.field(default="", repr=False)
+    #: The alias readers follow; each build is a collection named after it and its id.
+    milvus_collection: str = "career_assistant"
 
     def __post_init__(self) -> None:
         """Refuse a setting that could only fail later, deep inside a search or rebuild."""
@@ -55,6 +63,7 @@ class Settings:
             "retriever": RETRIEVERS,
             "index_kind": INDEX_KINDS,
             "embed_backend": EMBED_BACKENDS,
+            "backend": BACKENDS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -18,16 +18,17 @@ from pathlib import Path
 import numpy as np
 
 from . import answering
-from .backend import SearchBackend
+from .backend import IndexBackend, SearchBackend
+from .backends import create_backend
 from .chunking import section_body
 from .config import Settings
 from .documents import load_document, scan_corpus
 from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, diff_sources, rebuild
+from .records import Filter
 from .results import Answer, Comparison, ComparisonSide
-from .retrieval import Ranking, rank
-from .store import IndexStore, current_build, open_current
+from .retrieval import rank
 from .taxonomy import FAMILIES, CareerPath, Mention
 
 COMPARE_PASSAGES = 2
@@ -69,7 +70,8 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self._embedder = embedder
-        self._store: IndexStore | None = None
+        self.backend: IndexBackend = create_backend(self.settings)
+        self._store: SearchBackend | None = None
         self._store_lock = threading.Lock()
 
     # -- model and index ----------------------------------------------------------------
@@ -91,15 +93,15 @@ class Assistant:
             )
         return self._embedder
 
-    def store(self) -> IndexStore:
-        """The build ``CURRENT`` names, reloaded when a rebuild (in any process) swapped it."""
-        build = current_build(self.settings.index_dir)
+    def store(self) -> SearchBackend:
+        """The current build, reopened when a rebuild (in any process) replaced it."""
+        build = self.backend.current()
         store = self._store
-        if store is not None and build == store.build_dir:
+        if store is not None and build == store.manifest.build_id:
             return store
         with self._store_lock:
-            if self._store is None or self._store.build_dir != build:
-                fresh = open_current(self.settings.index_dir, nprobe=self.settings.ivf_nprobe)
+            if self._store is None or self._store.manifest.build_id != build:
+                fresh = self.backend.open()
                 dimension = self._embedder.dimension if self._embedder else None
                 fresh.check_compatible(self.model_name, dimension)
                 self._store = fresh  # the old store is left to the garbage collector:
@@ -107,7 +109,7 @@ class Assistant:
             return self._store
 
     def has_index(self) -> bool:
-        return current_build(self.settings.index_dir) is not None
+        return self.backend.current() is not None
 
     # -- questions ----------------------------------------------------------------------
 
@@ -128,9 +130,9 @@ class Assistant:
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
         t1 = time.perf_counter()
-        allowed = (store.families == family) if family else None
+        where = Filter(family=family) if family else None
         timings: dict[str, float] = {}
-        ranking = rank(store, query_vector, expanded, k, allowed, timings, self.settings.retriever)
+        ranking = rank(store, query_vector, expanded, k, where, timings, self.settings.retriever)
         verdict = answering.judge(
             ranking, lambda: self._kept_meaning(store, question, expanded, query_vector)
         )
@@ -150,14 +152,14 @@ class Assistant:
         compare = None
         if len(mentions) >= 2:
             compare = self._compare(
-                store, query_vector, ranking, expanded, mentions[0].path, mentions[1].path, question
+                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
             )
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
             question=question,
             abstained=False,
             reason="",
-            sentences=answering.extract_answer(sentences, store.sentence_vectors),
+            sentences=answering.extract_answer(sentences),
             passages=answering.to_passages(candidates, sentences),
             timings_ms=timings,
             compare=compare,
@@ -167,7 +169,6 @@ class Assistant:
         self,
         store: SearchBackend,
         query_vector: np.ndarray,
-        ranking: Ranking,
         query_text: str,
         left: CareerPath,
         right: CareerPath,
@@ -175,18 +176,16 @@ class Assistant:
     ) -> Comparison | None:
         sides = []
         for path in (left, right):
-            allowed = store.paths == path.slug
-            if not allowed.any():
-                return None
             found = rank(
                 store,
                 query_vector,
                 query_text,
                 COMPARE_PASSAGES,
-                allowed,
+                Filter(path=path.slug),
                 retriever=self.settings.retriever,
-                lexical_scores=ranking.lexical_scores,
             ).candidates
+            if not found:  # a path named in the taxonomy but with no indexed passage
+                return None
             sentences = answering.score_sentences(store, found, query_vector, question)
             sides.append(
                 ComparisonSide(
@@ -217,7 +216,13 @@ class Assistant:
     ) -> RebuildReport:
         """Re-index the corpus incrementally (``full`` re-embeds everything)."""
         report = rebuild(
-            self.settings, lambda: self.embedder, self.model_name, progress, full, warn
+            self.settings,
+            self.backend,
+            lambda: self.embedder,
+            self.model_name,
+            progress,
+            full,
+            warn,
         )
         self.store()  # load the new build now, so the next question does not pay for it
         return report
@@ -245,8 +250,8 @@ class Assistant:
         )
 
     def verify(self) -> None:
-        """Check every index file against its recorded checksum (slow on huge indexes)."""
-        open_current(self.settings.index_dir, verify=True).close()
+        """Check the whole current build against what was recorded (slow on huge indexes)."""
+        self.backend.open(verify=True).close()
 
     def career_paths(self) -> list[CareerPath]:
         return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))

@@ -1,4 +1,4 @@
-"""Hybrid ranking: dense (FAISS) and lexical (BM25) lists fused by reciprocal rank.
+"""Hybrid ranking: the backend's dense and lexical (BM25) top-k lists, fused by reciprocal rank.
 
 Reciprocal-rank fusion needs no score calibration between the two retrievers, which
 matters because cosine and BM25 scores live on unrelated scales. After fusion,
@@ -15,7 +15,7 @@ import numpy as np
 
 from .backend import SearchBackend
 from .config import RETRIEVERS
-from .store import StoredChunk
+from .records import Filter, StoredChunk
 
 RRF_K = 60
 #: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine),
@@ -41,7 +41,6 @@ class Ranking:
     agree: bool
     best_sentence: float  # the best sentence cosine
     best_lexical: float  # the best BM25 score
-    lexical_scores: np.ndarray  # BM25 of every row, unfiltered, for a follow-up ranking
 
 
 @dataclass(frozen=True)
@@ -57,108 +56,101 @@ def rank(
     query_vector: np.ndarray,
     query_text: str,
     k: int,
-    allowed: np.ndarray | None = None,
+    where: Filter | None = None,
     timings: dict[str, float] | None = None,
     retriever: str = "hybrid",
-    lexical_scores: np.ndarray | None = None,
 ) -> Ranking:
-    """The best ``k`` diverse chunks for a question; ``allowed`` is an optional row mask.
+    """The best ``k`` diverse chunks for a question, among those ``where`` allows.
 
     ``timings`` (if given) receives the milliseconds spent in "search" and "fuse".
-    ``lexical_scores`` reuses an earlier ranking's BM25 pass over the same question.
     """
     started = time.perf_counter()
     total = store.manifest.chunks
     depth = min(total, max(MIN_DEPTH, 10 * k))
-    if lexical_scores is None:
-        lexical_scores = store.lexical_scores(query_text)
-    lexical_all = lexical_scores
-    within = None
-    if allowed is not None:  # exact over the allowed rows only: a filter never starves
-        lexical_all = np.where(allowed, lexical_all, 0.0)
-        within = np.flatnonzero(allowed)
-    dense_scores, dense_rows = store.dense_search(query_vector, depth, within)
-    lexical_rows = _top_rows(lexical_all, depth)
+    dense_hits = [(h.chunk_id, h.score) for h in store.dense_search(query_vector, depth, where)]
+    lexical_hits = [(h.chunk_id, h.score) for h in store.lexical_search(query_text, depth, where)]
     searched = time.perf_counter()
 
-    dense_hits = list(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
-    lexical_hits = list(zip(lexical_rows.tolist(), lexical_all[lexical_rows].tolist(), strict=True))
-    pool = np.array(sorted({row for row, _ in dense_hits} | {row for row, _ in lexical_hits}))
+    found = {chunk_id for chunk_id, _ in dense_hits} | {chunk_id for chunk_id, _ in lexical_hits}
+    # In reading order, so that equal sentence cosines (overlapping chunks share
+    # sentences) rank the same way on every backend.
+    pool = sorted(store.chunks(sorted(found)), key=lambda c: (c.source, c.start))
+    by_id = {chunk.chunk_id: chunk for chunk in pool}
     sentence_best = _best_sentence(store, pool, query_vector)
     sentence_hits = sorted(
-        zip(pool.tolist(), sentence_best.tolist(), strict=True), key=lambda pair: -pair[1]
+        zip([c.chunk_id for c in pool], sentence_best.tolist(), strict=True),
+        key=lambda pair: -pair[1],
     )
-    fused: dict[int, float] = {}
+    fused: dict[str, float] = {}
     lists = (dense_hits, lexical_hits, sentence_hits)
     for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
-        for position, (row, _) in enumerate(hits if weight else ()):
-            fused[row] = fused.get(row, 0.0) + weight / (RRF_K + position)
-    dense_by_row = dict(dense_hits)
+        for position, (chunk_id, _) in enumerate(hits if weight else ()):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + position)
+    dense_by_id = dict(dense_hits)
+    lexical_by_id = dict(lexical_hits)
 
-    order = sorted(fused, key=lambda row: -fused[row])[: 4 * k + 4]
-    missing = [row for row in order if row not in dense_by_row]
-    if missing:  # found by BM25 only: still report its cosine honestly
-        cosines = store.chunk_vectors(missing) @ query_vector
-        dense_by_row.update(zip(missing, cosines.tolist(), strict=True))
-    chunks = store.chunks(order)
+    order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])[: 4 * k + 4]
+    for chunk_id in order:  # found by BM25 only: still report its cosine honestly
+        if chunk_id not in dense_by_id:
+            dense_by_id[chunk_id] = float(by_id[chunk_id].vector @ query_vector)
+    unscored = [chunk_id for chunk_id in order if chunk_id not in lexical_by_id]
+    if unscored:  # found by dense search only: its BM25 score, usually 0
+        scores = store.lexical_scores(query_text, unscored)
+        lexical_by_id.update(zip(unscored, scores.tolist(), strict=True))
     candidates = [
         Candidate(
-            chunk, fused[chunk.row], float(dense_by_row[chunk.row]), float(lexical_all[chunk.row])
+            by_id[chunk_id],
+            fused[chunk_id],
+            float(dense_by_id[chunk_id]),
+            float(lexical_by_id[chunk_id]),
         )
-        for chunk in chunks
+        for chunk_id in order
     ]
-    chosen = _diverse(store, candidates, k)
+    chosen = _diverse(candidates, k)
     if timings is not None:
         timings["search"] = (searched - started) * 1000
         timings["fuse"] = (time.perf_counter() - searched) * 1000
-    dense_top = [row for row, _ in dense_hits][:EVIDENCE_DEPTH]
-    lexical_top = [row for row, _ in lexical_hits][:EVIDENCE_DEPTH]
-    best_sentence_by_row = dict(zip(pool.tolist(), sentence_best.tolist(), strict=True))
+    dense_top = [chunk_id for chunk_id, _ in dense_hits][:EVIDENCE_DEPTH]
+    lexical_top = [chunk_id for chunk_id, _ in lexical_hits][:EVIDENCE_DEPTH]
+    best_sentence_by_id = dict(sentence_hits)
     return Ranking(
         chosen,
-        lexical_scores=lexical_scores,
         agree=bool(set(dense_top) & set(lexical_top)),
-        best_sentence=max((best_sentence_by_row[row] for row in dense_top), default=0.0),
+        best_sentence=max((best_sentence_by_id[c] for c in dense_top), default=0.0),
         best_lexical=max((score for _, score in lexical_hits), default=0.0),
     )
 
 
-def _best_sentence(store: SearchBackend, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-    """For each chunk row, the cosine of its sentence closest to the question."""
-    if len(rows) == 0:
+def _best_sentence(
+    store: SearchBackend, chunks: list[StoredChunk], query_vector: np.ndarray
+) -> np.ndarray:
+    """For each chunk, the cosine of its sentence closest to the question."""
+    if not chunks:
         return np.empty(0, dtype=np.float32)
-    firsts, counts = store.sentence_ranges[rows, 0], store.sentence_ranges[rows, 1]
-    index = np.concatenate([np.arange(f, f + c) for f, c in zip(firsts, counts, strict=True)])
-    cosines = np.asarray(store.sentence_vectors[index]) @ query_vector
+    ids = [i for chunk in chunks for i in chunk.sentence_ids]
+    vectors = np.vstack([s.vector for s in store.sentences(ids)])
+    cosines = vectors @ query_vector
+    counts = np.array([chunk.sentence_count for chunk in chunks])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     return np.maximum.reduceat(cosines, starts)
 
 
-def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
-    positive = np.flatnonzero(scores > 0)
-    if len(positive) > depth:
-        positive = positive[np.argpartition(-scores[positive], depth)[:depth]]
-    return positive[np.argsort(-scores[positive], kind="stable")]
-
-
-def _diverse(store: SearchBackend, candidates: list[Candidate], k: int) -> list[Candidate]:
+def _diverse(candidates: list[Candidate], k: int) -> list[Candidate]:
     """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero)."""
     chosen: list[Candidate] = []
     for candidate in candidates:
         if chosen and candidate.dense < MIN_PASSAGE_COSINE:
             continue
-        if not any(_duplicates(store, candidate.chunk, kept.chunk) for kept in chosen):
+        if not any(_duplicates(candidate.chunk, kept.chunk) for kept in chosen):
             chosen.append(candidate)
         if len(chosen) == k:
             break
     return chosen
 
 
-def _duplicates(store: SearchBackend, a: StoredChunk, b: StoredChunk) -> bool:
+def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
     if a.source == b.source:
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > DUPLICATE_OVERLAP * min(a.end - a.start, b.end - b.start):
             return True
-    pair = store.chunk_vectors([a.row, b.row])
-    cosine = float(pair[0] @ pair[1])
-    return cosine >= DUPLICATE_COSINE
+    return float(a.vector @ b.vector) >= DUPLICATE_COSINE

@@ -23,19 +23,28 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .backend import VECTOR_TABLES
 from .errors import IndexUnavailableError
 from .lexical import LexicalIndex
+from .records import (
+    FORMAT_VERSION,
+    DocumentInfo,
+    Filter,
+    Hit,
+    Manifest,
+    StoredChunk,
+    StoredSentence,
+)
 from .taxonomy import CareerPath, Taxonomy
 from .vector_index import load_index, search
 
-FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 BUILDS = "builds"
 DATABASE = "chunks.sqlite"
@@ -44,6 +53,8 @@ SENTENCE_VECTORS = "sentences.npy"
 FAISS_INDEX = "vectors.faiss"
 BM25_DIR = "bm25"
 CHECKSUMS = "checksums.json"
+LEXICAL_CACHE = 4  # questions whose BM25 scores of every row are kept
+SQL_BATCH = 900  # ids per SELECT, under SQLite's parameter limit
 
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,70 +74,6 @@ CREATE TABLE sentences (
     end INTEGER NOT NULL, embed_key TEXT NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a build was made from: checked against the running configuration on load."""
-
-    format_version: int
-    build_id: str
-    model: str
-    dimension: int
-    chunk_size: int
-    chunk_overlap: int
-    index_kind: str
-    built_at: str
-    files: int
-    chunks: int
-    sentences: int
-
-    def to_rows(self) -> list[tuple[str, str]]:
-        return [(key, json.dumps(value)) for key, value in self.__dict__.items()]
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Manifest:
-        values = {key: json.loads(value) for key, value in rows}
-        return cls(**{name: values[name] for name in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    row: int
-    chunk_id: str
-    source: str
-    title: str
-    section: str
-    family: str
-    path: str
-    start: int
-    end: int
-    text: str
-    sentence_first: int
-    sentence_count: int
-
-
-@dataclass(frozen=True)
-class StoredSentence:
-    row: int
-    source: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A document's metadata as the index saw it (for staleness, the map and the page)."""
-
-    source: str
-    sha256: str
-    title: str
-    kind: str
-    family: str
-    path: str
-    aliases: tuple[str, ...]
-    next_steps: tuple[str, ...]
-    related: tuple[str, ...]
 
 
 def sha256_file(path: Path) -> str:
@@ -169,17 +116,23 @@ def current_build(index_dir: Path) -> Path | None:
 
 
 class IndexStore:
-    """A loaded, validated, read-only build. Safe to share between threads."""
+    """A loaded, validated, read-only build: the local :class:`SearchBackend`.
+
+    Safe to share between threads. Per-row tags (id, family, path, source) stay in memory
+    so that filters are a NumPy comparison; text is read from SQLite on demand.
+    """
 
     def __init__(self, build_dir: Path, verify: bool = False, nprobe: int | None = None) -> None:
         self.build_dir = build_dir
         checksums = self._check_files(verify)
         self._db = self._connect()
         self._lock = threading.Lock()
+        self._lexical_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         try:
             self.manifest = self._read_manifest()
             self.documents = self._read_documents()
-            self.families, self.paths, self.sentence_ranges = self._read_tags()
+            self.chunk_ids, self._tags, self._sentence_ranges = self._read_tags()
+            self._row_of = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
             self.vectors = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
             self.sentence_vectors = np.load(
                 build_dir / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False
@@ -224,7 +177,7 @@ class IndexStore:
     def _check_counts(self, counts: dict[str, int]) -> None:
         m = self.manifest
         facts = {
-            "chunks": (m.chunks, len(self.families), self.faiss.ntotal, len(self.vectors)),
+            "chunks": (m.chunks, len(self.chunk_ids), self.faiss.ntotal, len(self.vectors)),
             "sentences": (m.sentences, len(self.sentence_vectors), self._count("sentences")),
             "files": (m.files, len(self.documents)),
         }
@@ -249,7 +202,7 @@ class IndexStore:
                 "rebuild it with `career-assistant index --full`",
             )
 
-    # -- reading ----------------------------------------------------------------------
+    # -- loading ----------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{self.build_dir / DATABASE}?mode=ro&immutable=1"
@@ -287,15 +240,20 @@ class IndexStore:
             for row in rows
         }
 
-    def _read_tags(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-row family, path slug and sentence range, kept in memory for the hot path."""
+    def _read_tags(self) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
+        """Per-row id, filterable tags and sentence range, kept in memory for the hot path."""
         rows = self._db.execute(
-            "SELECT family, path, sentence_first, sentence_count FROM chunks ORDER BY row"
+            "SELECT chunk_id, family, path, source, sentence_first, sentence_count "
+            "FROM chunks ORDER BY row"
         ).fetchall()
-        families = np.array([row[0] for row in rows], dtype=object)
-        paths = np.array([row[1] for row in rows], dtype=object)
-        ranges = np.array([row[2:] for row in rows], dtype=np.int64).reshape(-1, 2)
-        return families, paths, ranges
+        tags = {
+            name: np.array([row[i] for row in rows], dtype=object)
+            for i, name in enumerate(("family", "path", "source"), start=1)
+        }
+        kinds = {source: doc.kind for source, doc in self.documents.items()}
+        tags["kind"] = np.array([kinds.get(source, "") for source in tags["source"]], dtype=object)
+        ranges = np.array([row[4:] for row in rows], dtype=np.int64).reshape(-1, 2)
+        return [row[0] for row in rows], tags, ranges
 
     @functools.cached_property
     def taxonomy(self) -> Taxonomy:
@@ -304,47 +262,97 @@ class IndexStore:
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def dense_search(
-        self, query: np.ndarray, k: int, within: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` (cosines, rows) from FAISS, or exactly among the rows ``within``."""
-        if within is None:
-            return search(self.faiss, query, k)
-        scores = np.asarray(self.vectors[within]) @ query
-        top = np.argsort(-scores, kind="stable")[:k]
-        return scores[top], within[top]
+    # -- searching --------------------------------------------------------------------
 
-    def chunk_vectors(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        return np.asarray(self.vectors[rows])
+    def _mask(self, where: Filter) -> np.ndarray:
+        mask = np.ones(len(self.chunk_ids), dtype=bool)
+        for name, value in where.fields().items():
+            mask &= self._tags[name] == value
+        return mask
 
-    def lexical_scores(self, query: str) -> np.ndarray:
-        return self.lexical.scores(query)
+    def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        return [
+            Hit(self.chunk_ids[row], score)
+            for row, score in zip(rows.tolist(), scores.tolist(), strict=True)
+        ]
+
+    def dense_search(self, query: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+        """Top-``k`` by cosine from FAISS, or exactly among the chunks ``where`` allows."""
+        if where is None or not where.fields():
+            scores, rows = search(self.faiss, query, k)
+            return self._hits(rows, scores)
+        within = np.flatnonzero(self._mask(where))
+        cosines = np.asarray(self.vectors[within]) @ query
+        top = np.argsort(-cosines, kind="stable")[:k]
+        return self._hits(within[top], cosines[top])
+
+    def _lexical_all(self, query: str) -> np.ndarray:
+        """BM25 of every row; the last few queries are kept, as one question asks several
+        times (its ranking, a comparison's two sides, candidates' scores)."""
+        with self._lock:
+            scores = self._lexical_cache.get(query)
+            if scores is not None:
+                self._lexical_cache.move_to_end(query)
+                return scores
+        scores = self.lexical.scores(query)
+        with self._lock:
+            self._lexical_cache[query] = scores
+            while len(self._lexical_cache) > LEXICAL_CACHE:
+                self._lexical_cache.popitem(last=False)
+        return scores
+
+    def lexical_search(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        scores = self._lexical_all(query)
+        if where is not None and where.fields():
+            scores = np.where(self._mask(where), scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            positive = positive[np.argpartition(-scores[positive], k)[:k]]
+        rows = positive[np.argsort(-scores[positive], kind="stable")]
+        return self._hits(rows, scores[rows])
+
+    def lexical_scores(self, query: str, chunk_ids: Sequence[str]) -> np.ndarray:
+        rows = [self._row_of[chunk_id] for chunk_id in chunk_ids]
+        return np.asarray(self._lexical_all(query)[rows], dtype=np.float32)
 
     def known_words(self, text: str) -> list[str]:
         return self.lexical.known_words(text)
 
-    def chunks(self, rows: Sequence[int]) -> list[StoredChunk]:
-        """The chunks at ``rows``, in the order given."""
-        if not rows:
-            return []
-        marks = ",".join("?" * len(rows))
-        with self._lock:
-            found = self._db.execute(
-                "SELECT row, chunk_id, source, title, section, family, path, start, end, text, "
-                f"sentence_first, sentence_count FROM chunks WHERE row IN ({marks})",
-                [int(row) for row in rows],
-            ).fetchall()
-        by_row = {row[0]: StoredChunk(*row) for row in found}
-        return [by_row[int(row)] for row in rows]
+    # -- fetching by id ---------------------------------------------------------------
 
-    def sentences(self, first: int, count: int) -> list[StoredSentence]:
-        with self._lock:
-            found = self._db.execute(
-                "SELECT row, source, start, end FROM sentences WHERE row >= ? AND row < ? "
-                "ORDER BY row",
-                (first, first + count),
-            ).fetchall()
-        return [StoredSentence(*row) for row in found]
+    def chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        """The chunks with ``chunk_ids``, in the order given."""
+        rows = [self._row_of[chunk_id] for chunk_id in chunk_ids]
+        found = self._select(
+            "SELECT row, chunk_id, source, title, section, family, path, start, end, text, "
+            "sentence_first, sentence_count FROM chunks WHERE row IN ({marks})",
+            rows,
+        )
+        by_row = {row[0]: row for row in found}
+        vectors = np.asarray(self.vectors[rows])
+        return [_chunk(by_row[row], vectors[n]) for n, row in enumerate(rows)]
+
+    def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
+        found = self._select(
+            "SELECT row, source, start, end FROM sentences WHERE row IN ({marks})", ids
+        )
+        by_row = {row[0]: row for row in found}
+        vectors = np.asarray(self.sentence_vectors[list(ids)])
+        return [
+            StoredSentence(i, by_row[i][1], by_row[i][2], by_row[i][3], vectors[n])
+            for n, i in enumerate(ids)
+        ]
+
+    def _select(self, sql: str, rows: Sequence[int]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` for ``rows`` in batches SQLite's parameter limit allows."""
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), SQL_BATCH):
+            batch = [int(row) for row in rows[start : start + SQL_BATCH]]
+            with self._lock:
+                found += self._db.execute(
+                    sql.format(marks=",".join("?" * len(batch))), batch
+                ).fetchall()
+        return found
 
     def document_text(self, source: str) -> str:
         with self._lock:
@@ -352,17 +360,27 @@ class IndexStore:
             found = row.fetchone()
         return str(found[0]) if found else ""
 
-    def embed_keys(self, table: str) -> dict[str, int]:
-        """embed key → row, for reusing vectors of unchanged text in the next build."""
-        if table not in ("chunks", "sentences"):
+    def stored_vectors(self, table: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors by embed key, for reusing unchanged text in the next build."""
+        if table not in VECTOR_TABLES:
             raise ValueError(table)
         with self._lock:
-            return dict(self._db.execute(f"SELECT embed_key, row FROM {table}").fetchall())
+            rows = dict(self._db.execute(f"SELECT embed_key, row FROM {table}").fetchall())
+        vectors = self.vectors if table == "chunks" else self.sentence_vectors
+        return {key: np.asarray(vectors[rows[key]]) for key in keys if key in rows}
 
     def close(self) -> None:
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
+
+
+def _chunk(row: tuple[Any, ...], vector: np.ndarray) -> StoredChunk:
+    """A ``chunks`` table row (row, chunk_id, ..., sentence_count) and its vector."""
+    chunk_id, source, title, section, family, path, start, end, text, first, count = row[1:]
+    return StoredChunk(
+        chunk_id, source, title, section, family, path, start, end, text, first, count, vector
+    )
 
 
 def open_current(index_dir: Path, verify: bool = False, nprobe: int | None = None) -> IndexStore:

@@ -45,9 +45,11 @@ def dense_only(workspace: Workspace) -> Callable[[str], dict[str, float]]:
     from sentence_transformers import SentenceTransformer
 
     from assistant.embeddings import default_model_path
+    from assistant.store import open_current
 
     model = SentenceTransformer(str(default_model_path()), device="cpu")
-    store = workspace.real_assistant(workspace.torch_embedder).store()
+    settings = workspace.real_assistant(workspace.torch_embedder).settings
+    store = open_current(settings.index_dir)  # the local build's vector file, read directly
     index = faiss.IndexFlatIP(store.vectors.shape[1])
     index.add(np.ascontiguousarray(store.vectors, dtype=np.float32))
 

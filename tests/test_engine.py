@@ -146,12 +146,13 @@ def test_a_rebuild_in_another_process_is_picked_up(
 
 def test_family_filter_searches_exactly_within_the_family(real_assistant: Assistant) -> None:
     """Filtered dense search is exact over the family's rows, whatever the index size."""
+    from assistant.records import Filter
     from assistant.retrieval import rank
 
     store = real_assistant.store()
     query = real_assistant.embedder.embed_query("how do I grow into a leadership role?")
-    allowed = store.families == "business-sales"
-    ranking = rank(store, query, "how do I grow into a leadership role?", 3, allowed)
+    where = Filter(family="business-sales")
+    ranking = rank(store, query, "how do I grow into a leadership role?", 3, where)
     assert ranking.candidates
     assert all(c.chunk.family == "business-sales" for c in ranking.candidates)
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+import assistant.backends.local as local
 import assistant.indexer as indexer
 from assistant import Assistant, CorpusError
+from assistant.backends.local import LOCK_FILE
 from assistant.cli import main
 from assistant.errors import RebuildBusyError
 from assistant.store import BUILDS, CURRENT
@@ -82,7 +84,7 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_serving(
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(indexer, "write_checksums", explode)
+    monkeypatch.setattr(local, "write_checksums", explode)
     with pytest.raises(Exception, match="No space left"):
         assistant.rebuild()
     monkeypatch.undo()
@@ -120,7 +122,7 @@ def test_second_concurrent_rebuild_is_refused(
     assistant = make_assistant(small_corpus)
     assistant.settings.index_dir.mkdir(parents=True)
     with (
-        FileLock(str(assistant.settings.index_dir / indexer.LOCK_FILE)),
+        FileLock(str(assistant.settings.index_dir / LOCK_FILE)),
         pytest.raises(RebuildBusyError, match="another rebuild"),
     ):
         assistant.rebuild()

@@ -21,6 +21,7 @@ import pytest
 
 from assistant import Answer, Assistant, Settings
 from assistant import engine as engine_module
+from assistant.backend import SearchBackend
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT
 from assistant.embeddings import Embedder, ProgressCallback
@@ -282,7 +283,7 @@ def assert_one_line_error(err: str, *needles: str) -> str:
     return lines[0]
 
 
-def assert_well_formed(answer: Answer, store: IndexStore, k: int) -> None:
+def assert_well_formed(answer: Answer, store: SearchBackend, k: int) -> None:
     """The contract of every :class:`Answer`: ranks, offsets, verbatim quotes, abstention."""
     json.dumps(answer.to_json(), ensure_ascii=False)
     if answer.abstained:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-import assistant.indexer as indexer
+import assistant.backends.local as local
 from assistant import Assistant, AssistantError, Settings
 
 
@@ -95,10 +95,10 @@ def _always(*_: Any, **__: Any) -> bool:
 
 KILL_POINTS: dict[str, Callable[[], None]] = {
     # the lock is held, the corpus is read, nothing is written yet
-    "before-write": lambda: _wrap(indexer, "_write_database", "before", _always),
+    "before-write": lambda: _wrap(local, "_write_database", "before", _always),
     # tmp-<id>/ holds the database and vectors.npy, not the rest
-    "mid-write": lambda: _wrap(indexer, "_save_array", "after", _always),
-    "before-fsync": lambda: _wrap(indexer, "_fsync_tree", "before", _always),
+    "mid-write": lambda: _wrap(local, "_save_array", "after", _always),
+    "before-fsync": lambda: _wrap(local, "_fsync_tree", "before", _always),
     # tmp-<id>/ is complete and synced, not yet renamed into builds/
     "before-rename": lambda: _wrap(os, "rename", "before", _named("tmp-")),
     # builds/<id>/ exists but CURRENT still names the old build
@@ -107,7 +107,7 @@ KILL_POINTS: dict[str, Callable[[], None]] = {
     "during-swap": lambda: _wrap(os, "replace", "before", _named(".CURRENT.")),
     # CURRENT swapped, the directory entry not yet fsynced
     "after-swap": lambda: _wrap(os, "replace", "after", _named(".CURRENT.")),
-    "before-prune": lambda: _wrap(indexer, "_prune_builds", "before", _always),
+    "before-prune": lambda: _wrap(local.LocalBackend, "prune", "before", _always),
 }
 
 

@@ -197,11 +197,10 @@ def test_a_rebuild_does_not_launder_a_corrupt_previous_build(
     if code == 0:
         store = verified(copy_old.index)
         old = open_current(prebuilt.old_index)
-        ids = {c.chunk_id: c.row for c in old.chunks(list(range(old.manifest.chunks)))}
-        rows = store.chunks(list(range(store.manifest.chunks)))
-        for chunk in rows:
-            if chunk.chunk_id in ids:
-                assert np.array_equal(store.vectors[chunk.row], clean[ids[chunk.chunk_id]])
+        ids = {chunk_id: row for row, chunk_id in enumerate(old.chunk_ids)}
+        for row, chunk_id in enumerate(store.chunk_ids):
+            if chunk_id in ids:
+                assert np.array_equal(store.vectors[row], clean[ids[chunk_id]])
     else:
         assert_one_line_error(err, "checksum", FIX)
 

@@ -22,7 +22,8 @@ import pytest
 from filelock import FileLock
 
 from assistant import Assistant
-from assistant.indexer import KEEP_BUILDS, LOCK_FILE
+from assistant.backends.local import LOCK_FILE
+from assistant.indexer import KEEP_BUILDS
 from assistant.store import BUILDS, DATABASE, SENTENCE_VECTORS, VECTORS
 
 from .conftest import PROBES, Copy, MemoEmbedder, Prebuilt, copy_of, fresh_answers, verified

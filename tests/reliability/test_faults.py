@@ -352,7 +352,7 @@ def test_two_rebuilds_at_once_one_refuses_one_waits_and_the_index_is_consistent(
         assert_one_line_error(err, "another rebuild", "wait for it to finish")
         assert copy.current() == prebuilt.old_build  # B changed nothing
         # C: waits for the lock while A still holds it
-        monkeypatch.setattr("assistant.indexer.FileLock", ObservedLock)
+        monkeypatch.setattr("assistant.backends.local.FileLock", ObservedLock)
         thread = threading.Thread(target=patient)
         thread.start()
         assert waiting.wait(30)
