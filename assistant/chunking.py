@@ -1,10 +1,12 @@
-"""Documents → heading-aware, sentence-aligned chunks.
+"""Documents → section-aware, sentence-aligned chunks.
 
-A document is cut into sections at its Markdown headings; each section's sentences are
+A document's blocks are grouped into sections by its headings; each section's units are
 packed greedily into chunks of at most ``size`` characters, with up to ``overlap``
-characters of trailing sentences repeated at the start of the next chunk. A boundary
-never falls inside a sentence (one over-long sentence becomes its own chunk), and every
+characters of trailing units repeated at the start of the next chunk. A unit is a
+sentence of a paragraph, list item or quote, or a whole table row or code block (a row
+keeps its labels, code is not prose). A boundary never falls inside a unit, and every
 chunk records its character offsets, so ``document.text[start:end] == chunk.text``.
+Every step is linear in the document's length.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .documents import Document
+from .documents import Block, Document
 
 SECTION_SEPARATOR = " › "
-INTRODUCTION = "Introduction"
+#: Section labels are copied into every chunk row and embedding: keep them bounded.
+MAX_SECTION_CHARS = 300
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx fig cf al".split()  # noqa: SIM905
+    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx fig cf al no".split()  # noqa: SIM905
 )
+#: How far back from a full stop an abbreviation is looked for (bounded: linear time).
+_ABBREVIATION_WINDOW = 8
+_WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
+_ATOMIC_KINDS = frozenset({"table_row", "code"})
 
 Span = tuple[int, int]
 #: Maps a heading path to the (family, path slug) it names; see ``Taxonomy.tag_section``.
@@ -36,8 +41,7 @@ SectionTagger = Callable[[tuple[str, ...]], tuple[str, str]]
 @dataclass(frozen=True)
 class Section:
     headings: tuple[str, ...]
-    start: int
-    end: int
+    blocks: tuple[Block, ...]
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class Chunk:
     id: str
     source: str
     title: str
-    section: str  # heading path, e.g. "Individual Contributor › Staff Engineer"
+    section: str  # breadcrumb: title › headings, e.g. "Career Growth › Management › CTO"
     family: str
     path: str
     start: int
@@ -55,95 +59,119 @@ class Chunk:
     text: str
     sentences: tuple[Span, ...]  # absolute offsets of the sentences inside this chunk
 
-    def embedding_text(self, aliases: tuple[str, ...] = ()) -> str:
-        """The text the embedder sees: where the chunk sits, then the chunk itself."""
-        label = self.title
+    def embedding_text(self, aliases: tuple[str, ...] = (), contextual: bool = True) -> str:
+        """The text the embedder sees: where the chunk sits (its breadcrumb), then the chunk.
+
+        The breadcrumb is context only: the text shown and cited stays ``text``.
+        """
+        if not contextual:
+            return self.text
+        label = self.section or self.title
         if aliases:
-            label += f" ({', '.join(aliases)})"
-        if self.section:
-            label += SECTION_SEPARATOR + self.section
+            names = f"{self.title} ({', '.join(aliases)})"
+            label = names + label[len(self.title) :] if label.startswith(self.title) else names
         return f"{label}\n{self.text}"
 
 
 def sections(document: Document) -> list[Section]:
-    """Split a document's text at Markdown headings; the H1 that repeats the title is dropped."""
-    text = document.text
+    """Group blocks under their heading path; an H1 that repeats the title is not a level."""
     found: list[Section] = []
     stack: list[tuple[int, str]] = []
-    body_start = 0
-    offset = 0
-    has_subheadings = False
+    pending: list[Block] = []
+    title = document.title.strip().casefold()
 
-    def close(end: int) -> None:
-        if text[body_start:end].strip():
-            found.append(Section(tuple(name for _, name in stack), body_start, end))
+    def close() -> None:
+        if pending:
+            found.append(Section(tuple(name for _, name in stack), tuple(pending)))
 
-    for line in text.splitlines(keepends=True):
-        match = _HEADING.match(line.rstrip("\r\n"))
-        if match:
-            close(offset)
-            level, name = len(match.group(1)), match.group(2).strip()
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            is_title = level == 1 and name.strip().lower() == document.title.strip().lower()
-            if not is_title:
-                stack.append((level, name))
-                has_subheadings = True
-            body_start = offset + len(line)
-        offset += len(line)
-    close(len(text))
-    if has_subheadings:
-        found = [s if s.headings else Section((INTRODUCTION,), s.start, s.end) for s in found]
+    for block in document.blocks:
+        if block.kind != "heading":
+            pending.append(block)
+            continue
+        close()
+        pending = []
+        while stack and stack[-1][0] >= block.level:
+            stack.pop()
+        if not (block.level == 1 and not stack and block.text.strip().casefold() == title):
+            stack.append((block.level, block.text))
+    close()
     return found
 
 
-def section_body(text: str, title: str, offset: int) -> str:
-    """The body of the section holding character ``offset`` of ``text``.
+def breadcrumb(title: str, headings: tuple[str, ...]) -> str:
+    """``title › heading › subheading``, shortened in the middle when very deep or long."""
+    parts = [title, *headings] if title else list(headings)
+    label = SECTION_SEPARATOR.join(parts)
+    while len(label) > MAX_SECTION_CHARS and len(parts) > 2:
+        parts = [parts[0], "…", *parts[3:]] if parts[1] == "…" else [parts[0], "…", *parts[2:]]
+        label = SECTION_SEPARATOR.join(parts)
+    return label[:MAX_SECTION_CHARS]
 
-    Located by offset, not by heading label: two sections may share a label.
+
+def section_body(text: str, offset: int) -> str:
+    """The body of the section holding character ``offset`` of a laid-out document text.
+
+    Located by offset, not by heading label: two sections may share a label. Headings
+    are ``#`` lines of the layout; fenced code is skipped, its ``#`` lines are not headings.
     """
-    document = Document(source="", title=title, text=text, sha256="")
-    for found in sections(document):
-        if found.start <= offset < found.end:
-            return text[found.start : found.end].strip()
-    return ""
+    start, end = 0, len(text)
+    position = 0
+    in_code = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and _is_heading_line(line):
+            if position <= offset:
+                start = position + len(line)
+            else:
+                end = position
+                break
+        position += len(line)
+    return text[start:end].strip()
+
+
+def _is_heading_line(line: str) -> bool:
+    hashes = len(line) - len(line.lstrip("#"))
+    return 1 <= hashes <= 6 and line[hashes : hashes + 1] == " "
+
+
+def block_units(text: str, block: Block) -> list[Span]:
+    """The units of one block: its sentences, or the whole block for a table row or code."""
+    if block.kind in _ATOMIC_KINDS:
+        return [(block.start, block.end)]
+    return sentence_spans(text, block.start, block.end)
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[Span]:
-    """Sentence spans inside ``text[start:end]``: paragraphs and list items never merge."""
+    """Sentence spans inside ``text[start:end]`` (one block: no paragraph breaks inside).
+
+    A full stop after a known abbreviation ("e.g.") or followed by a lower-case word
+    ("approx. five") does not end a sentence, so no quoted sentence starts mid-sentence.
+    """
     spans: list[Span] = []
-    for block_start, block_end in _blocks(text, start, end):
-        cursor = block_start
-        for match in _SENTENCE_END.finditer(text, block_start, block_end):
-            if _is_abbreviation(text, cursor, match.start()):
-                continue
-            spans.append(_trim(text, cursor, match.end()))
-            cursor = match.end()
-        if text[cursor:block_end].strip():
-            spans.append(_trim(text, cursor, block_end))
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if _is_abbreviation(text, cursor, match.start()) or _continues(text, match.end(), end):
+            continue
+        spans.append(_trim(text, cursor, match.end()))
+        cursor = match.end()
+    if text[cursor:end].strip():
+        spans.append(_trim(text, cursor, end))
     return [span for span in spans if span[1] > span[0]]
 
 
-def _blocks(text: str, start: int, end: int) -> Iterator[Span]:
-    """Paragraphs (separated by blank lines) and list items, as spans."""
-    block_start: int | None = None
-    offset = start
-    for line in text[start:end].splitlines(keepends=True):
-        stripped = line.strip()
-        if not stripped or _LIST_ITEM.match(line):
-            if block_start is not None:
-                yield block_start, offset
-            block_start = offset if stripped else None
-        elif block_start is None:
-            block_start = offset
-        offset += len(line)
-    if block_start is not None:
-        yield block_start, end
-
-
 def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[sentence_start:dot])
+    window = text[max(sentence_start, dot - _ABBREVIATION_WINDOW) : dot]
+    word = _WORD_BEFORE.search(window)
     return word is not None and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
+
+
+def _continues(text: str, after: int, end: int) -> bool:
+    """Whether the next word starts in lower case: the sentence goes on."""
+    position = after
+    while position < end and text[position].isspace():
+        position += 1
+    return position < end and text[position].islower()
 
 
 def _trim(text: str, start: int, end: int) -> Span:
@@ -157,15 +185,15 @@ def _trim(text: str, start: int, end: int) -> Span:
 def chunk_document(
     document: Document, size: int, overlap: int, tagger: SectionTagger | None = None
 ) -> list[Chunk]:
-    """Pack each section's sentences into chunks; see the module docstring for the rules.
+    """Pack each section's units into chunks; see the module docstring for the rules.
 
     Chunks of a path file carry its family and slug; chunks of other documents get the
     family and path their headings name, when ``tagger`` recognises them.
     """
     chunks: list[Chunk] = []
     for section in sections(document):
-        spans = sentence_spans(document.text, section.start, section.end)
-        label = SECTION_SEPARATOR.join(section.headings)
+        spans = [span for block in section.blocks for span in block_units(document.text, block)]
+        label = breadcrumb(document.title, section.headings)
         family, path = document.family, document.path
         if not family and tagger is not None:
             family, path = tagger(section.headings)
@@ -197,8 +225,8 @@ def _pack(spans: list[Span], size: int, overlap: int) -> Iterator[list[Span]]:
         yield spans[first : last + 1]
         if last + 1 >= len(spans):
             return
-        # Next chunk starts with the trailing sentences that fit in ``overlap``,
-        # but always moves forward by at least one sentence.
+        # Next chunk starts with the trailing units that fit in ``overlap``,
+        # but always moves forward by at least one unit.
         next_first = last + 1
         while next_first - 1 > first and spans[last][1] - spans[next_first - 1][0] <= overlap:
             next_first -= 1

@@ -38,6 +38,8 @@ class Settings:
     batch_size: int = 32
     chunk_size: int = 700
     chunk_overlap: int = 150
+    #: Embed each chunk with its breadcrumb (title › headings) in front; cited text is unchanged.
+    contextual_headers: bool = True
     #: "flat" (exact), "ivf" (approximate) or "auto" (ivf past ``ivf_threshold`` chunks).
     index_kind: str = "auto"
     ivf_threshold: int = 100_000
@@ -106,10 +108,16 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
     except ValueError:
         raise BadInputError(
-            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number",
-            "set it to a number or unset it",
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}",
+            "set it to a number (or true/false for a switch) or unset it",
         ) from None
     if kind == "Path":
         return Path(raw)

@@ -22,7 +22,10 @@ from .backend import IndexBackend, SearchBackend
 from .backends import create_backend
 from .chunking import section_body
 from .config import Settings
-from .documents import load_document, scan_corpus
+from .documents import CorpusFile
+from .ingest import corpus_files
+from .ingest.corpus import to_document
+from .ingest.loaders import parse_file
 from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, diff_sources, rebuild
@@ -73,6 +76,7 @@ class Assistant:
         self.backend: IndexBackend = create_backend(self.settings)
         self._store: SearchBackend | None = None
         self._store_lock = threading.Lock()
+        self._usable_files: dict[tuple[str, str], bool] = {}
 
     # -- model and index ----------------------------------------------------------------
 
@@ -229,12 +233,12 @@ class Assistant:
 
     def status(self) -> IndexStatus:
         store = self.store()
-        files = scan_corpus(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
+        files = corpus_files(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
         then = {source: doc.sha256 for source, doc in store.documents.items()}
         now = {  # files the rebuild would skip as unreadable do not make the index stale
             f.source: f.sha256
             for f in files
-            if then.get(f.source) == f.sha256 or load_document(f, _ignore) is not None
+            if then.get(f.source) == f.sha256 or self._usable(f)
         }
         diff = diff_sources(then, now)
         m = store.manifest
@@ -248,6 +252,15 @@ class Assistant:
             changed=diff.changed,
             removed=diff.removed,
         )
+
+    def _usable(self, file: CorpusFile) -> bool:
+        """Whether a new or changed file would be indexed: parsed once per content hash."""
+        key = (file.source, file.sha256)
+        if key not in self._usable_files:
+            parsed = parse_file(file, _ignore)
+            usable = parsed is not None and to_document(file, parsed, _ignore) is not None
+            self._usable_files[key] = usable
+        return self._usable_files[key]
 
     def verify(self) -> None:
         """Check the whole current build against what was recorded (slow on huge indexes)."""
@@ -263,10 +276,9 @@ class Assistant:
     def section_text(self, source: str, start: int) -> str:
         """The whole section a passage comes from (``passage.start``), for "show context"."""
         store = self.store()
-        document = store.documents.get(source)
-        if document is None:
+        if source not in store.documents:
             return ""
-        return section_body(store.document_text(source), document.title, start)
+        return section_body(store.document_text(source), start)
 
 
 def _ignore(_: str) -> None:

@@ -26,7 +26,8 @@ import numpy as np
 from .backend import IndexBackend, SearchBackend
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .documents import Document, load_corpus
+from .documents import Document
+from .ingest import load_corpus
 from .embeddings import Embedder, ProgressCallback
 from .errors import IndexUnavailableError
 from .records import FORMAT_VERSION, ChunkRow, Manifest, NewBuild, SentenceRow
@@ -243,7 +244,7 @@ def plan_build(settings: Settings, model: str, documents: list[Document]) -> Bui
                         SentenceRow(doc.source, start, end, embed_key(space, text))
                     )
                     plan.sentence_texts.append(text)
-            text = chunk.embedding_text(doc.aliases)
+            text = chunk.embedding_text(doc.aliases, settings.contextual_headers)
             plan.chunks.append(
                 _chunk_row(chunk, doc, first_row[chunk.sentences[0]], embed_key(space, text))
             )

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.documents import load_corpus
+from assistant.ingest import load_corpus
 from assistant.embeddings import Embedder, ProgressCallback
 from assistant.engine import Assistant
 from assistant.indexer import RebuildReport

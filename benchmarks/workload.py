@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant.chunking import chunk_document
 from assistant.config import Settings
-from assistant.documents import load_corpus
+from assistant.ingest import load_corpus
 from assistant.taxonomy import CareerPath, Taxonomy
 
 SINGLE = (

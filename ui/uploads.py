@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from assistant import BadInputError
-from assistant.documents import SUPPORTED_SUFFIXES
+from assistant.ingest import SUPPORTED_SUFFIXES
 
 UPLOAD_DIR = "uploads"
 MAX_UPLOAD_MB = 1

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.documents import load_corpus
+from assistant.ingest import load_corpus
 from assistant.store import open_current
 
 from .conftest import (

@@ -1,0 +1,85 @@
+"""Corpus folder → documents: scan, parse each file, drop corpus-wide boilerplate, lay out.
+
+One unusable file is skipped with a one-line warning; only a corpus with nothing usable
+at all is an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..documents import CorpusFile, Document
+from ..errors import CorpusError
+from .boilerplate import drop_repeated_blocks
+from .files import Warn, scan_corpus
+from .layout import Parsed, cap_label, layout, readable_name
+from .loaders import SUPPORTED_SUFFIXES, parse_file
+
+MAX_META_CHARS = 200
+MAX_META_ITEMS = 50
+
+
+def corpus_files(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[CorpusFile]:
+    return scan_corpus(corpus_dir, max_bytes, warn, SUPPORTED_SUFFIXES)
+
+
+def load_corpus(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[Document]:
+    """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable."""
+    files = corpus_files(corpus_dir, max_bytes, warn)
+    parsed: dict[str, Parsed] = {}
+    for file in files:
+        result = parse_file(file, warn)
+        if result is not None:
+            parsed[file.source] = result
+    drop_repeated_blocks(parsed)
+    documents = []
+    for file in files:
+        if file.source in parsed:
+            document = to_document(file, parsed[file.source], warn)
+            if document is not None:
+                documents.append(document)
+    if not documents:
+        raise CorpusError(
+            f"corpus directory {corpus_dir} holds no readable "
+            f"{', '.join(SUPPORTED_SUFFIXES)} file",
+            "add at least one document, then run `career-assistant index`",
+        )
+    return documents
+
+
+def to_document(file: CorpusFile, parsed: Parsed, warn: Warn) -> Document | None:
+    """Lay out a parsed file's blocks into a :class:`Document`, or warn if nothing is left."""
+    text, blocks = layout(parsed.blocks)
+    if not any(block.kind != "heading" for block in blocks):
+        warn(f"skipped {file.source}: no text left after removing markup and navigation")
+        return None
+    meta: dict[str, Any] = parsed.meta
+    family = _scalar(meta.get("family"))
+    return Document(
+        source=file.source,
+        title=cap_label(_scalar(meta.get("title")) or parsed.title)
+        or readable_name(PurePosixPath(file.source).stem),
+        text=text,
+        sha256=file.sha256,
+        kind=_scalar(meta.get("kind")) or ("path" if family else "article"),
+        family=family,
+        path=PurePosixPath(file.source).stem if family else "",
+        aliases=_strings(meta.get("aliases")),
+        next_steps=_strings(meta.get("next_steps")),
+        related=_strings(meta.get("related")),
+        blocks=blocks,
+    )
+
+
+def _scalar(value: Any) -> str:
+    """A front-matter value as short text; nested or huge values (YAML alias bombs) are cut."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)[:MAX_META_CHARS].strip()
+    return ""
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else [value]
+    texts = (_scalar(item) for item in items[:MAX_META_ITEMS])
+    return tuple(text for text in texts if text)

@@ -1,0 +1,272 @@
+"""HTML → blocks: the page's own content, without its menus, chrome or markup.
+
+BeautifulSoup (with lxml, which parses in linear time and bounds nesting) builds the tree;
+the walk over it is iterative, so a page of 16,000 nested tags costs time in proportion to
+its size and never touches the recursion limit. Page chrome is dropped by element
+(``nav``, ``footer``, ``script``…), by ARIA role, by id/class words that name a menu
+("toc", "sidebar", "breadcrumb"…) and by shape (a list whose every item is only a link).
+A ``main``/``article`` element, when the page has one with real text, is the content.
+What repeats across many files of the corpus (a menu no rule recognised) is dropped
+later, corpus-wide (:mod:`.boilerplate`).
+
+trafilatura was tried first and measured worse on real career-framework pages: it
+dropped every ``h1``/``h2`` (0 of 7 section headings kept on a level page) and kept the
+menu's glyphs, and section headings are what our citations are made of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PageElement, PreformattedString
+
+from ..documents import Block, BlockKind
+from .layout import Parsed, cap_label, clean_inline
+from .tables import table_blocks
+
+_DROPPED = frozenset(
+    "script style noscript template nav footer aside form iframe svg button select "
+    "input textarea label object embed canvas dialog menu picture source img video audio "
+    "map head title".split()  # noqa: SIM905
+)
+_DROPPED_ROLES = frozenset(
+    "navigation banner contentinfo search menu menubar tablist toolbar complementary".split()  # noqa: SIM905
+)
+#: id/class words that name page chrome rather than content.
+_CHROME_WORDS = frozenset(
+    "nav navbar navigation menu sidebar toc breadcrumb breadcrumbs footer cookie cookies "
+    "skip share social pagination pager subnav topbar masthead sitemap".split()  # noqa: SIM905
+)
+_NEVER_CHROME = frozenset({"html", "body", "main", "article"})
+#: An element with more than this share of the page's unlinked text is content,
+#: whatever its class says.
+CHROME_MAX_SHARE = 0.5
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_LISTS = frozenset({"ul", "ol"})
+_BLOCKS = frozenset(
+    "p div section article main body li dd dt blockquote pre figcaption caption "
+    "details summary address center dl".split()  # noqa: SIM905
+) | frozenset(_HEADINGS)
+_WORD_SPLIT = re.compile(r"[-_\s]+")
+#: A list is a menu when at least this many items are each nothing but a link.
+MENU_MIN_LINKS = 3
+#: Share of a block's characters inside links above which it is navigation.
+MENU_LINK_SHARE = 0.9
+#: A ``main``/``article`` with less text than this is a teaser, not the page's content.
+MIN_MAIN_CHARS = 200
+
+
+def load_html(text: str) -> Parsed:
+    """Parse a whole page: title (first ``h1``, else ``<title>``) and content blocks."""
+    soup = BeautifulSoup(text, "lxml")
+    title_tag = soup.find("title")
+    page_title = cap_label(title_tag.get_text(" ")) if title_tag else ""
+    root: Tag = _content_root(soup)
+    blocks = html_blocks(root)
+    first_h1 = next((b.text for b in blocks if b.kind == "heading" and b.level == 1), "")
+    return Parsed(blocks=blocks, title=first_h1 or page_title)
+
+
+def fragment_blocks(html: str) -> list[Block]:
+    """Blocks of an HTML fragment, e.g. a raw HTML block inside a Markdown file."""
+    return html_blocks(BeautifulSoup(html, "lxml"))
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    candidates = soup.find_all("main") + soup.find_all(attrs={"role": "main"})
+    articles = soup.find_all("article")
+    if len(articles) == 1:
+        candidates.append(articles[0])
+    for candidate in candidates:
+        if isinstance(candidate, Tag) and len(candidate.get_text(" ", strip=True)) >= MIN_MAIN_CHARS:
+            return candidate
+    return soup
+
+
+def html_blocks(root: Tag) -> list[Block]:
+    """Walk ``root`` without recursion and collect its blocks in reading order."""
+    walker = _Walker()
+    sizes = _measure(root)
+    page_chars = sizes[id(root)].chars - sizes[id(root)].linked
+    stack: list[tuple[PageElement, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if isinstance(node, NavigableString):
+            if not isinstance(node, PreformattedString):  # comments, doctypes, CDATA
+                walker.text(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if closing:
+            walker.close(node)
+            continue
+        if _is_chrome(node, sizes, page_chars):
+            continue
+        if node.name == "table":
+            walker.table(node)
+            continue
+        if node.name == "br":
+            walker.text("\n")
+            continue
+        walker.open(node)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.contents))
+    walker.flush()
+    return walker.blocks
+
+
+class _Walker:
+    """Accumulates text and turns it into a block when a block element ends."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self._buffer: list[str] = []
+        self._lists = 0
+        self._quotes = 0
+        self._pre = 0
+
+    def text(self, value: str) -> None:
+        self._buffer.append(value)
+
+    def open(self, tag: Tag) -> None:
+        if tag.name in _BLOCKS or tag.name in _LISTS:
+            self.flush()
+        if tag.name in _LISTS:
+            self._lists += 1
+        elif tag.name == "blockquote":
+            self._quotes += 1
+        elif tag.name == "pre":
+            self._pre += 1
+
+    def close(self, tag: Tag) -> None:
+        name = tag.name
+        if name in _HEADINGS:
+            self.flush("heading", _HEADINGS[name])
+        elif name == "li":
+            self.flush("list_item", max(0, self._lists - 1))
+        elif name == "pre":
+            self.flush("code")
+            self._pre -= 1
+        elif name in _LISTS:
+            self.flush()
+            self._lists -= 1
+        elif name == "blockquote":
+            self.flush()
+            self._quotes -= 1
+        elif name in _BLOCKS:
+            self.flush()
+
+    def table(self, tag: Tag) -> None:
+        self.flush()
+        rows: list[list[str]] = []
+        header: list[str] | None = None
+        for row in tag.find_all("tr"):
+            if row.find_parent("table") is not tag:  # a nested table's rows are its own
+                continue
+            cells = [
+                clean_inline(cell.get_text(" ")) for cell in row.find_all(["td", "th"], recursive=False)
+            ]
+            is_header = row.find_parent("thead") is not None or all(
+                child.name == "th" for child in row.find_all(["td", "th"], recursive=False)
+            )
+            if header is None and not rows and is_header:
+                header = cells
+            else:
+                rows.append(cells)
+        self.blocks.extend(table_blocks(header, rows))
+
+    def flush(self, kind: BlockKind | None = None, level: int = 0) -> None:
+        raw = "".join(self._buffer)
+        self._buffer = []
+        if kind == "code" or (kind is None and self._pre):
+            text = raw.strip("\n")
+            if text.strip():
+                self.blocks.append(Block("code", text))
+            return
+        text = clean_inline(raw)
+        if not text:
+            return
+        if kind == "heading":
+            self.blocks.append(Block("heading", cap_label(text), level))
+        elif kind == "list_item":
+            self.blocks.append(Block("list_item", text, level))
+        else:
+            self.blocks.append(Block("quote" if self._quotes else "paragraph", text))
+
+
+def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
+    """Elements that are page furniture, not content.
+
+    Words in ids and classes are a hint, not proof (``<body class="nav-left">``): an
+    element holding most of the page's text outside links is never dropped for them.
+    """
+    name = tag.name
+    if name in _DROPPED:
+        return True
+    if name in _NEVER_CHROME:
+        return False
+    size = sizes.get(id(tag), _Size())
+    if name == "header" and not size.headings:
+        return True
+    if size.chars - size.linked > CHROME_MAX_SHARE * page_chars:
+        return False
+    attrs = tag.attrs if isinstance(tag.attrs, dict) else {}
+    if str(attrs.get("role", "")).lower() in _DROPPED_ROLES or attrs.get("hidden") is not None:
+        return True
+    if str(attrs.get("aria-hidden", "")).lower() == "true":
+        return True
+    classes = attrs.get("class") or []
+    words = " ".join([str(attrs.get("id", "")), *(str(c) for c in classes)]).lower()
+    if words.strip() and _CHROME_WORDS.intersection(_WORD_SPLIT.split(words)):
+        return True
+    # A block of nothing but several links ("Other pages: A · B · C") is navigation.
+    return (
+        name in ("ul", "ol", "div", "p", "dl")
+        and size.links >= MENU_MIN_LINKS
+        and size.linked >= MENU_LINK_SHARE * size.chars
+    )
+
+
+@dataclass
+class _Size:
+    chars: int = 0  # non-space characters of text
+    linked: int = 0  # of which inside links
+    links: int = 0
+    headings: int = 0  # h1-h3 elements inside
+
+
+def _measure(root: Tag) -> dict[int, _Size]:
+    """Text, link and heading counts of every element, in one pass (keyed by ``id``).
+
+    Asking each element for its links would walk its subtree again: quadratic on deeply
+    nested pages. Sizes are summed from the leaves up instead, iteratively.
+    """
+    order: list[tuple[Tag, Tag | None]] = []
+    stack: list[tuple[Tag, Tag | None]] = [(root, None)]
+    while stack:
+        tag, parent = stack.pop()
+        order.append((tag, parent))
+        stack.extend((child, tag) for child in tag.contents if isinstance(child, Tag))
+    sizes: dict[int, _Size] = {}
+    for tag, parent in reversed(order):  # children before parents
+        size = sizes.setdefault(id(tag), _Size())
+        own = sum(
+            len("".join(str(child).split()))
+            for child in tag.contents
+            if isinstance(child, NavigableString) and not isinstance(child, PreformattedString)
+        )
+        size.chars += own
+        if tag.name == "a":
+            size.links += 1
+            size.linked = size.chars
+        elif tag.name in ("h1", "h2", "h3"):
+            size.headings += 1
+        if parent is not None:
+            total = sizes.setdefault(id(parent), _Size())
+            total.chars += size.chars
+            total.linked += size.linked
+            total.links += size.links
+            total.headings += size.headings
+    return sizes

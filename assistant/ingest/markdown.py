@@ -1,0 +1,163 @@
+"""Markdown → blocks, through a real CommonMark parser.
+
+markdown-it-py was chosen over mistune: it is CommonMark-compliant (so real files parse
+as GitHub shows them), has GFM tables built in, hands back a flat token stream that maps
+one-to-one onto our blocks, guards against pathological input, and is already installed
+as a dependency of Streamlit's ``rich``. Link and emphasis syntax become their text,
+images are dropped (their alt text kept only when it says something), raw HTML goes
+through the HTML loader, code stays code, and a list or paragraph made of nothing but
+links (a page's "other pages" menu) is dropped as navigation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..documents import Block
+from .frontmatter import split_front_matter
+from .html import MENU_LINK_SHARE, MENU_MIN_LINKS, fragment_blocks
+from .files import Warn
+from .layout import Parsed, cap_label, clean_inline
+from .tables import table_blocks
+
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+#: Alt text that names a file or says "image" describes nothing a reader needs.
+_USELESS_ALT = re.compile(
+    r"\.(png|jpe?g|gif|svg|webp)\b|^(image|img|screenshot|logo|icon|badge|photo|picture)\b",
+    re.IGNORECASE,
+)
+MIN_ALT_WORDS = 3
+
+
+def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
+    """Front matter (YAML ``---`` or TOML ``+++``) becomes metadata; the body, blocks."""
+    meta, body = split_front_matter(text, source, warn)
+    blocks = markdown_blocks(body)
+    title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+    if not title:
+        headings = [b for b in blocks if b.kind == "heading"]
+        first_h1 = next((b.text for b in headings if b.level == 1), "")
+        first_is_heading = bool(blocks) and blocks[0].kind == "heading"
+        title = first_h1 or (blocks[0].text if first_is_heading else "")
+    return Parsed(blocks=blocks, title=cap_label(str(title)), meta=meta)
+
+
+@dataclass
+class _List:
+    """A list being read: its blocks wait until we know whether it is a menu."""
+
+    blocks: list[Block] = field(default_factory=list)
+    items: int = 0
+    link_only_items: int = 0
+
+
+def markdown_blocks(body: str) -> list[Block]:
+    tokens = _PARSER.parse(body)
+    out: list[Block] = []
+    lists: list[_List] = []
+    quotes = 0
+    table: list[list[str]] = []
+    header: list[str] | None = None
+    row: list[str] = []
+    heading_level = 0
+    in_item = in_cell = False
+
+    def emit(block: Block) -> None:
+        (lists[-1].blocks if lists else out).append(block)
+
+    for token in tokens:
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(_List())
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            done = lists.pop()
+            if not (done.items >= MENU_MIN_LINKS and done.link_only_items == done.items):
+                for block in done.blocks:
+                    emit(block)
+        elif kind == "list_item_open":
+            lists[-1].items += 1
+            in_item = True
+        elif kind == "list_item_close":
+            in_item = False
+        elif kind == "blockquote_open":
+            quotes += 1
+        elif kind == "blockquote_close":
+            quotes -= 1
+        elif kind == "heading_open":
+            heading_level = int(token.tag[1])
+        elif kind == "heading_close":
+            heading_level = 0
+        elif kind in ("fence", "code_block"):
+            if token.content.strip():
+                emit(Block("code", token.content.rstrip("\n")))
+        elif kind == "html_block":
+            for block in fragment_blocks(token.content):
+                emit(block)
+        elif kind == "table_open":
+            table, header = [], None
+        elif kind in ("th_open", "td_open"):
+            in_cell = True
+        elif kind in ("th_close", "td_close"):
+            in_cell = False
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            if header is None and not table:
+                header = row
+            else:
+                table.append(row)
+        elif kind == "table_close":
+            for block in table_blocks(header, table):
+                emit(block)
+        elif kind == "inline":
+            text, links, linked = _inline(token)
+            if in_cell:
+                row.append(text)
+            elif heading_level:
+                if text:
+                    emit(Block("heading", cap_label(text), heading_level))
+            elif not text:
+                continue
+            elif links >= MENU_MIN_LINKS and linked >= MENU_LINK_SHARE * _chars(text):
+                continue  # a paragraph of nothing but links: a menu
+            elif lists and in_item:
+                if links and linked >= MENU_LINK_SHARE * _chars(text):
+                    lists[-1].link_only_items += 1
+                emit(Block("list_item", text, len(lists) - 1))
+            else:
+                emit(Block("quote" if quotes else "paragraph", text))
+    return out
+
+
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _inline(token: Token) -> tuple[str, int, int]:
+    """An inline token's readable text, its number of links and link characters."""
+    parts: list[str] = []
+    links = linked = 0
+    in_link = 0
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+            if in_link:
+                linked += _chars(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "link_open":
+            links += 1
+            in_link += 1
+        elif kind == "link_close":
+            in_link = max(0, in_link - 1)
+        elif kind == "image":
+            alt = clean_inline(child.content)
+            if len(alt.split()) >= MIN_ALT_WORDS and not _USELESS_ALT.search(alt):
+                parts.append(alt)
+        # emphasis markers and inline HTML tags carry no words: dropped
+    return clean_inline("".join(parts)), links, linked
