@@ -7,10 +7,12 @@ mismatched index; 1 anything unexpected. Errors are one line on stderr, never a 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -80,7 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON results")
     ask.set_defaults(run=_ask)
 
-    evaluate = command("eval", "Score retrieval on a labelled .jsonl file.")
+    evaluate = command(
+        "eval",
+        "Score retrieval on a labelled .jsonl file; with --corpus DIR, on that corpus "
+        "(indexed into <index dir>/eval/ unless --index-dir is given).",
+    )
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--k", type=int, default=10)
     evaluate.add_argument("--json", action="store_true")
@@ -223,7 +229,19 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import evaluate, read_questions
 
     questions = read_questions(args.file)
-    assistant = _ready(settings)
+    if args.corpus is not None:  # a corpus of its own: index it where the default stays intact
+        if args.index_dir is None:
+            settings = replace(settings, index_dir=eval_index_dir(settings))
+        from .engine import Assistant
+
+        assistant = Assistant(settings)
+        built = assistant.rebuild(warn=_warn)
+        _warn(
+            f"evaluating on {settings.corpus_dir} ({built.chunks_total} passages, index in "
+            f"{settings.index_dir})"
+        )
+    else:
+        assistant = _ready(settings)
     report = evaluate(questions, lambda q: assistant.ask(q, k=args.k))
     data = report.to_json()
     if args.json:
@@ -238,6 +256,15 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         for miss in report.misses:
             print(f"- {miss}")
     return 0
+
+
+def eval_index_dir(settings: Settings) -> Path:
+    """A named index for an evaluation corpus: ``<index dir>/eval/<corpus hash>``.
+
+    Named, not temporary, so a second eval over the same corpus only re-embeds changes.
+    """
+    corpus = str(settings.corpus_dir.resolve())
+    return settings.index_dir / "eval" / hashlib.sha256(corpus.encode()).hexdigest()[:12]
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,12 +23,12 @@ from .backends import create_backend
 from .chunking import section_body
 from .config import Settings
 from .documents import CorpusFile
-from .ingest import corpus_files
-from .ingest.corpus import to_document
-from .ingest.loaders import parse_file
 from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, diff_sources, rebuild
+from .ingest import corpus_files
+from .ingest.corpus import to_document
+from .ingest.loaders import parse_file
 from .records import Filter
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import rank
@@ -236,9 +236,7 @@ class Assistant:
         files = corpus_files(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
         then = {source: doc.sha256 for source, doc in store.documents.items()}
         now = {  # files the rebuild would skip as unreadable do not make the index stale
-            f.source: f.sha256
-            for f in files
-            if then.get(f.source) == f.sha256 or self._usable(f)
+            f.source: f.sha256 for f in files if then.get(f.source) == f.sha256 or self._usable(f)
         }
         diff = diff_sources(then, now)
         m = store.manifest

@@ -27,9 +27,9 @@ from .backend import IndexBackend, SearchBackend
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import Document
-from .ingest import load_corpus
 from .embeddings import Embedder, ProgressCallback
 from .errors import IndexUnavailableError
+from .ingest import load_corpus
 from .records import FORMAT_VERSION, ChunkRow, Manifest, NewBuild, SentenceRow
 from .taxonomy import CareerPath, Taxonomy
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.ingest import load_corpus
 from assistant.embeddings import Embedder, ProgressCallback
 from assistant.engine import Assistant
 from assistant.indexer import RebuildReport
+from assistant.ingest import load_corpus
 
 from .common import Report, Table, ratio, verdict
 from .workload import append_paragraph, chunk_texts, write_synthetic_corpus

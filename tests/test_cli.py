@@ -132,3 +132,20 @@ def test_a_bad_question_is_refused_before_any_index_is_built(
     )
     assert code == 2 and "empty" in err
     assert not index.exists()
+
+
+def test_eval_on_another_corpus_indexes_it_beside_the_default_index(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("CAREER_ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    questions = tmp_path / "eval.jsonl"
+    questions.write_text(
+        json.dumps({"question": "what does a TPM do?", "kind": "keyword", "sections": [],
+                    "phrases": [], "answerable": True}) + "\n"
+    )  # fmt: skip
+    code, out, err = run(capsys, "eval", str(questions), "--json", "--corpus", str(small_corpus))
+    assert code == 0 and "evaluating on" in err
+    assert not (tmp_path / "index" / CURRENT).exists()  # the default index is left alone
+    assert len(list((tmp_path / "index" / "eval").glob(f"*/{CURRENT}"))) == 1
+    assert json.loads(out)["answerable"] == 1

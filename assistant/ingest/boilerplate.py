@@ -3,9 +3,9 @@
 A site's menu, footer or "other pages" list that no element rule recognised repeats,
 word for word, on most pages of that site. A block found in at least half the files of
 its folder (and in at least :data:`MIN_FILES` of them) is dropped from all of them.
-Headings are kept: a shared heading ("Core Responsibilities") is structure, and the
-citations need it. Text shared by a few files (one level's statement on each role's
-page) stays: it is below the share.
+A shared heading ("Core Responsibilities") is structure the citations need and is kept,
+unless nothing is left under it (a menu's own heading). Text shared by a few files (one
+level's statement on each role's page) stays: it is below the share.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from ..documents import Block
 from .layout import Parsed
 
 MIN_FILES = 3
@@ -32,17 +33,39 @@ def drop_repeated_blocks(parsed: dict[str, Parsed]) -> dict[str, int]:
             continue
         seen: Counter[str] = Counter()
         for source in sources:
-            seen.update({_key(b.text) for b in parsed[source].blocks if b.kind != "heading"})
+            seen.update({_key(b.text) for b in parsed[source].blocks})
         repeated = {key for key, count in seen.items() if count >= threshold}
         if not repeated:
             continue
         for source in sources:
             doc = parsed[source]
             kept = [b for b in doc.blocks if b.kind == "heading" or _key(b.text) not in repeated]
+            kept = _drop_empty_repeated_headings(kept, repeated)
             if len(kept) != len(doc.blocks):
                 removed[source] = len(doc.blocks) - len(kept)
                 parsed[source] = replace(doc, blocks=kept)
     return removed
+
+
+def _drop_empty_repeated_headings(blocks: list[Block], repeated: set[str]) -> list[Block]:
+    """Repeated headings with no text left under them (up to the next heading of their
+    level or higher) were a menu's; the others stay."""
+    kept: list[Block] = []
+    for index, block in enumerate(blocks):
+        if block.kind == "heading" and _key(block.text) in repeated:
+            following = blocks[index + 1 :]
+            end = next(
+                (
+                    i
+                    for i, b in enumerate(following)
+                    if b.kind == "heading" and b.level <= block.level
+                ),
+                len(following),
+            )
+            if all(b.kind == "heading" for b in following[:end]):
+                continue
+        kept.append(block)
+    return kept
 
 
 def _key(text: str) -> str:

@@ -41,8 +41,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[Document]:
                 documents.append(document)
     if not documents:
         raise CorpusError(
-            f"corpus directory {corpus_dir} holds no readable "
-            f"{', '.join(SUPPORTED_SUFFIXES)} file",
+            f"corpus directory {corpus_dir} holds no readable {', '.join(SUPPORTED_SUFFIXES)} file",
             "add at least one document, then run `career-assistant index`",
         )
     return documents

@@ -112,4 +112,3 @@ def decode(raw: bytes, source: str, warn: Warn) -> str | None:
             warn(f"{source} is not UTF-8; read it as Latin-1 (re-save it as UTF-8 to be sure)")
             text = raw.decode("latin-1")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-

@@ -27,17 +27,64 @@ from .layout import Parsed, cap_label, clean_inline
 from .tables import table_blocks
 
 _DROPPED = frozenset(
-    "script style noscript template nav footer aside form iframe svg button select "
-    "input textarea label object embed canvas dialog menu picture source img video audio "
-    "map head title".split()  # noqa: SIM905
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "footer",
+        "aside",
+        "form",
+        "iframe",
+        "svg",
+        "button",
+        "select",
+        "input",
+        "textarea",
+        "label",
+        "object",
+        "embed",
+        "canvas",
+        "dialog",
+        "menu",
+        "picture",
+        "source",
+        "img",
+        "video",
+        "audio",
+        "map",
+        "head",
+        "title",
+    ]
 )
 _DROPPED_ROLES = frozenset(
     "navigation banner contentinfo search menu menubar tablist toolbar complementary".split()  # noqa: SIM905
 )
 #: id/class words that name page chrome rather than content.
 _CHROME_WORDS = frozenset(
-    "nav navbar navigation menu sidebar toc breadcrumb breadcrumbs footer cookie cookies "
-    "skip share social pagination pager subnav topbar masthead sitemap".split()  # noqa: SIM905
+    [
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "sidebar",
+        "toc",
+        "breadcrumb",
+        "breadcrumbs",
+        "footer",
+        "cookie",
+        "cookies",
+        "skip",
+        "share",
+        "social",
+        "pagination",
+        "pager",
+        "subnav",
+        "topbar",
+        "masthead",
+        "sitemap",
+    ]
 )
 _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
 #: An element with more than this share of the page's unlinked text is content,
@@ -46,14 +93,34 @@ CHROME_MAX_SHARE = 0.5
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _LISTS = frozenset({"ul", "ol"})
 _BLOCKS = frozenset(
-    "p div section article main body li dd dt blockquote pre figcaption caption "
-    "details summary address center dl".split()  # noqa: SIM905
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "body",
+        "li",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "figcaption",
+        "caption",
+        "details",
+        "summary",
+        "address",
+        "center",
+        "dl",
+    ]
 ) | frozenset(_HEADINGS)
 _WORD_SPLIT = re.compile(r"[-_\s]+")
 #: A list is a menu when at least this many items are each nothing but a link.
 MENU_MIN_LINKS = 3
-#: Share of a block's characters inside links above which it is navigation.
+#: Share of a block's characters inside links above which it is navigation…
 MENU_LINK_SHARE = 0.9
+#: …or at most this many characters outside its links ("Other pages: · ·").
+MENU_MAX_LABEL_CHARS = 24
 #: A ``main``/``article`` with less text than this is a teaser, not the page's content.
 MIN_MAIN_CHARS = 200
 
@@ -75,12 +142,15 @@ def fragment_blocks(html: str) -> list[Block]:
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:
-    candidates = soup.find_all("main") + soup.find_all(attrs={"role": "main"})
+    candidates = list(soup.find_all("main")) + list(soup.find_all(role="main"))
     articles = soup.find_all("article")
     if len(articles) == 1:
         candidates.append(articles[0])
     for candidate in candidates:
-        if isinstance(candidate, Tag) and len(candidate.get_text(" ", strip=True)) >= MIN_MAIN_CHARS:
+        if (
+            isinstance(candidate, Tag)
+            and len(candidate.get_text(" ", strip=True)) >= MIN_MAIN_CHARS
+        ):
             return candidate
     return soup
 
@@ -124,6 +194,7 @@ class _Walker:
         self.blocks: list[Block] = []
         self._buffer: list[str] = []
         self._lists = 0
+        self._items = 0
         self._quotes = 0
         self._pre = 0
 
@@ -135,6 +206,8 @@ class _Walker:
             self.flush()
         if tag.name in _LISTS:
             self._lists += 1
+        elif tag.name == "li":
+            self._items += 1
         elif tag.name == "blockquote":
             self._quotes += 1
         elif tag.name == "pre":
@@ -145,7 +218,8 @@ class _Walker:
         if name in _HEADINGS:
             self.flush("heading", _HEADINGS[name])
         elif name == "li":
-            self.flush("list_item", max(0, self._lists - 1))
+            self.flush("list_item")
+            self._items -= 1
         elif name == "pre":
             self.flush("code")
             self._pre -= 1
@@ -166,7 +240,8 @@ class _Walker:
             if row.find_parent("table") is not tag:  # a nested table's rows are its own
                 continue
             cells = [
-                clean_inline(cell.get_text(" ")) for cell in row.find_all(["td", "th"], recursive=False)
+                clean_inline(cell.get_text(" "))
+                for cell in row.find_all(["td", "th"], recursive=False)
             ]
             is_header = row.find_parent("thead") is not None or all(
                 child.name == "th" for child in row.find_all(["td", "th"], recursive=False)
@@ -190,8 +265,8 @@ class _Walker:
             return
         if kind == "heading":
             self.blocks.append(Block("heading", cap_label(text), level))
-        elif kind == "list_item":
-            self.blocks.append(Block("list_item", text, level))
+        elif kind == "list_item" or self._items:  # text of an item, before its sub-list too
+            self.blocks.append(Block("list_item", text, max(0, self._lists - 1)))
         else:
             self.blocks.append(Block("quote" if self._quotes else "paragraph", text))
 
@@ -217,15 +292,18 @@ def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
         return True
     if str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
-    classes = attrs.get("class") or []
+    classes: list[str] = list(attrs.get("class") or [])
     words = " ".join([str(attrs.get("id", "")), *(str(c) for c in classes)]).lower()
     if words.strip() and _CHROME_WORDS.intersection(_WORD_SPLIT.split(words)):
         return True
     # A block of nothing but several links ("Other pages: A · B · C") is navigation.
-    return (
-        name in ("ul", "ol", "div", "p", "dl")
-        and size.links >= MENU_MIN_LINKS
-        and size.linked >= MENU_LINK_SHARE * size.chars
+    return name in ("ul", "ol", "div", "p", "dl") and is_menu(size.links, size.linked, size.chars)
+
+
+def is_menu(links: int, linked_chars: int, chars: int) -> bool:
+    """Several links and next to nothing else: navigation, in HTML or Markdown."""
+    return links >= MENU_MIN_LINKS and (
+        linked_chars >= MENU_LINK_SHARE * chars or chars - linked_chars <= MENU_MAX_LABEL_CHARS
     )
 
 

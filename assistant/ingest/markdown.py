@@ -18,9 +18,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..documents import Block
-from .frontmatter import split_front_matter
-from .html import MENU_LINK_SHARE, MENU_MIN_LINKS, fragment_blocks
 from .files import Warn
+from .frontmatter import split_front_matter
+from .html import MENU_LINK_SHARE, MENU_MIN_LINKS, fragment_blocks, is_menu
 from .layout import Parsed, cap_label, clean_inline
 from .tables import table_blocks
 
@@ -122,7 +122,7 @@ def markdown_blocks(body: str) -> list[Block]:
                     emit(Block("heading", cap_label(text), heading_level))
             elif not text:
                 continue
-            elif links >= MENU_MIN_LINKS and linked >= MENU_LINK_SHARE * _chars(text):
+            elif is_menu(links, linked, _chars(text)):
                 continue  # a paragraph of nothing but links: a menu
             elif lists and in_item:
                 if links and linked >= MENU_LINK_SHARE * _chars(text):

@@ -27,7 +27,9 @@ RUNNING_LINE_SHARE = 0.5
 EDGE_LINES = 3
 MAX_HEADING_CHARS = 80
 MAX_HEADING_WORDS = 10
-_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(]?\s*\d{1,4}\s*[-–—)]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-–—(]?\s*\d{1,4}\s*[-–—)]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I
+)
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦●]|\d{1,3}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…", '."', ".”")
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings name no file: ours do
@@ -81,7 +83,7 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
         edges = set(range(min(EDGE_LINES, len(lines)))) | set(
             range(max(0, len(lines) - EDGE_LINES), len(lines))
         )
-        kept.append([l for i, l in enumerate(lines) if not (i in edges and _shape(l) in running)])
+        kept.append([x for i, x in enumerate(lines) if not (i in edges and _shape(x) in running)])
     return kept
 
 
@@ -97,7 +99,9 @@ def _blocks(lines: list[str]) -> list[Block]:
     def close() -> None:
         nonlocal current
         if current:
-            blocks.append(Block("list_item" if kind == "list_item" else "paragraph", _join(current)))
+            blocks.append(
+                Block("list_item" if kind == "list_item" else "paragraph", _join(current))
+            )
         current = []
 
     for index, line in enumerate(lines):

@@ -20,7 +20,11 @@ def load_text(text: str) -> Parsed:
     title = ""
     if len(paragraphs) > 1:
         first = paragraphs[0].strip()
-        if "\n" not in first and len(first) <= MAX_TITLE_LINE and not first.endswith((".", "!", "?", ":", ";", ",")):
+        if (
+            "\n" not in first
+            and len(first) <= MAX_TITLE_LINE
+            and not first.endswith((".", "!", "?", ":", ";", ","))
+        ):
             title = cap_label(first)
             paragraphs = paragraphs[1:]
     blocks: list[Block] = [Block("heading", title, 1)] if title else []

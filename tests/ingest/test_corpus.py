@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import load_corpus, scan_corpus
 from assistant.errors import CorpusError
+from assistant.ingest import corpus_files, load_corpus
 
-from .conftest import TPM_PATH, write_corpus
+from ..conftest import TPM_PATH, write_corpus
 
 
 def load(root: Path) -> tuple[list[str], dict[str, object]]:
@@ -73,7 +73,7 @@ def test_non_utf8_text_is_decoded_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "utf16.txt").write_bytes(codecs.BOM_UTF16_LE + "Hello TPM".encode("utf-16-le"))
     warnings, docs = load(tmp_path)
     assert "Café" in docs["latin.txt"].text  # type: ignore[attr-defined]
-    assert docs["utf16.txt"].text == "Hello TPM"  # type: ignore[attr-defined]
+    assert docs["utf16.txt"].text == "Hello TPM\n"  # type: ignore[attr-defined]
     assert any("latin.txt" in w and "Latin-1" in w for w in warnings)
 
 
@@ -88,7 +88,7 @@ def test_oversized_file_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "ok.md").write_text("fine")
     (tmp_path / "big.md").write_text("x" * 2_000)
     warnings: list[str] = []
-    files = scan_corpus(tmp_path, 1_000, warnings.append)
+    files = corpus_files(tmp_path, 1_000, warnings.append)
     assert [f.source for f in files] == ["ok.md"]
     assert any("big.md" in w and "limit" in w for w in warnings)
 

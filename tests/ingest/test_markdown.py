@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.chunking import chunk_document
+
+from ..conftest import write_corpus
+from .support import load, units
+
+LADDER = """\
++++
+title = "Engineering Ladder"
+kind = "ladder"
++++
+
+Text before any heading belongs to the title.
+
+## Expectations
+
+| Category | Junior Engineer (E1) | Senior Engineer (E3) |
+| --- | --- | --- |
+| **Craft** | | |
+| *Planning* | Needs help to size work. | Requires no direction to plan a quarter. |
+| [Reviews](reviews.md) | Reviews small changes. | Reviews designs across teams. |
+
+## Growing
+
+Read the **_growth guide_** and the [promotion page](promo.md) first.
+![screenshot.png](img/shot.png) ![A manager coaching two engineers](img/coach.png)
+
+- Ship a project
+  - with a design doc
+  - and a rollout plan
+
+<picture><source srcset="a.webp"><img src="a.png"></picture>
+
+```python
+if level >= 3: promote()
+```
+"""
+
+
+def test_markdown_table_rows_carry_their_row_and_column_labels(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"ladder.md": LADDER})
+    _, docs = load(tmp_path)
+    doc = docs["ladder.md"]
+    assert doc.title == "Engineering Ladder" and doc.kind == "ladder"
+    texts = units(doc)
+    assert (
+        "Craft › Planning — Senior Engineer (E3): Requires no direction to plan a quarter." in texts
+    )
+    assert "Craft › Reviews — Junior Engineer (E1): Reviews small changes." in texts
+    assert not any("|" in text or "**" in text for text in texts)
+
+
+def test_markdown_markup_is_reduced_to_its_words(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"ladder.md": LADDER})
+    texts = units(load(tmp_path)[1]["ladder.md"])
+    assert (
+        "Read the growth guide and the promotion page first. A manager coaching two engineers"
+        in texts
+    )
+    assert [t for t in texts if t.startswith(("Ship", "with", "and a"))] == [
+        "Ship a project",
+        "with a design doc",
+        "and a rollout plan",
+    ]
+    assert "if level >= 3: promote()" in texts  # code kept, as code
+    joined = "\n".join(texts)
+    for debris in ("](", "![", "<picture", "srcset", "screenshot.png", "_growth", "+++"):
+        assert debris not in joined
+
+
+def test_breadcrumb_starts_with_the_front_matter_title(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"ladder.md": LADDER})
+    doc = load(tmp_path)[1]["ladder.md"]
+    sections = [c.section for c in chunk_document(doc, 700, 0)]
+    assert sections[0] == "Engineering Ladder"  # not "Introduction"
+    assert "Engineering Ladder › Expectations" in sections
+
+
+def test_navigation_lists_are_dropped_and_a_file_of_only_links_is_skipped(tmp_path: Path) -> None:
+    page = (
+        "# Developer\n\nOther pages: [Intro](a.md) · [Developer](b.md) · [Tech Lead](c.md)\n\n"
+        "Developers write and review code every day.\n"
+    )
+    only_links = "# Index\n\n- [Intro](a.md)\n- [Developer](b.md)\n- [Tech Lead](c.md)\n"
+    write_corpus(tmp_path, {"developer.md": page, "index.md": only_links})
+    warnings, docs = load(tmp_path)
+    assert units(docs["developer.md"]) == ["Developers write and review code every day."]
+    assert "index.md" not in docs
+    assert any("index.md" in w and "navigation" in w for w in warnings)
+
+
+def test_yaml_front_matter_with_cr_only_line_endings_is_metadata(tmp_path: Path) -> None:
+    (tmp_path / "old-mac.md").write_bytes(
+        b"---\rtitle: Staff Engineer\rfamily: individual-contributor\r---\r"
+        b"\rStaff engineers lead.\r"
+    )
+    doc = load(tmp_path)[1]["old-mac.md"]
+    assert doc.title == "Staff Engineer" and doc.family == "individual-contributor"
+    assert units(doc) == ["Staff engineers lead."]
+
+
+def test_a_first_heading_title_is_capped(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"long.md": "# " + "word " * 20_000 + "\n\nBody.\n"})
+    doc = load(tmp_path)[1]["long.md"]
+    assert len(doc.title) <= 151
+    assert all(len(c.section) <= 300 for c in chunk_document(doc, 700, 0))
