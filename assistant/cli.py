@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .config import PROJECT_ROOT, RETRIEVERS, Settings
 from .errors import AssistantError, BadInputError, CorpusError
-from .taxonomy import FAMILIES
+from .taxonomy import FAMILIES, OTHER_FAMILY
 
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
     from .engine import Assistant
@@ -77,7 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     ask = command("ask", "Ask a question; print cited passages.")
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
-    ask.add_argument("--family", choices=sorted(FAMILIES), help="only this family of paths")
+    ask.add_argument(
+        "--family",
+        choices=[*sorted(FAMILIES), OTHER_FAMILY],
+        help=f"only this family of paths ({OTHER_FAMILY}: documents outside the families)",
+    )
     ask.add_argument("--batch", type=Path, help="a .jsonl file of {question, id?} lines")
     ask.add_argument("--json", action="store_true", help="print JSON results")
     ask.set_defaults(run=_ask)

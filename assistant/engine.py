@@ -32,7 +32,7 @@ from .ingest.loaders import parse_file
 from .records import Filter
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import rank
-from .taxonomy import FAMILIES, CareerPath, Mention
+from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL, CareerPath, Mention
 
 COMPARE_PASSAGES = 2
 
@@ -123,8 +123,10 @@ class Assistant:
         k = self.settings.k if k is None else k
         if not 1 <= k <= 50:
             raise BadInputError(f"k={k} is out of range", "ask for between 1 and 50 passages")
-        if family and family not in FAMILIES:
-            raise BadInputError(f"unknown family {family!r}", f"use one of: {', '.join(FAMILIES)}")
+        if family and family not in FAMILIES and family != OTHER_FAMILY:
+            raise BadInputError(
+                f"unknown family {family!r}", f"use one of: {', '.join([*FAMILIES, OTHER_FAMILY])}"
+            )
         store = self.store()
         store.check_compatible(self.model_name, self.embedder.dimension)
         started = time.perf_counter()  # timings cover answering, not a first model load
@@ -134,7 +136,7 @@ class Assistant:
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
         t1 = time.perf_counter()
-        where = Filter(family=family) if family else None
+        where = Filter(family="" if family == OTHER_FAMILY else family) if family else None
         timings: dict[str, float] = {}
         ranking = rank(store, query_vector, expanded, k, where, timings, self.settings.retriever)
         verdict = answering.judge(
@@ -317,10 +319,16 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 def abstention_reason(family: str | None) -> str:
-    where = f" in the {FAMILIES[family]} family" if family else ""
+    where = ""
+    if family == OTHER_FAMILY:
+        where = f" in {OTHER_LABEL.lower()}"
+    elif family:
+        where = f" in the {FAMILIES[family]} family"
     return (
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
-        "It covers career paths after senior engineer: " + ", ".join(FAMILIES.values()) + "."
+        "It covers career paths after senior engineer ("
+        + ", ".join(FAMILIES.values())
+        + f") and {OTHER_LABEL.lower()} added to it."
     )
 
 

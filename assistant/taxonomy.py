@@ -20,6 +20,11 @@ FAMILIES: dict[str, str] = {
     "business-sales": "Business and Sales",
 }
 
+#: Documents outside the four families (a company ladder, a handbook) have family "" in
+#: the index; wherever families are listed they are "Other documents", filter value "other".
+OTHER_FAMILY = "other"
+OTHER_LABEL = "Other documents"
+
 
 class PathMetadata(Protocol):
     """The front-matter fields a career path is made of (Document and DocumentInfo)."""
