@@ -30,7 +30,6 @@ EXAMPLE_QUESTIONS = (
 )
 
 #: The breadcrumb separator the library uses in section labels.
-CRUMB = " \u203a "
 SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
 
 
@@ -108,9 +107,7 @@ def passage_card(
     its place in the list is the ranking.
     """
     with st.container(border=True, key=key):
-        crumb = escape_inline(passage.title)
-        if passage.section:
-            crumb += CRUMB + escape_inline(passage.section)
+        crumb = escape_inline(passage.section or passage.title)  # the section starts with the title
         number = f"{citation(cite)} " if cite is not None else ""
         badge = family_badge(passage.family, FAMILIES) if passage.family else ""
         st.markdown(f"{number}**{crumb}** {badge}")
