@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant import BadInputError
 from assistant.ingest import SUPPORTED_SUFFIXES
+from assistant.ingest.loaders import LOADERS
 
 UPLOAD_DIR = "uploads"
 MAX_UPLOAD_MB = 1
@@ -59,7 +60,11 @@ def check_name(name: str) -> str:
 
 
 def check_content(name: str, data: bytes) -> None:
-    """Refuse empty, oversized, binary or non-UTF-8 content before anything is written."""
+    """Refuse empty, oversized or unreadable content before anything is written.
+
+    "Readable" is decided by the loader that will index the file (PDF included), so an
+    upload that is accepted here is one the next rebuild can use.
+    """
     if not data.strip():
         raise BadInputError(f"refused {name!r}: the file is empty", "upload a file with text")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -67,14 +72,15 @@ def check_content(name: str, data: bytes) -> None:
             f"refused {name!r}: {len(data):,} bytes is over the {MAX_UPLOAD_MB} MB upload limit",
             "split it into smaller files",
         )
-    if b"\x00" in data:
-        raise BadInputError(f"refused {name!r}: it looks binary", "upload a text file")
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    problems: list[str] = []
+    parsed = LOADERS[Path(name).suffix.lower()](data, name, problems.append)
+    if parsed is None or not any(block.kind != "heading" for block in parsed.blocks):
+        reason = problems[0] if problems else f"skipped {name}: no text in it"
         raise BadInputError(
-            f"refused {name!r}: it is not UTF-8 text", "re-save it as UTF-8"
-        ) from None
+            "refused " + reason.removeprefix("skipped "), "upload a document with text in it"
+        )
+    if problems:  # readable, but not as it should be (e.g. Latin-1): say so, refuse it
+        raise BadInputError(f"refused {name!r}: {problems[0]}", "re-save it as UTF-8")
 
 
 def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:

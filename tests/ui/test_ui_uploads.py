@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from fpdf import FPDF
 
 from assistant import BadInputError
 from ui.uploads import MAX_UPLOAD_BYTES, UPLOAD_DIR, save_upload
@@ -74,6 +75,21 @@ def test_refuses_bad_content(corpus: Path, data: bytes, why: str) -> None:
     with pytest.raises(BadInputError, match=why):
         save_upload(corpus, "notes.md", data)
     assert files_under(corpus) == []
+
+
+def test_a_pdf_with_text_is_accepted_and_a_scan_or_fake_is_refused(corpus: Path) -> None:
+    document = FPDF()
+    document.add_page()
+    document.set_font("Helvetica", size=11)
+    document.cell(0, 8, "Staff engineers set direction for several teams.")
+    save_upload(corpus, "ladder.pdf", bytes(document.output()))
+    scan = FPDF()
+    scan.add_page()
+    with pytest.raises(BadInputError, match="no text layer"):
+        save_upload(corpus, "scan.pdf", bytes(scan.output()))
+    with pytest.raises(BadInputError, match="cannot read this PDF"):
+        save_upload(corpus, "fake.pdf", b"%PDF-1.7 not really")
+    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["ladder.pdf"]
 
 
 def test_never_overwrites_an_existing_file(corpus: Path) -> None:
