@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .config import PROJECT_ROOT, RETRIEVERS, Settings
 from .errors import AssistantError, BadInputError, CorpusError
+from .progress import ProgressClock, time_left
 from .taxonomy import FAMILIES, OTHER_FAMILY
 
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
@@ -307,20 +308,30 @@ def _warn(message: str) -> None:
 
 
 class _Progress:
-    """A one-line progress bar on stderr (only when it is a terminal)."""
+    """A one-line progress bar on stderr (only when it is a terminal), in passages.
+
+    ``index`` shows it; ``--json`` and a piped stderr get nothing extra.
+    """
+
+    WIDTH = 30
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self.clock = ProgressClock()
 
     def __call__(self, done: int, total: int) -> None:
+        self.clock.update(done, total)
         if total:
-            filled = int(30 * done / total)
-            bar = "#" * filled + "-" * (30 - filled)
-            self.stream.write(f"\rembedding [{bar}] {done}/{total}")
+            filled = int(self.WIDTH * self.clock.fraction)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            left = time_left(self.clock.remaining())
+            line = f"passages [{bar}] {done:,}/{total:,}" + (f" · {left}" if left else "")
+            self.stream.write(f"\r{line:<{self.WIDTH + 50}}")
             self.stream.flush()
 
     def done(self) -> None:
-        self.stream.write("\n")
+        if self.clock.total:
+            self.stream.write("\n")
 
 
 if __name__ == "__main__":

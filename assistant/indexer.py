@@ -301,8 +301,7 @@ def embed_build(
             # Same model name, other vectors (a replaced model folder): reuse nothing.
             reused, missing = {}, list(texts)
         dimension = model.dimension
-        vectors = model.embed([texts[key] for key in missing], batch_size, progress)
-        reused |= dict(zip(missing, vectors, strict=True))
+        reused |= _embed_by_passage(model, plan, set(missing), texts, batch_size, progress)
     elif progress:
         progress(0, 0)
     fresh = set(missing)
@@ -311,6 +310,41 @@ def embed_build(
     report.chunks_reused = report.chunks_total - report.chunks_embedded
     chunk_vectors = _stack([c.embed_key for c in plan.chunks], reused, dimension)
     return chunk_vectors, _stack([s.embed_key for s in plan.sentences], reused, dimension)
+
+
+def _embed_by_passage(
+    model: Embedder,
+    plan: BuildPlan,
+    missing: set[str],
+    texts: dict[str, str],
+    batch_size: int,
+    progress: ProgressCallback | None,
+) -> dict[str, np.ndarray]:
+    """Embed the ``missing`` texts ``batch_size`` passages at a time, reporting
+    (done, total) in passages.
+
+    Each passage brings its own text and those of its sentences not embedded yet (a
+    sentence shared by overlapping passages goes with the first), so the steps take
+    about equally long and the progress a person sees moves steadily, in one unit.
+    """
+    work: list[list[str]] = []
+    taken: set[str] = set()
+    for chunk in plan.chunks:
+        rows = plan.sentences[chunk.sentence_first : chunk.sentence_first + chunk.sentence_count]
+        keys = [chunk.embed_key, *(row.embed_key for row in rows)]
+        todo = list(dict.fromkeys(k for k in keys if k in missing and k not in taken))
+        taken.update(todo)
+        if todo:
+            work.append(todo)
+    vectors: dict[str, np.ndarray] = {}
+    if progress:
+        progress(0, len(work))
+    for begin in range(0, len(work), batch_size):
+        keys = [key for passage in work[begin : begin + batch_size] for key in passage]
+        vectors |= zip(keys, model.embed([texts[key] for key in keys], batch_size), strict=True)
+        if progress:
+            progress(min(begin + batch_size, len(work)), len(work))
+    return vectors
 
 
 def _stack(keys: Sequence[str], vectors: dict[str, np.ndarray], dimension: int) -> np.ndarray:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 
 from assistant import Assistant, AssistantError, RebuildReport
+from assistant.progress import ProgressClock, time_left
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,13 @@ class JobSnapshot:
 
     generation: int = 0
     running: bool = False
+    #: Passages embedded so far, of ``total`` that need the model; ``reported`` turns
+    #: true with the first report, once the documents are read and chunked.
     done: int = 0
     total: int = 0
+    reported: bool = False
+    #: Seconds left at the pace measured so far (None: no estimate yet).
+    remaining: float | None = None
     report: RebuildReport | None = None
     error: str = ""
     started: float = 0.0
@@ -34,6 +40,18 @@ class JobSnapshot:
     @property
     def fraction(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 0.0
+
+    @property
+    def message(self) -> str:
+        """What the rebuild is doing, in passages, with the time left when known."""
+        if not self.reported:
+            return f"Reading your documents… {self.elapsed:.0f} s"
+        if self.done < self.total:
+            left = time_left(self.remaining)
+            return f"Preparing passages for search: {self.done:,} of {self.total:,}" + (
+                f" · {left}" if left else ""
+            )
+        return "Saving the search index…"
 
     @property
     def elapsed(self) -> float:
@@ -48,11 +66,14 @@ class RebuildJob:
         self.assistant = assistant
         self._lock = threading.Lock()
         self._state = JobSnapshot()
+        self._clock = ProgressClock()
         self._thread: threading.Thread | None = None
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
-            return self._state
+            if not self._state.running:
+                return self._state
+            return replace(self._state, remaining=self._clock.remaining())
 
     def start(self, full: bool = False) -> bool:
         """Start a rebuild; False (and nothing started) if one is already running."""
@@ -64,6 +85,7 @@ class RebuildJob:
                 running=True,
                 started=time.monotonic(),
             )
+            self._clock = ProgressClock()
             self._thread = threading.Thread(
                 target=self._run, args=(full,), name="career-assistant-rebuild", daemon=True
             )
@@ -79,7 +101,8 @@ class RebuildJob:
 
     def _progress(self, done: int, total: int) -> None:
         with self._lock:
-            self._state = replace(self._state, done=done, total=total)
+            self._clock.update(done, total)
+            self._state = replace(self._state, done=done, total=total, reported=True)
 
     def _run(self, full: bool) -> None:
         report: RebuildReport | None = None

@@ -66,7 +66,7 @@ def index_panel(dirs: Dirs, job: RebuildJob, ready: bool, problem: str) -> None:
         args=(job,),
         help="Read the documents again and make new or changed text searchable.",
     )
-    st.fragment(rebuild_progress, run_every=0.5 if running else None)(job)
+    progress(job)
     _last_result()
     with st.expander("Advanced"):
         st.checkbox(
@@ -112,17 +112,17 @@ def start_rebuild(job: RebuildJob) -> None:
         st.session_state.pop("rebuild_result", None)
 
 
+def progress(job: RebuildJob) -> None:
+    """The rebuild's progress bar, polled twice a second while it runs."""
+    st.fragment(rebuild_progress, run_every=0.5 if job.snapshot().running else None)(job)
+
+
 def rebuild_progress(job: RebuildJob) -> None:
     """Polled while a rebuild runs; when it ends, rerun the page to show the new index."""
     snap = job.snapshot()
     if snap.running:
-        text = (
-            f"Embedding {snap.done:,}/{snap.total:,} texts · {snap.elapsed:.0f} s"
-            if snap.total
-            else f"Preparing: reading the corpus · {snap.elapsed:.0f} s"
-        )
-        st.progress(snap.fraction, text=text)
-        st.caption("Questions are answered from the current index until this finishes.")
+        st.progress(snap.fraction, text=escape_inline(snap.message))
+        st.caption("Questions are answered from the documents as they were until this finishes.")
     elif snap.generation > st.session_state["seen_generation"]:
         st.session_state["seen_generation"] = snap.generation
         st.session_state["rebuild_result"] = snap

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from assistant import Assistant, Settings
-from ui.jobs import RebuildJob
+from ui.jobs import JobSnapshot, RebuildJob
 
 from .ui_support import Built
 
@@ -32,3 +33,26 @@ def test_a_failed_rebuild_keeps_a_one_line_error(tmp_path: Path) -> None:
     snap = job.snapshot()
     assert "does not exist" in snap.error and "\n" not in snap.error
     assert snap.report is None
+
+
+def test_progress_is_in_passages_with_the_time_left() -> None:
+    reading = JobSnapshot(generation=1, running=True)
+    assert reading.message.startswith("Reading your documents")
+    embedding = JobSnapshot(generation=1, running=True, reported=True, done=512, total=1621)
+    assert embedding.message == "Preparing passages for search: 512 of 1,621"
+    timed = replace(embedding, remaining=41.0)
+    assert timed.message.endswith("512 of 1,621 · about 40 s left")
+    saving = replace(embedding, done=1621)
+    assert saving.message == "Saving the search index…"
+    assert replace(embedding, done=0, total=0).message == "Saving the search index…"
+
+
+def test_the_job_counts_the_passages_the_report_embeds(small_index: Built, tmp_path: Path) -> None:
+    built = small_index.copy(tmp_path)
+    (built.corpus / "articles" / "extra.md").write_text("# Extra\n\nA new note on mentoring.\n")
+    job = RebuildJob(Assistant(Settings.from_env(corpus_dir=built.corpus, index_dir=built.index)))
+    job.start()
+    assert job.wait(60)
+    snap = job.snapshot()
+    assert snap.report is not None and snap.reported
+    assert snap.done == snap.total == snap.report.chunks_embedded
