@@ -66,7 +66,7 @@ def main() -> None:
             career_map.show(assistant, paths, conversation.answer_paths(turns))
     if documents_tab.open:
         with documents_tab:
-            documents.upload_controls(settings.corpus_dir)
+            documents.show(assistant, dirs, job, ready)
     # How long this script run took, for benchmarks/bench_page.py.
     st.session_state["last_run_ms"] = (time.perf_counter() - started) * 1000
 

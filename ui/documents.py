@@ -1,19 +1,103 @@
-"""The Documents tab: what the assistant searches, and adding your own files."""
+"""The Documents tab: what the assistant searches, and managing your own files.
+
+Every change (add, replace, delete) is followed by an incremental rebuild. One message
+slot reports the latest action, so messages replace each other instead of piling up;
+the uploader gets a fresh key after each attempt, so it never keeps a refused file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from assistant import AssistantError
-from ui import views
-from ui.render import escape_inline
-from ui.resources import index_status
-from ui.uploads import MAX_UPLOAD_MB, allowed_suffixes, save_upload
+from assistant import Assistant, AssistantError
+from assistant.taxonomy import FAMILIES
+from ui import rebuild_view, views
+from ui.jobs import RebuildJob
+from ui.rebuild_view import MESSAGE, UPDATING
+from ui.render import escape_inline, family_label
+from ui.resources import Dirs, index_status
+from ui.uploads import (
+    MAX_UPLOAD_MB,
+    UPLOAD_DIR,
+    UploadExistsError,
+    allowed_suffixes,
+    delete_document,
+    is_upload,
+    save_upload,
+)
+
+KINDS = {"path": "Career path", "article": "Article"}
 
 
-def upload_controls(corpus_dir: Path) -> None:
+@dataclass(frozen=True)
+class DocumentRow:
+    """One corpus file as the tab lists it."""
+
+    source: str
+    title: str
+    kind: str
+    family: str
+    size: int
+    #: "searchable", "being added" (on disk, not indexed yet) or "being removed".
+    state: str
+
+    @property
+    def uploaded(self) -> bool:
+        return is_upload(self.source)
+
+
+def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None:
+    corpus_dir = Path(dirs[0])
+    if job.snapshot().running:
+        rebuild_view.progress(job)
+    message()
+    upload_controls(corpus_dir, job)
+    replace_offer(corpus_dir, job)
+    rows = document_rows(assistant, dirs) if ready else []
+    uploads = [row for row in rows if row.uploaded]
+    shipped = [row for row in rows if not row.uploaded]
+    st.subheader(f"Your uploads ({len(uploads)})")
+    if not uploads:
+        st.caption("Nothing uploaded yet.")
+    file_list(uploads, corpus_dir, job)
+    with st.expander(f"Documents that came with the assistant ({len(shipped)})"):
+        file_list(shipped, corpus_dir, job)
+
+
+# -- messages -----------------------------------------------------------------------------
+
+
+def say(kind: str, text: str) -> None:
+    """Replace the tab's message with this one."""
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def message() -> None:
+    kind, text = st.session_state.get(MESSAGE, ("", ""))
+    if kind == "error":
+        views.error(text)
+    elif kind == "success":
+        st.success(escape_inline(text), icon=":material/check_circle:")
+    elif kind == "info":
+        st.info(escape_inline(text), icon=":material/info:")
+
+
+def changed(job: RebuildJob, text: str) -> None:
+    """After a change on disk: say what happened and bring the index up to date."""
+    say("success", text + UPDATING)
+    st.session_state.pop("rebuild_result", None)  # the last report is now old news
+    index_status.clear()
+    job.request()
+
+
+# -- adding and replacing -----------------------------------------------------------------
+
+
+def upload_controls(corpus_dir: Path, job: RebuildJob) -> None:
     """The uploader; each attempt is handled in its callback and the uploader is emptied."""
     key = f"upload-{st.session_state.setdefault('uploads_seen', 0)}"
     st.file_uploader(
@@ -21,35 +105,186 @@ def upload_controls(corpus_dir: Path) -> None:
         key=key,
         max_upload_size=MAX_UPLOAD_MB,
         on_change=handle_upload,
-        args=(corpus_dir, key),
-        help="Saved under uploads/ in the corpus; update the search index to search it.",
+        args=(corpus_dir, job, key),
+        help=f"Saved under {UPLOAD_DIR}/ in the corpus and made searchable right away.",
     )
-    kind, message = st.session_state.get("corpus_message", ("", ""))
-    if kind == "error":
-        views.error(message)
-    elif kind == "success":
-        st.success(escape_inline(message))
 
 
-def handle_upload(corpus_dir: Path, key: str) -> None:
-    """Save the file (or refuse it), say so, and give the uploader a new, empty key.
+def handle_upload(corpus_dir: Path, job: RebuildJob, key: str) -> None:
+    """Save the file (or refuse it, or offer to replace the one by that name).
 
-    Runs as a callback, before the script: the sidebar of this very run already sees
-    the new file, and the uploader never keeps a refused file listed.
+    Runs as a callback, before the script: the rest of this run already sees the new
+    file, and the uploader's key changes so it never keeps a refused file listed.
     """
     uploaded = st.session_state.get(key)
     st.session_state["uploads_seen"] += 1
+    st.session_state.pop("replace_offer", None)
     if uploaded is None:
         return
     try:
         target = save_upload(corpus_dir, uploaded.name, uploaded.getvalue())
-    except AssistantError as problem:
-        st.session_state["corpus_message"] = ("error", str(problem))
+    except UploadExistsError:
+        st.session_state["replace_offer"] = (uploaded.name, uploaded.getvalue())
+        say("info", f"{UPLOAD_DIR}/{uploaded.name} is already there: replace it?")
         return
-    name = target.relative_to(corpus_dir).as_posix()
-    st.session_state["corpus_message"] = (
-        "success",
-        f"Added {name}. Update the search index to make it searchable.",
-    )
-    st.session_state.pop("rebuild_result", None)  # the last report is now old news
-    index_status.clear()
+    except AssistantError as problem:
+        say("error", str(problem))
+        return
+    changed(job, f"Added {target.relative_to(corpus_dir).as_posix()}.")
+
+
+def replace_offer(corpus_dir: Path, job: RebuildJob) -> None:
+    """After uploading a name that exists: replace the old file, or keep it."""
+    if "replace_offer" not in st.session_state:
+        return
+    with st.container(horizontal=True, key="replace-offer"):
+        st.button("Replace it", key="replace-yes", on_click=replace_upload, args=(corpus_dir, job))
+        st.button("Keep the old one", key="replace-no", on_click=keep_old)
+
+
+def replace_upload(corpus_dir: Path, job: RebuildJob) -> None:
+    name, data = st.session_state.pop("replace_offer")
+    try:
+        save_upload(corpus_dir, name, data, replace=True)
+    except AssistantError as problem:
+        say("error", str(problem))
+        return
+    changed(job, f"Replaced {UPLOAD_DIR}/{name}.")
+
+
+def keep_old() -> None:
+    name, _ = st.session_state.pop("replace_offer")
+    say("info", f"Kept the old {UPLOAD_DIR}/{name}; your file was not saved.")
+
+
+# -- the list -----------------------------------------------------------------------------
+
+
+def document_rows(assistant: Assistant, dirs: Dirs) -> list[DocumentRow]:
+    """Indexed files, plus files added or removed since the index was built."""
+    corpus_dir = Path(dirs[0])
+    try:
+        documents = assistant.store().documents
+        status = index_status(*dirs)
+    except AssistantError:
+        return []
+    removed = set(status.removed)
+    rows = [
+        DocumentRow(
+            doc.source,
+            doc.title,
+            doc.kind,
+            doc.family,
+            _size(corpus_dir / doc.source),
+            "being removed" if doc.source in removed else "searchable",
+        )
+        for doc in documents.values()
+    ]
+    rows += [
+        DocumentRow(source, source, "", "", _size(corpus_dir / source), "being added")
+        for source in status.added
+    ]
+    return sorted(rows, key=lambda row: row.source)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def size_text(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def file_list(rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob) -> None:
+    confirming = st.session_state.get("confirm_delete")
+    for row in rows:
+        key = f"doc-{row.source}"
+        with st.container(border=True, key=key):
+            kind = KINDS.get(row.kind, row.kind.capitalize() or "Document")
+            facts = [kind, family_label(row.family, FAMILIES), size_text(row.size)]
+            if row.state != "searchable":
+                facts.append(row.state)
+            st.markdown(f"**{escape_inline(row.title)}**  \n{escape_inline(row.source)}")
+            st.caption(" · ".join(escape_inline(fact) for fact in facts))
+            if row.state == "being removed":
+                continue
+            if confirming == row.source:
+                st.warning(
+                    "This document came with the assistant. Delete it anyway?",
+                    icon=":material/warning:",
+                )
+            with st.container(horizontal=True):
+                if confirming == row.source:
+                    st.button(
+                        "Delete it",
+                        key=f"{key}-confirm",
+                        type="primary",
+                        on_click=delete,
+                        args=(corpus_dir, job, row.source, True),
+                    )
+                    st.button("Cancel", key=f"{key}-cancel", on_click=cancel_delete)
+                else:
+                    st.button(
+                        "Delete",
+                        key=f"{key}-delete",
+                        icon=":material/delete:",
+                        on_click=delete,
+                        args=(corpus_dir, job, row.source, False),
+                    )
+            if row.uploaded:
+                replace_one(row, corpus_dir, job)
+
+
+def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob) -> None:
+    """An uploader that replaces this upload's content, whatever the new file is named."""
+    name = row.source.removeprefix(f"{UPLOAD_DIR}/")
+    key = f"replace-{row.source}-{st.session_state.setdefault('uploads_seen', 0)}"
+    with st.expander(f"Replace {name} with a new version"):
+        st.file_uploader(
+            f"The new version of {name}",
+            key=key,
+            max_upload_size=MAX_UPLOAD_MB,
+            on_change=handle_replacement,
+            args=(corpus_dir, job, name, key),
+        )
+
+
+def handle_replacement(corpus_dir: Path, job: RebuildJob, name: str, key: str) -> None:
+    uploaded = st.session_state.get(key)
+    st.session_state["uploads_seen"] += 1
+    if uploaded is None:
+        return
+    if Path(uploaded.name).suffix.lower() != Path(name).suffix.lower():
+        say("error", f"refused {uploaded.name}: it must be a {Path(name).suffix} file like {name}")
+        return
+    try:
+        save_upload(corpus_dir, name, uploaded.getvalue(), replace=True)
+    except AssistantError as problem:
+        say("error", str(problem))
+        return
+    changed(job, f"Replaced {UPLOAD_DIR}/{name} with {uploaded.name}.")
+
+
+def delete(corpus_dir: Path, job: RebuildJob, source: str, confirmed: bool) -> None:
+    """Delete an upload at once; a shipped document only after "Delete it" confirms."""
+    if not is_upload(source) and not confirmed:
+        st.session_state["confirm_delete"] = source
+        return
+    st.session_state.pop("confirm_delete", None)
+    try:
+        delete_document(corpus_dir, source, shipped_confirmed=confirmed)
+    except AssistantError as problem:
+        say("error", str(problem))
+        return
+    changed(job, f"Deleted {source}.")
+
+
+def cancel_delete() -> None:
+    st.session_state.pop("confirm_delete", None)

@@ -70,6 +70,8 @@ class History:
 
     def load(self, session: str) -> list[Turn]:
         """The session's turns, oldest first; unreadable rows are skipped."""
+        if not self.path.exists():  # a visit that only reads creates nothing
+            return []
         try:
             with self._connect() as db:
                 rows = db.execute(

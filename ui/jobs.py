@@ -67,6 +67,7 @@ class RebuildJob:
         self._lock = threading.Lock()
         self._state = JobSnapshot()
         self._clock = ProgressClock()
+        self._again = False
         self._thread: threading.Thread | None = None
 
     def snapshot(self) -> JobSnapshot:
@@ -92,6 +93,15 @@ class RebuildJob:
             self._thread.start()
             return True
 
+    def request(self) -> None:
+        """Bring the index up to date after a change: start now, or once the running
+        rebuild ends (it may have read the corpus before the change)."""
+        with self._lock:
+            if self._state.running:
+                self._again = True
+                return
+        self.start()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the current rebuild ends (for tests and benchmarks); True if it did."""
         thread = self._thread
@@ -105,20 +115,27 @@ class RebuildJob:
             self._state = replace(self._state, done=done, total=total, reported=True)
 
     def _run(self, full: bool) -> None:
-        report: RebuildReport | None = None
-        error = ""
+        while True:
+            report, error = self._rebuild(full)
+            with self._lock:
+                if not self._again:
+                    self._state = replace(
+                        self._state,
+                        running=False,
+                        report=report,
+                        error=error,
+                        finished=time.monotonic(),
+                    )
+                    return
+                self._again, full = False, False  # a change arrived meanwhile: once more
+                self._state = replace(self._state, done=0, total=0, reported=False)
+                self._clock = ProgressClock()
+
+    def _rebuild(self, full: bool) -> tuple[RebuildReport | None, str]:
         try:
-            report = self.assistant.rebuild(progress=self._progress, full=full)
+            return self.assistant.rebuild(progress=self._progress, full=full), ""
         except AssistantError as problem:
-            error = str(problem)
+            return None, str(problem)
         except Exception as problem:  # the page shows one line; the log keeps the trace
             log.exception("rebuild failed")
-            error = f"unexpected error: {type(problem).__name__}: {problem}"
-        with self._lock:
-            self._state = replace(
-                self._state,
-                running=False,
-                report=report,
-                error=error,
-                finished=time.monotonic(),
-            )
+            return None, f"unexpected error: {type(problem).__name__}: {problem}"

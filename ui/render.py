@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from assistant import RebuildReport
-from assistant.taxonomy import CareerPath
+from assistant.taxonomy import OTHER_FAMILY, OTHER_LABEL, CareerPath
 
 _PUNCTUATION = frozenset(string.punctuation)
 #: U+2060 WORD JOINER: invisible, and breaks the patterns Streamlit matches on plain text
@@ -152,13 +152,12 @@ def document_markdown(text: str) -> str:
     return _PARAGRAPH.join(blocks)
 
 
-#: How documents outside the four families (family "" in the index) are named everywhere.
-OTHER_LABEL = "Other documents"
-
-
 def family_label(family: str, families: Mapping[str, str]) -> str:
-    """The family's display name; an unknown slug from front matter is shown as is."""
-    return families.get(family, family) or OTHER_LABEL
+    """The family's display name; documents outside the families ("" in the index, "other"
+    as a filter) are "Other documents"; an unknown slug from front matter is shown as is."""
+    if family in ("", OTHER_FAMILY):
+        return OTHER_LABEL
+    return families.get(family, family)
 
 
 def family_badge(family: str, families: Mapping[str, str]) -> str:

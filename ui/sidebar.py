@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from assistant import AssistantError, IndexStatus
-from assistant.taxonomy import FAMILIES
-from ui import views
-from ui.jobs import JobSnapshot, RebuildJob
-from ui.render import built_at_text, escape_inline, rebuild_summary
+from assistant.taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
+from ui import rebuild_view, views
+from ui.jobs import RebuildJob
+from ui.render import built_at_text, escape_inline
 from ui.resources import Dirs, index_status
 
 #: The family select box's "no filter" value. A real string, not None: Streamlit shows a
@@ -40,10 +40,11 @@ def answer_options(default_k: int) -> Options:
         key="k",
         help="How many passages of the corpus each answer shows.",
     )
+    labels = {ALL_FAMILIES: "All families", **FAMILIES, OTHER_FAMILY: OTHER_LABEL}
     family = st.selectbox(
         "Career family",
-        [ALL_FAMILIES, *FAMILIES],
-        format_func=lambda slug: "All families" if slug == ALL_FAMILIES else FAMILIES[slug],
+        list(labels),
+        format_func=labels.__getitem__,
         key="family",
         help="Only quote passages about paths in this family.",
     )
@@ -62,12 +63,12 @@ def index_panel(dirs: Dirs, job: RebuildJob, ready: bool, problem: str) -> None:
         type="primary" if stale and not running else "secondary",
         disabled=running,
         width="stretch",
-        on_click=start_rebuild,
+        on_click=rebuild_view.start_rebuild,
         args=(job,),
         help="Read the documents again and make new or changed text searchable.",
     )
-    progress(job)
-    _last_result()
+    rebuild_view.progress(job)
+    rebuild_view.last_result()
     with st.expander("Advanced"):
         st.checkbox(
             "Rebuild from scratch",
@@ -96,7 +97,7 @@ def _status(dirs: Dirs, ready: bool, problem: str, building: bool) -> IndexStatu
         return None
     st.markdown(f"**{status.files:,}** documents · **{status.chunks:,}** passages")
     st.caption(f"Updated {escape_inline(built_at_text(status.built_at))}")
-    if status.stale:
+    if status.stale and not building:
         st.warning(
             f"Your documents changed since the last update ({len(status.added)} added, "
             f"{len(status.changed)} changed, {len(status.removed)} removed). "
@@ -104,43 +105,3 @@ def _status(dirs: Dirs, ready: bool, problem: str, building: bool) -> IndexStatu
             icon=":material/warning:",
         )
     return status
-
-
-def start_rebuild(job: RebuildJob) -> None:
-    """Button callback: runs before the script, so the page already shows the job running."""
-    if job.start(full=bool(st.session_state.get("full"))):
-        st.session_state.pop("rebuild_result", None)
-
-
-def progress(job: RebuildJob) -> None:
-    """The rebuild's progress bar, polled twice a second while it runs."""
-    st.fragment(rebuild_progress, run_every=0.5 if job.snapshot().running else None)(job)
-
-
-def rebuild_progress(job: RebuildJob) -> None:
-    """Polled while a rebuild runs; when it ends, rerun the page to show the new index."""
-    snap = job.snapshot()
-    if snap.running:
-        st.progress(snap.fraction, text=escape_inline(snap.message))
-        st.caption("Questions are answered from the documents as they were until this finishes.")
-    elif snap.generation > st.session_state["seen_generation"]:
-        st.session_state["seen_generation"] = snap.generation
-        st.session_state["rebuild_result"] = snap
-        if not snap.error:
-            st.session_state.pop("corpus_message", None)  # "update to search it" is done
-        index_status.clear()
-        st.rerun()
-
-
-def _last_result() -> None:
-    result: JobSnapshot | None = st.session_state.get("rebuild_result")
-    if result is None:
-        return
-    if result.error:
-        views.error(result.error)
-    elif result.report is not None:
-        st.success(escape_inline(rebuild_summary(result.report)), icon=":material/check_circle:")
-        if result.report.warnings:
-            with st.expander(f"{len(result.report.warnings)} warnings"):
-                for message in result.report.warnings:
-                    st.markdown(f"- {escape_inline(message)}")

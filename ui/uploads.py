@@ -83,10 +83,16 @@ def check_content(name: str, data: bytes) -> None:
         raise BadInputError(f"refused {name!r}: {problems[0]}", "re-save it as UTF-8")
 
 
-def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
+class UploadExistsError(BadInputError):
+    """An upload by that name is already in the corpus: the page offers to replace it."""
+
+
+def save_upload(corpus_dir: Path, name: str, data: bytes, replace: bool = False) -> Path:
     """Write ``data`` to ``corpus_dir/uploads/name`` and return that path.
 
-    Raises :class:`BadInputError` for an unsafe name, bad content, or a name already taken.
+    An existing upload is replaced (atomically) only when ``replace`` is set; otherwise
+    :class:`UploadExistsError`. Raises :class:`BadInputError` for an unsafe name or bad
+    content.
     """
     check_name(name)
     check_content(name, data)
@@ -107,11 +113,13 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(temporary, target)  # atomic, and fails if the name is taken
+        if replace:
+            os.replace(temporary, target)  # atomic: a reader sees the old or the new file
+        else:
+            os.link(temporary, target)  # atomic, and fails if the name is taken
     except FileExistsError:
-        raise BadInputError(
-            f"{UPLOAD_DIR}/{name} already exists in the corpus",
-            "rename your file, or delete the old one first",
+        raise UploadExistsError(
+            f"{UPLOAD_DIR}/{name} already exists", "replace it, or rename your file"
         ) from None
     except OSError as error:
         raise BadInputError(
@@ -122,3 +130,31 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
     return target
+
+
+def is_upload(source: str) -> bool:
+    """Whether a corpus file (its path relative to the corpus) was uploaded on the page."""
+    return source.startswith(f"{UPLOAD_DIR}/")
+
+
+def delete_document(corpus_dir: Path, source: str, shipped_confirmed: bool = False) -> None:
+    """Remove the corpus file ``source``; a file that was not uploaded needs confirmation.
+
+    ``source`` comes back from the page, so it must name a plain file inside the corpus.
+    """
+    if not is_upload(source) and not shipped_confirmed:
+        raise BadInputError(
+            f"{source} came with the assistant, it was not uploaded",
+            "confirm that you want to delete it",
+        )
+    target = corpus_dir / source
+    inside = target.resolve().is_relative_to(corpus_dir.resolve())
+    if ".." in Path(source).parts or not inside or target.is_symlink() or not target.is_file():
+        raise BadInputError(f"{source} is not a file in the corpus", "pick one from the list")
+    try:
+        target.unlink()
+    except OSError as error:
+        raise BadInputError(
+            f"cannot delete {source}: {error.strerror or error}",
+            "check that the corpus directory is writable",
+        ) from None

@@ -14,10 +14,9 @@ from streamlit.testing.v1.element_tree import Block
 
 from assistant import Settings
 from assistant.engine import shared_embedder
-from ui.app import ASK_TAB, DOCUMENTS_TAB, MAP_TAB
+from ui.app import MAP_TAB
 from ui.resources import rebuild_job
 from ui.sidebar import ALL_FAMILIES
-from ui.uploads import MAX_UPLOAD_BYTES
 
 from .ui_support import APP, Built, unescape, write_corpus
 
@@ -220,31 +219,6 @@ def test_map_highlights_answer_paths_and_shows_a_path(small_index: Built, use_di
     assert "leads a team of engineers" in shown
 
 
-def test_upload_then_rebuild_makes_new_content_answerable(
-    small_index: Built, use_dirs: Point, tmp_path: Path
-) -> None:
-    built = small_index.copy(tmp_path)
-    at = open_tab(start(built, use_dirs), DOCUMENTS_TAB)
-    at.file_uploader[0].set_value(("open-source.md", NEW_ARTICLE, "text/markdown"))
-    at.run()
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
-    assert any("Added uploads/open-source.md" in unescape(s.value) for s in at.success)
-    assert any("documents changed" in w.value for w in at.warning)  # the index is now stale
-
-    at.button(key="rebuild").click().run()
-    # Questions keep working (from the previous build) while the rebuild runs.
-    open_tab(at, ASK_TAB)
-    submit(at, "What does a technical program manager do?")
-    assert not at.error and passages(at, 0)
-
-    wait_for_rebuild(at)
-    summary = unescape(" ".join(s.value for s in at.success))
-    assert "1 added" in summary and "embedded" in summary and "reused" in summary
-    assert not any("documents changed" in w.value for w in at.warning)
-    submit(at, "Can an open source maintainer be paid by sponsorships?")
-    assert any(p.source == "uploads/open-source.md" for p in passages(at))
-
-
 def test_a_question_asked_as_a_rebuild_finishes_is_not_lost(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
@@ -261,27 +235,6 @@ def test_a_question_asked_as_a_rebuild_finishes_is_not_lost(
     submit(at, "What does a technical program manager do?")  # this run sees it finished
     assert not at.error and passages(at, 0)
     assert "rebuild_result" in at.session_state
-
-
-@pytest.mark.parametrize(
-    ("name", "data"),
-    [
-        ("notes.exe", b"plain text"),
-        ("../escape.md", b"# escape\n\ntext"),
-        ("big.md", b"a" * (MAX_UPLOAD_BYTES + 1)),
-    ],
-    ids=["extension", "traversal", "too-large"],
-)
-def test_bad_upload_is_refused_and_writes_nothing(
-    small_index: Built, use_dirs: Point, tmp_path: Path, name: str, data: bytes
-) -> None:
-    built = small_index.copy(tmp_path)
-    before = sorted(p for p in tmp_path.rglob("*"))
-    at = open_tab(start(built, use_dirs), DOCUMENTS_TAB)
-    at.file_uploader[0].set_value((name, data, "text/plain")).run()
-    assert not at.exception
-    assert any("refused" in e.value for e in at.error)
-    assert sorted(p for p in tmp_path.rglob("*")) == before
 
 
 def test_corrupt_index_shows_a_one_line_error(
@@ -357,3 +310,13 @@ def test_map_lights_only_the_latest_answer(small_index: Built, use_dirs: Point) 
     submit(at, "easy sourdough bread recipe")  # a refusal: nothing is quoted
     open_tab(at, MAP_TAB)
     assert "#ffbd45" not in at.get("graphviz_chart")[0].proto.spec
+
+
+def test_other_documents_is_a_family_choice(small_index: Built, use_dirs: Point) -> None:
+    at = start(small_index, use_dirs)
+    family = at.selectbox(key="family")
+    assert family.options[-1] == "Other documents"
+    family.set_value("other").run()
+    submit(at, "What comes next after senior engineer?")
+    assert {p.family for p in passages(at)} == {""}
+    assert "only Other documents" in unescape(" ".join(c.value for c in at.caption))

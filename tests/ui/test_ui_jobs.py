@@ -56,3 +56,18 @@ def test_the_job_counts_the_passages_the_report_embeds(small_index: Built, tmp_p
     snap = job.snapshot()
     assert snap.report is not None and snap.reported
     assert snap.done == snap.total == snap.report.chunks_embedded
+
+
+def test_a_change_during_a_rebuild_is_picked_up_by_one_more(
+    small_index: Built, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    assistant = Assistant(Settings.from_env(corpus_dir=built.corpus, index_dir=built.index))
+    (built.corpus / "articles" / "one.md").write_text("# One\n\nA note on mentoring.\n")
+    job = RebuildJob(assistant)
+    job.start()
+    (built.corpus / "articles" / "two.md").write_text("# Two\n\nA note on hiring.\n")
+    job.request()  # the running rebuild may have read the corpus already
+    assert job.wait(60)
+    assert job.snapshot().generation == 1 and not job.snapshot().error
+    assert not assistant.status().stale

@@ -9,7 +9,13 @@ import pytest
 from fpdf import FPDF
 
 from assistant import BadInputError
-from ui.uploads import MAX_UPLOAD_BYTES, UPLOAD_DIR, save_upload
+from ui.uploads import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_DIR,
+    UploadExistsError,
+    delete_document,
+    save_upload,
+)
 
 TEXT = b"# Notes\n\nSome career notes.\n"
 
@@ -113,3 +119,33 @@ def test_refuses_a_missing_corpus(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="does not exist"):
         save_upload(tmp_path / "nowhere", "notes.md", TEXT)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_replace_overwrites_only_when_asked(corpus: Path) -> None:
+    save_upload(corpus, "notes.md", TEXT)
+    with pytest.raises(UploadExistsError):
+        save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n")
+    save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", replace=True)
+    assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == b"# New\n\nNew notes.\n"
+    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]  # no temp left
+
+
+def test_delete_an_upload_but_a_shipped_file_only_when_confirmed(corpus: Path) -> None:
+    save_upload(corpus, "notes.md", TEXT)
+    delete_document(corpus, "uploads/notes.md")
+    assert not (corpus / UPLOAD_DIR / "notes.md").exists()
+    (corpus / "paths").mkdir()
+    (corpus / "paths" / "x.md").write_bytes(TEXT)
+    with pytest.raises(BadInputError, match="confirm"):
+        delete_document(corpus, "paths/x.md")
+    delete_document(corpus, "paths/x.md", shipped_confirmed=True)
+    assert not (corpus / "paths" / "x.md").exists()
+
+
+@pytest.mark.parametrize("source", ["uploads/../../outside.md", "uploads/missing.md", "uploads"])
+def test_delete_refuses_what_is_not_a_corpus_file(corpus: Path, source: str) -> None:
+    (corpus / UPLOAD_DIR).mkdir()
+    (corpus.parent / "outside.md").write_bytes(TEXT)
+    with pytest.raises(BadInputError, match="not a file in the corpus"):
+        delete_document(corpus, source, shipped_confirmed=True)
+    assert (corpus.parent / "outside.md").exists()

@@ -1,0 +1,170 @@
+"""The Documents tab: add, replace and delete files, each followed by a rebuild."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.app import ASK_TAB, DOCUMENTS_TAB
+from ui.resources import rebuild_job
+from ui.uploads import MAX_UPLOAD_BYTES
+
+from .test_ui_app import (
+    NEW_ARTICLE,
+    Point,
+    open_tab,
+    passages,
+    start,
+    submit,
+    texts,
+    wait_for_rebuild,
+)
+from .ui_support import Built, unescape
+
+SPONSORS = "Can an open source maintainer be paid by sponsorships?"
+REPLACEMENT = b"""---
+title: Open source maintainer
+---
+# Open source maintainer
+
+## Burnout
+
+Maintainers of popular projects often burn out from answering issues at night.
+"""
+
+
+def documents_tab(built: Built, point: Point) -> AppTest:
+    return open_tab(start(built, point), DOCUMENTS_TAB)
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, data, "text/markdown")).run()
+    assert not at.exception
+    return at
+
+
+def message(at: AppTest) -> str:
+    return unescape(" ".join(m.value for m in [*at.success, *at.info, *at.error]))
+
+
+def settle(at: AppTest, built: Built) -> None:
+    """Wait for the rebuild a change started, and let the page report it."""
+    assert rebuild_job(str(built.corpus), str(built.index)).wait(60)
+    wait_for_rebuild(at)
+
+
+def cited(at: AppTest, question: str) -> set[str]:
+    open_tab(at, ASK_TAB)
+    submit(at, question)
+    sources = (
+        {p.source for p in passages(at)}
+        if not at.session_state["turns"][-1].answer.abstained
+        else set()
+    )
+    return sources
+
+
+def test_an_upload_becomes_answerable_without_a_button(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert "Added uploads/open-source.md. Updating the search index" in message(at)
+    assert at.file_uploader[0].value is None  # the uploader is empty again
+    settle(at, built)
+    assert "Added uploads/open-source.md. The search index is up to date." in message(at)
+    row = unescape("\n".join(texts(at.get_by_key("doc-uploads/open-source.md"))))
+    assert "Open source maintainer" in row  # its title, then kind, family and size
+    assert f"Article · Other documents · {len(NEW_ARTICLE)} B" in row
+    assert "uploads/open-source.md" in cited(at, SPONSORS)
+
+
+def test_a_refused_upload_leaves_nothing_behind(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "big.md", b"a" * (MAX_UPLOAD_BYTES + 1))
+    assert "refused" in message(at) and at.file_uploader[0].value is None
+    assert not (built.corpus / "uploads").exists()
+    upload(at, "notes.exe", b"plain text")  # the next message replaces the last
+    assert len(at.error) == 1 and "notes.exe" in unescape(at.error[0].value)
+
+
+def test_same_name_offers_replace_then_answers_change(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    upload(at, "open-source.md", REPLACEMENT)
+    assert "is already there: replace it?" in message(at)
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    at.button(key="replace-yes").click().run()
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == REPLACEMENT
+    settle(at, built)
+    assert "Replaced uploads/open-source.md. The search index is up to date." in message(at)
+    assert "uploads/open-source.md" not in cited(at, SPONSORS)
+    assert "uploads/open-source.md" in cited(at, "Why do open source maintainers burn out?")
+
+
+def test_keep_the_old_one_changes_nothing(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    upload(at, "open-source.md", REPLACEMENT)
+    at.button(key="replace-no").click().run()
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert "Kept the old uploads/open-source.md" in message(at)
+    with pytest.raises(KeyError):
+        at.button(key="replace-yes")
+
+
+def test_deleting_an_upload_removes_its_answers(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    at.button(key="doc-uploads/open-source.md-delete").click().run()
+    assert not (built.corpus / "uploads" / "open-source.md").exists()
+    settle(at, built)
+    assert "Deleted uploads/open-source.md. The search index is up to date." in message(at)
+    assert "uploads/open-source.md" not in cited(at, SPONSORS)
+
+
+def test_a_shipped_document_is_deleted_only_when_confirmed(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    source = "paths/staff-engineer.md"
+    at = documents_tab(built, use_dirs)
+    at.button(key=f"doc-{source}-delete").click().run()
+    assert (built.corpus / source).exists()
+    assert any("came with the assistant" in w.value for w in at.warning)
+    at.button(key=f"doc-{source}-cancel").click().run()
+    assert (built.corpus / source).exists() and not at.warning
+    at.button(key=f"doc-{source}-delete").click().run()
+    at.button(key=f"doc-{source}-confirm").click().run()
+    assert not (built.corpus / source).exists()
+    settle(at, built)
+    assert "1 removed" in unescape(" ".join(s.value for s in at.success))
+
+
+def test_replace_one_upload_from_its_row(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    row_uploader = at.file_uploader[1]
+    assert "open-source.md" in row_uploader.label
+    row_uploader.set_value(("v2.md", REPLACEMENT, "text/markdown")).run()
+    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == REPLACEMENT
+    assert not (built.corpus / "uploads" / "v2.md").exists()
+    settle(at, built)
+    assert "Replaced uploads/open-source.md with v2.md" in message(at)
