@@ -9,7 +9,17 @@ The engine's names load on first use (PEP 562), so ``career-assistant --help`` o
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# Nothing may phone home, and these switches are read when each library loads, so they are
+# set here, before any module of this package can import one. Without the first, ONNX
+# Runtime writes a device id, the Python path, OS and CPU to
+# ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ on import and sends them to Microsoft.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"  # the model is on local disk: never reach a hub
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from .config import Settings
 from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
