@@ -8,7 +8,8 @@ which keeps ``import assistant`` and commands that never embed fast.
 
 from __future__ import annotations
 
-import os
+import functools
+import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,10 +21,6 @@ from .config import EMBED_BACKENDS
 from .errors import AssistantError
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
-
-# Nothing in this package may reach a model hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class Embedder(Protocol):
@@ -47,9 +44,76 @@ def default_model_path() -> Path:
 
 
 def model_name(model_path: Path) -> str:
-    """A stable name for the manifest: the folder name, or the package's model name."""
+    """A readable name: the folder name, or the package's model name."""
     name = model_path.name
     return "all-MiniLM-L6-v2" if name in ("", "model") else name
+
+
+#: Files whose bytes decide a model's vectors: weights, configs, vocabularies.
+_MODEL_FILE_SUFFIXES = (".safetensors", ".bin", ".json", ".txt", ".model")
+#: Other runtimes' exports that some model folders carry; sentence-transformers ignores them.
+_FOREIGN_EXPORT_DIRS = ("onnx", "openvino")
+
+
+def model_files(model_path: Path) -> list[Path]:
+    """Every file of the folder that can change its vectors, in a stable order."""
+    return sorted(
+        path
+        for path in model_path.rglob("*")
+        if path.is_file()
+        and path.suffix in _MODEL_FILE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(model_path).parts)
+        and path.relative_to(model_path).parts[0] not in _FOREIGN_EXPORT_DIRS
+    )
+
+
+def weights_sha256(model_path: Path) -> str:
+    """A hash of the folder's weights, configs and vocabulary (names and bytes).
+
+    This, not the folder's name, says which model made a vector: another model of the
+    same size under the same name must not reuse an index's vectors or an ONNX export.
+    """
+    files = model_files(model_path)
+    if not files:
+        raise AssistantError(
+            f"{model_path} holds no model files",
+            "set CAREER_ASSISTANT_MODEL_PATH to a local sentence-transformers folder or unset it",
+        )
+    states = tuple((str(f), *_state(f)) for f in files)
+    return _hash_files(model_path, states)
+
+
+def _state(file: Path) -> tuple[int, int, int]:
+    stat = file.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_files(model_path: Path, states: tuple[tuple[str, int, int, int], ...]) -> str:
+    """Hashed once per process and file state (ctime changes on any rewrite or rename)."""
+    digest = hashlib.sha256()
+    for name, *_ in states:
+        file = Path(name)
+        digest.update(file.relative_to(model_path).as_posix().encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def model_identity(model_path: Path, backend: str) -> str:
+    """What the manifest records as the model: name, weights hash and runtime recipe.
+
+    An index is served and its vectors reused only under the same identity, so changing
+    the weights, the runtime or the ONNX export recipe means a rebuild.
+    """
+    identity = f"{model_name(model_path)}@{weights_sha256(model_path)[:16]}"
+    if backend == "onnx":
+        from .onnx_embedder import recipe_sha256
+
+        return f"{identity}+onnx-{recipe_sha256()[:8]}"
+    return f"{identity}+{backend}"
 
 
 class BatchEmbedder:
@@ -65,8 +129,8 @@ class BatchEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
-    def _describe(self, model_path: Path) -> None:
-        self.name = model_name(model_path)
+    def _describe(self, model_path: Path, backend: str) -> None:
+        self.name = model_identity(model_path, backend)
         self.dimension = int(self.embed_query("dimension probe").shape[0])
 
     def embed(
@@ -104,7 +168,7 @@ class SentenceTransformerEmbedder(BatchEmbedder):
         torch.set_num_threads(1)
         self._model = SentenceTransformer(str(model_path), device="cpu")
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
-        self._describe(model_path)
+        self._describe(model_path, "torch")
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -122,9 +186,9 @@ class SentenceTransformerEmbedder(BatchEmbedder):
 def load_embedder(model_path: str, backend: str, cache_dir: Path) -> Embedder:
     """Build the configured embedder.
 
-    "onnx" runs an int8 export of the model, made once into ``cache_dir``; "torch" runs
-    sentence-transformers itself. Both report the same model name, so an index built by
-    one serves the other (their vectors agree to a cosine of about 0.99).
+    "onnx" runs a float32 export of the model, made once into ``cache_dir``; "torch" runs
+    sentence-transformers itself. Their vectors agree to about 1e-6, but each reports its
+    own identity (:func:`model_identity`), so an index is served by the runtime that built it.
     """
     path = Path(model_path).expanduser() if model_path else default_model_path()
     if backend == "onnx":

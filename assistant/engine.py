@@ -23,7 +23,13 @@ from .backends import create_backend
 from .chunking import section_body
 from .config import Settings
 from .documents import CorpusFile
-from .embeddings import Embedder, ProgressCallback, default_model_path, load_embedder, model_name
+from .embeddings import (
+    Embedder,
+    ProgressCallback,
+    default_model_path,
+    load_embedder,
+    model_identity,
+)
 from .errors import BadInputError, IndexUnavailableError
 from .indexer import RebuildReport, diff_sources, rebuild
 from .ingest import corpus_files
@@ -82,10 +88,13 @@ class Assistant:
 
     @property
     def model_name(self) -> str:
+        """The model's identity (name, weights hash, runtime), without loading it."""
         if self._embedder is not None:
             return self._embedder.name
         path = self.settings.model_path
-        return model_name(Path(path).expanduser() if path else default_model_path())
+        return model_identity(
+            Path(path).expanduser() if path else default_model_path(), self.settings.embed_backend
+        )
 
     @property
     def embedder(self) -> Embedder:

@@ -1,22 +1,26 @@
-"""The packaged sentence-transformers model run by ONNX Runtime, int8-quantized.
+"""The packaged sentence-transformers model run by ONNX Runtime, in float32.
 
-Why: on this project's 2-core CPU, torch spends about 15 ms embedding one question and
-the answer pipeline around it about 4 ms, so the query embedding is most of ``ask``.
-The same weights exported to ONNX and int8-quantized (dynamic, per channel) embed a
-question in about 3 ms. The result agrees with torch to a cosine of about 0.99
-(``python -m benchmarks embed`` measures it). The query path never imports torch, so a
-cold start skips that import as well.
+Why ONNX: on a small CPU torch spends about 15 ms embedding one question, ONNX Runtime
+about 5 ms, and the query path never imports torch, so a cold start skips that import.
+
+Why float32 and not int8: dynamically quantized int8 runs different integer kernels on
+CPUs with and without VNNI (and rounds activations after float kernels that differ per
+instruction set), so the same question got vectors differing by up to 0.01 cosine on two
+machines and the dev evaluation moved by 0.08 hit@1. Float32 kernels differ only in
+rounding (about 1e-7 here), far below any ranking or threshold decision, and agree with
+torch to about 1e-6 (docs/performance.md, "The same answers on every CPU").
 
 sentence-transformers' own ``backend="onnx"`` needs optimum, which pins incompatible
-versions, so this module does the export itself, once, and caches the result
-(``<cache_dir>/<model>-int8.onnx``, written atomically, with a small JSON note of what it
-was made from). Tokenization uses the model folder's own ``tokenizer.json``. Pooling and
-normalization follow the folder's ``1_Pooling`` and ``modules.json``, exactly as
-sentence-transformers applies them.
+versions, so this module does the export itself, once, and caches the result under a
+name made of the model's weights hash and the export recipe's hash, written atomically
+with a small JSON note. Tokenization uses the model folder's own ``tokenizer.json``.
+Pooling and normalization follow the folder's ``1_Pooling`` and ``modules.json``, exactly
+as sentence-transformers applies them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -24,60 +28,19 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .embeddings import BatchEmbedder, model_name
+from .embeddings import BatchEmbedder, model_name, weights_sha256
 from .errors import AssistantError
 
-#: Bump when the export recipe changes, so cached exports are redone.
-EXPORT_FORMAT = 1
+#: Bump when the export code changes, so cached exports (and indexes) are redone.
+EXPORT_FORMAT = 2
 ONNX_OPSET = 17
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-
-
-@dataclass(frozen=True)
-class CpuFeatures:
-    """The x86 extensions that decide how int8 matrix products run (read, not assumed)."""
-
-    avx2: bool
-    avx512f: bool
-    avx512_vnni: bool
-    avx_vnni: bool
-    amx_int8: bool
-
-    @property
-    def vnni(self) -> bool:
-        return self.avx512_vnni or self.avx_vnni or self.amx_int8
-
-    @property
-    def label(self) -> str:
-        names = [name for name, present in asdict(self).items() if present]
-        return "+".join(names) or "baseline x86-64 (no AVX2)"
-
-
-def cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> CpuFeatures:
-    """The CPU flags from ``/proc/cpuinfo``; all False where that file does not exist."""
-    try:
-        text = cpuinfo.read_text(errors="replace")
-    except OSError:
-        text = ""
-    flags: set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.partition(":")[2].split())
-            break
-    return CpuFeatures(
-        avx2="avx2" in flags,
-        avx512f="avx512f" in flags,
-        avx512_vnni="avx512_vnni" in flags,
-        avx_vnni="avx_vnni" in flags,
-        amx_int8="amx_int8" in flags,
-    )
 
 
 @dataclass(frozen=True)
@@ -126,25 +89,23 @@ def _read_json(path: Path, default: Any) -> Any:
 # -- export ------------------------------------------------------------------------------
 
 
+#: Everything an export depends on besides the weights; part of the model's identity.
+EXPORT_RECIPE: dict[str, Any] = {
+    "format": EXPORT_FORMAT,
+    "opset": ONNX_OPSET,
+    "precision": "float32",
+    "output": "token embeddings, pooled and normalized outside the graph",
+}
+
+
+def recipe_sha256() -> str:
+    return hashlib.sha256(json.dumps(EXPORT_RECIPE, sort_keys=True).encode()).hexdigest()
+
+
 def cache_path(model_path: Path, cache_dir: Path) -> Path:
-    """Where the int8 export of ``model_path`` lives inside ``cache_dir``."""
-    return cache_dir / f"{model_name(model_path)}-int8.onnx"
-
-
-def export_recipe(model_path: Path, features: CpuFeatures) -> dict[str, Any]:
-    """Everything an export depends on; a cached export with another recipe is redone."""
-    weights = next((model_path / n for n in WEIGHT_FILES if (model_path / n).exists()), None)
-    stat = weights.stat() if weights else None
-    return {
-        "format": EXPORT_FORMAT,
-        "opset": ONNX_OPSET,
-        "weights": weights.name if weights else "",
-        "weights_size": stat.st_size if stat else 0,
-        "weights_mtime_ns": stat.st_mtime_ns if stat else 0,
-        "quantization": "dynamic int8, per channel",
-        # ONNX Runtime's advice: 7-bit weights on x86 without VNNI avoid int16 saturation.
-        "reduce_range": not features.vnni,
-    }
+    """Where the export of ``model_path`` lives: keyed by the weights' and recipe's hashes."""
+    weights = weights_sha256(model_path)[:16]
+    return cache_dir / f"{model_name(model_path)}-{weights}-fp32-{recipe_sha256()[:8]}.onnx"
 
 
 def export_onnx(model_path: Path, target: Path) -> None:
@@ -184,77 +145,40 @@ def export_onnx(model_path: Path, target: Path) -> None:
         )
 
 
-def quantize_int8(source: Path, target: Path, reduce_range: bool) -> None:
-    """Dynamic int8 quantization, per output channel (per tensor loses ~0.04 cosine)."""
-    import logging
+def ensure_export(model_path: Path, cache_dir: Path) -> Path:
+    """The cached float32 model, exporting it first if it is missing.
 
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    # Importing the quantizer calls logging.basicConfig (a root handler that would print
-    # every library's debug/info lines for the rest of the process), and it logs advice
-    # about pre-processing on the root logger: both are undone below.
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_dynamic(
-            str(source),
-            str(target),
-            per_channel=True,
-            reduce_range=reduce_range,
-            weight_type=QuantType.QInt8,
-        )
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-
-
-def ensure_export(model_path: Path, cache_dir: Path, features: CpuFeatures | None = None) -> Path:
-    """The cached int8 model, exporting it first if it is missing or made another way.
-
-    Concurrent processes serialize on a lock file; the model and its note are each
-    replaced atomically, so a reader never sees a half-written file.
+    The file name carries the hashes of the weights and of the recipe, so an export is
+    never served for another model. Concurrent processes serialize on a lock file; the
+    model is replaced atomically, so a reader never sees a half-written file.
     """
     from filelock import FileLock
 
-    features = features or cpu_features()
     target = cache_path(model_path, cache_dir)
-    recipe = export_recipe(model_path, features)
-    if _cached_recipe(target) == recipe:
+    if target.is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(cache_dir / f".{target.name}.lock")):
-        if _cached_recipe(target) == recipe:
+        if target.is_file():
             return target
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".export-") as work:
-            fp32, int8 = Path(work) / "model.onnx", Path(work) / "model-int8.onnx"
-            export_onnx(model_path, fp32)
-            quantize_int8(fp32, int8, recipe["reduce_range"])
-            seconds = round(time.perf_counter() - started, 2)
+            exported = Path(work) / "model.onnx"
+            export_onnx(model_path, exported)
             note = Path(work) / "note.json"
-            note.write_text(json.dumps(recipe | {"cpu": features.label, "export_seconds": seconds}))
-            os.replace(int8, target)
-            os.replace(note, _note_path(target))
+            note.write_text(
+                json.dumps(
+                    EXPORT_RECIPE
+                    | {
+                        "model": str(model_path),
+                        "weights_sha256": weights_sha256(model_path),
+                        "export_seconds": round(time.perf_counter() - started, 2),
+                    }
+                )
+            )
+            os.replace(note, target.with_suffix(".json"))
+            os.replace(exported, target)
     return target
-
-
-def _note_path(target: Path) -> Path:
-    return target.with_suffix(".json")
-
-
-def _cached_recipe(target: Path) -> dict[str, Any] | None:
-    """The recipe a cached export was made with (its note minus the informational keys)."""
-    if not target.is_file():
-        return None
-    try:
-        note: dict[str, Any] = json.loads(_note_path(target).read_text())
-    except (OSError, ValueError):
-        return None
-    return {key: value for key, value in note.items() if key not in _NOTE_ONLY}
-
-
-_NOTE_ONLY = ("cpu", "export_seconds")
 
 
 # -- the embedder ------------------------------------------------------------------------
@@ -285,7 +209,7 @@ class OnnxEmbedder(BatchEmbedder):
             str(onnx_path), _session_options(threads), providers=["CPUExecutionProvider"]
         )
         self._inputs = [i.name for i in self._session.get_inputs()]
-        self._describe(model_path)
+        self._describe(model_path, "onnx")
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Tokens the model actually reads (after truncation), for throughput figures."""
@@ -338,7 +262,7 @@ def _session_options(threads: int) -> Any:
 
 
 def load_onnx_embedder(model_path: Path, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
-    """An int8 ONNX embedder for ``model_path``, exporting it into ``cache_dir`` on first use.
+    """A float32 ONNX embedder for ``model_path``, exporting it into ``cache_dir`` on first use.
 
     One intra-op thread is the default: a single question is too small to split, and on
     the 2-vCPU machine it is the faster setting (``python -m benchmarks embed``).

@@ -2,7 +2,7 @@
 
 The headline is the real command, ``career-assistant ask`` in a subprocess. The phase
 breakdown comes from a probe process that does the same steps with timers, once with
-the torch backend and once with ONNX int8; ``-X importtime`` names
+the torch backend and once with ONNX float32; ``-X importtime`` names
 the imports that dominate.
 """
 
@@ -77,10 +77,15 @@ def run(workspace: Workspace) -> Report:
     repeats = 1 if workspace.quick else 2  # a torch cold start takes 10-20 s here
     bare = [_wall([sys.executable, "-c", "pass"]) for _ in range(3)]
     command = [_wall(cli) for _ in range(repeats)]
-    args = [str(REAL_CORPUS), str(settings.index_dir), str(ONNX_CACHE), QUESTION]
+    _ = workspace.real_assistant(workspace.torch_embedder)  # the torch index
+
+    def args(backend: str) -> list[str]:
+        index_dir = workspace.settings_for(backend).index_dir
+        return [str(REAL_CORPUS), str(index_dir), str(ONNX_CACHE), QUESTION]
+
     runs = {
-        "torch": [probe("cold", "torch", *args) for _ in range(repeats)],
-        "onnx": [probe("cold", "onnx", *args) for _ in range(repeats + 1)],
+        "torch": [probe("cold", "torch", *args("torch")) for _ in range(repeats)],
+        "onnx": [probe("cold", "onnx", *args("onnx")) for _ in range(repeats + 1)],
     }
     return Report(
         NAME,
@@ -98,8 +103,8 @@ def _headline(
     )
     cli = p50(command)
     table.add("`python -c pass` (interpreter only)", f"{p50(bare):.2f}", ratio(p50(bare), cli))
-    table.add("`career-assistant ask … --json` (ONNX int8, the default)", f"{cli:.2f}", "1.00×")
-    for backend, label in (("torch", "probe, torch"), ("onnx", "probe, ONNX int8")):
+    table.add("`career-assistant ask … --json` (ONNX float32, the default)", f"{cli:.2f}", "1.00×")
+    for backend, label in (("torch", "probe, torch"), ("onnx", "probe, ONNX float32")):
         total = p50([r["total_ms"] for r in runs[backend]]) / 1000 + p50(bare)
         table.add(f"{label} (+ interpreter start)", f"{total:.2f}", ratio(total, cli))
     loaded = {b: any(r["torch"] for r in runs[b]) for b in runs}
@@ -108,7 +113,9 @@ def _headline(
 
 
 def _phases(runs: dict[str, list[dict[str, Any]]]) -> Table:
-    table = Table("Where the cold start goes (ms, median of runs)", ["phase", "torch", "ONNX int8"])
+    table = Table(
+        "Where the cold start goes (ms, median of runs)", ["phase", "torch", "ONNX float32"]
+    )
     names: dict[str, None] = {}
     for backend in ("torch", "onnx"):
         for name in runs[backend][0]["phases"]:

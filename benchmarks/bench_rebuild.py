@@ -88,7 +88,7 @@ def run(workspace: Workspace) -> Report:
     parse_seconds = _parse_seconds(corpus)
 
     table = Table(
-        f"{files} synthetic Markdown files (seeded), ONNX int8 embedder, index kind "
+        f"{files} synthetic Markdown files (seeded), ONNX float32 embedder, index kind "
         f"{assistant.store().manifest.index_kind}",
         [
             "rebuild",

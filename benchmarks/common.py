@@ -141,7 +141,7 @@ def cpu_model() -> str:
 
 def machine_line() -> str:
     """One line naming the hardware the figures come from."""
-    from assistant.onnx_embedder import cpu_features
+    from .cpu import cpu_features
 
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (

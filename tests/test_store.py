@@ -33,7 +33,7 @@ def built(small_corpus: Path, make_assistant: Callable[..., Assistant]) -> Path:
 def test_a_good_index_loads_and_verifies(built: Path) -> None:
     store = open_current(built.parent.parent, verify=True)
     assert store.manifest.chunks == store.faiss.ntotal == len(store.vectors)
-    assert store.manifest.model == "all-MiniLM-L6-v2"
+    assert store.manifest.model.startswith("all-MiniLM-L6-v2@")  # name@weights-hash+runtime
 
 
 def truncate(path: Path) -> None:

@@ -131,6 +131,7 @@ class Prebuilt:
     new_index: Path
     replay_texts: Path  # every text embedded for either build (JSON list) ...
     replay_vectors: Path  # ... and its real vector (float32 .npy, same order)
+    model: str  # the identity of the model that made them
     old_answers: dict[str, tuple[str, ...]]  # probe question -> chunk ids, per index
     new_answers: dict[str, tuple[str, ...]]
     old_build: str
@@ -232,6 +233,7 @@ def prebuilt(tmp_path_factory: pytest.TempPathFactory, memo: MemoEmbedder) -> Pr
         new_index,
         replay_texts,
         replay_vectors,
+        memo.name,
         old_answers,
         new_answers,
         (old_index / CURRENT).read_text().strip(),

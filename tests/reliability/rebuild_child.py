@@ -34,9 +34,8 @@ from assistant import Assistant, AssistantError, Settings
 
 
 class ReplayEmbedder:
-    name = "all-MiniLM-L6-v2"
-
     def __init__(self, config: dict[str, Any]) -> None:
+        self.name = str(config["model"])  # the identity of the model that made the vectors
         texts = json.loads(Path(config["texts"]).read_text())
         self._rows = {text: row for row, text in enumerate(texts)}
         self._vectors = np.load(config["vectors"], allow_pickle=False)

@@ -79,6 +79,7 @@ def launched(
                 "mode": "jobs",
                 "texts": str(prebuilt.replay_texts),
                 "vectors": str(prebuilt.replay_vectors),
+                "model": prebuilt.model,
                 "jobs": jobs,
             }
         )

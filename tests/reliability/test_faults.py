@@ -316,6 +316,7 @@ def test_two_rebuilds_at_once_one_refuses_one_waits_and_the_index_is_consistent(
                 "mode": "hold",
                 "texts": str(prebuilt.replay_texts),
                 "vectors": str(prebuilt.replay_vectors),
+                "model": prebuilt.model,
                 "gate": str(gate),
                 "job": {"corpus": str(copy.corpus), "index": str(copy.index)},
             }
