@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from assistant import RebuildReport
-from assistant.taxonomy import OTHER_FAMILY, OTHER_LABEL, CareerPath
+from assistant.taxonomy import OTHER_FAMILY, OTHER_LABEL
 
 _PUNCTUATION = frozenset(string.punctuation)
 #: U+2060 WORD JOINER: invisible, and breaks the patterns Streamlit matches on plain text
@@ -199,59 +199,3 @@ def rebuild_summary(report: RebuildReport) -> str:
         f"{len(report.files_unchanged)} unchanged. Chunks: {report.chunks_embedded:,} "
         f"embedded, {report.chunks_reused:,} reused, {report.chunks_total:,} in total."
     )
-
-
-# -- the career-path map ----------------------------------------------------------------
-
-
-def dot_string(text: str) -> str:
-    """A double-quoted DOT string that Graphviz shows literally (no ``\\N``-style escapes)."""
-    flat = " ".join(text.split())
-    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def career_map_dot(
-    paths: Sequence[CareerPath],
-    families: Mapping[str, str],
-    highlighted: Iterable[str] = (),
-    selected: str = "",
-) -> str:
-    """Senior engineer → the four families → their paths → next steps, as DOT.
-
-    Paths in ``highlighted`` (slugs) are filled orange; ``selected`` gets a thick border.
-    """
-    marked = set(highlighted)
-    lines = [
-        "digraph careers {",
-        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.12, ranksep=0.45];',
-        '  node [shape=box, style="rounded,filled", fillcolor="#f0f2f6", color="#c4c8d0",'
-        ' fontname="Helvetica", fontsize=11, height=0.3];',
-        '  edge [color="#a0a6b0", arrowsize=0.6];',
-        '  root [label="Senior engineer", shape=ellipse, fillcolor="#ffffff"];',
-    ]
-    order = list(families) + sorted({p.family for p in paths} - set(families))
-    family_ids = {slug: f"f{i}" for i, slug in enumerate(order)}
-    for slug, node in family_ids.items():
-        label = dot_string(family_label(slug, families))
-        lines.append(f'  {node} [label={label}, fillcolor="#dfe3ea", fontsize=12];')
-        lines.append(f"  root -> {node};")
-    steps: dict[str, str] = {}
-    for i, path in enumerate(paths):
-        node = f"p{i}"
-        attrs = [f"label={dot_string(path.title)}"]
-        if path.slug in marked:
-            attrs += ['fillcolor="#ffbd45"', 'color="#e07b00"']
-        if path.slug == selected:
-            attrs += ["penwidth=2.5"]
-        lines.append(f"  {node} [{', '.join(attrs)}];")
-        lines.append(f"  {family_ids[path.family]} -> {node};")
-        for step in path.next_steps:
-            if step not in steps:
-                steps[step] = f"s{len(steps)}"
-                lines.append(
-                    f'  {steps[step]} [label={dot_string(step)}, fillcolor="#ffffff",'
-                    ' style="rounded,dashed"];'
-                )
-            lines.append(f'  {node} -> {steps[step]} [style="dashed"];')
-    lines.append("}")
-    return "\n".join(lines)

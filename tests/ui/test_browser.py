@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -37,7 +36,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REAL_CORPUS = ROOT / "corpus"
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+DOCS = ROOT / "docs"
+SCREENSHOT = DOCS / "screenshot.png"
 RENDER_PAGE = Path(__file__).with_name("render_page.py")
 
 if not CHROMIUM.exists():
@@ -116,8 +116,10 @@ class Browser:
             self.foreign.append(url)
             route.abort()
 
-    def new_page(self) -> Page:
-        return self.context.new_page()
+    def new_page(self, width: int = 1366, height: int = 900) -> Page:
+        page = self.context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
+        return page
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +176,7 @@ def ask(page: Page, question: str) -> None:
     box.press("Enter")
 
 
-def test_question_shows_cited_passages(real_app: Server, browser: Browser, tmp_path: Path) -> None:
+def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> None:
     page = browser.new_page()
     page.goto(real_app.url)
     ask(page, "What does a technical program manager do?")
@@ -192,13 +194,7 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser, tmp_p
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_test_id("stAppDeployButton").count() == 0
 
-    # Scroll the chat back to the top so the shot shows the question, answer and passages.
-    page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
-    page.wait_for_timeout(500)
-    shot = tmp_path / "screenshot.png"
-    page.screenshot(path=str(shot))
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    shutil.copyfile(shot, SCREENSHOT)
+    shoot(page, SCREENSHOT.name)
 
     # A reload keeps the conversation: the session id is in the URL, the turns on disk.
     assert "session=" in page.url
@@ -247,3 +243,49 @@ def test_hostile_text_renders_literally(browser: Browser, tmp_path: Path) -> Non
             assert case.locator(".stMarkdownColoredBackground").count() >= 1
     finally:
         server.stop()
+
+
+def shoot(page: Page, name: str) -> None:
+    """Save the top of the page as docs/<name>, once it has stopped changing (while
+    elements arrive, the chat keeps scrolling its container to the bottom)."""
+    page.wait_for_timeout(1000)
+    page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(DOCS / name))
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def test_map_is_readable_and_a_click_asks_its_question(real_app: Server, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(real_app.url)
+    open_tab(page, "Career-path map")
+    nodes = page.locator("button[data-node]:not([data-node^='doc:'])")
+    nodes.first.wait_for(timeout=30_000)
+    assert nodes.count() >= 10
+    assert page.locator("[data-group='other'] button[data-node^='doc:']").count() >= 1
+    box = nodes.first.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # the map's top is in view
+    assert float(nodes.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 14
+    shoot(page, "screenshot-map.png")
+
+    title = nodes.nth(2).inner_text()
+    nodes.nth(2).click()
+    page.locator(".st-key-t0-answer").wait_for(timeout=90_000)
+    asked = page.get_by_test_id("stChatMessage").first.inner_text()
+    assert f"What does a {title} do?" in asked or f"What does an {title} do?" in asked
+    assert page.get_by_role("tab", name="Ask").get_attribute("aria-selected") == "true"
+
+
+def test_phone_sized_map_stays_readable(real_app: Server, browser: Browser) -> None:
+    page = browser.new_page(390, 844)
+    page.goto(real_app.url)
+    open_tab(page, "Career-path map")
+    node = page.locator("button[data-node]").first
+    node.wait_for(timeout=30_000)
+    assert float(node.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 14
+    box = node.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shoot(page, "screenshot-mobile.png")

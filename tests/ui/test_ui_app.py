@@ -14,7 +14,6 @@ from streamlit.testing.v1.element_tree import Block
 
 from assistant import Settings
 from assistant.engine import shared_embedder
-from ui.app import MAP_TAB
 from ui.resources import rebuild_job
 from ui.sidebar import ALL_FAMILIES
 
@@ -206,19 +205,6 @@ def test_compare_shows_both_paths_side_by_side(small_index: Built, use_dirs: Poi
     assert compare.right.passages[0].source in right
 
 
-def test_map_highlights_answer_paths_and_shows_a_path(small_index: Built, use_dirs: Point) -> None:
-    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
-    open_tab(at, MAP_TAB)
-    dot = at.get("graphviz_chart")[0].proto.spec
-    assert 'label="Technical Program Manager", fillcolor="#ffbd45"' in dot
-    picker = next(s for s in at.selectbox if s.label == "Career path")
-    assert picker.value == "technical-program-manager"
-    picker.set_value("engineering-manager").run()
-    shown = unescape("\n".join(m.value for m in at.markdown))
-    assert "### Engineering Manager" in shown
-    assert "leads a team of engineers" in shown
-
-
 def test_a_question_asked_as_a_rebuild_finishes_is_not_lost(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
@@ -303,13 +289,6 @@ def test_sidebar_speaks_plainly(small_index: Built, use_dirs: Point) -> None:
     assert at.slider(key="k").label == "Quotes per answer"
     for jargon in ("Chunks", "chunks", "Re-embed", "embedding"):
         assert jargon not in shown
-
-
-def test_map_lights_only_the_latest_answer(small_index: Built, use_dirs: Point) -> None:
-    at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
-    submit(at, "easy sourdough bread recipe")  # a refusal: nothing is quoted
-    open_tab(at, MAP_TAB)
-    assert "#ffbd45" not in at.get("graphviz_chart")[0].proto.spec
 
 
 def test_other_documents_is_a_family_choice(small_index: Built, use_dirs: Point) -> None:

@@ -10,13 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant import RebuildReport
-from assistant.taxonomy import FAMILIES, CareerPath
+from assistant.taxonomy import FAMILIES
 from ui.render import (
     JOINER,
     built_at_text,
-    career_map_dot,
     document_markdown,
-    dot_string,
     escape_inline,
     escape_markdown,
     family_badge,
@@ -124,24 +122,6 @@ def test_badges_and_times() -> None:
     now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
     assert built_at_text("2025-01-01T11:55:00+00:00", now) == "2025-01-01 11:55 UTC (5 min ago)"
     assert built_at_text("not a date", now) == "not a date"
-
-
-def test_dot_strings_cannot_break_out() -> None:
-    assert dot_string('a "quoted" \\N label\nnext') == '"a \\"quoted\\" \\\\N label next"'
-
-
-def test_career_map_links_families_paths_and_next_steps() -> None:
-    paths = [
-        CareerPath("tpm", 'T"PM', "business-process", next_steps=("Senior TPM",)),
-        CareerPath("em", "Engineering Manager", "management", next_steps=("Director",)),
-        CareerPath("odd", "Odd", "new-family"),
-    ]
-    dot = career_map_dot(paths, FAMILIES, highlighted=["em"], selected="tpm")
-    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
-    assert 'label="T\\"PM", penwidth=2.5' in dot
-    assert 'label="Engineering Manager", fillcolor="#ffbd45"' in dot
-    assert 'label="Senior TPM"' in dot and 'label="new-family"' in dot
-    assert dot.count("->") == 4 + 1 + 3 + 2  # root→families, paths, next steps
 
 
 def test_rebuild_summary() -> None:
