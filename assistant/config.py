@@ -19,6 +19,7 @@ ENV_PREFIX = "CAREER_ASSISTANT_"
 RETRIEVERS = ("hybrid", "dense", "lexical")
 INDEX_KINDS = ("auto", "flat", "ivf")
 EMBED_BACKENDS = ("onnx", "torch")
+CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +39,9 @@ class Settings:
     batch_size: int = 32
     chunk_size: int = 700
     chunk_overlap: int = 150
-    #: Embed each chunk with its breadcrumb (title › headings) in front; cited text is unchanged.
-    contextual_headers: bool = True
+    #: What the embedded text of a chunk starts with: its document's "title" (best on both
+    #: dev sets), its whole "breadcrumb" (title › headings) or "none". Cited text is unchanged.
+    contextual_header: str = "title"
     #: "flat" (exact), "ivf" (approximate) or "auto" (ivf past ``ivf_threshold`` chunks).
     index_kind: str = "auto"
     ivf_threshold: int = 100_000
@@ -65,6 +67,7 @@ class Settings:
             "retriever": RETRIEVERS,
             "index_kind": INDEX_KINDS,
             "embed_backend": EMBED_BACKENDS,
+            "contextual_header": CONTEXTUAL_HEADERS,
             "backend": BACKENDS,
         }
         for name, allowed in choices.items():
@@ -108,16 +111,10 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
-        if kind == "bool":
-            if raw.lower() in ("1", "true", "yes", "on"):
-                return True
-            if raw.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
     except ValueError:
         raise BadInputError(
-            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}",
-            "set it to a number (or true/false for a switch) or unset it",
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number",
+            "set it to a number or unset it",
         ) from None
     if kind == "Path":
         return Path(raw)

@@ -244,7 +244,7 @@ def plan_build(settings: Settings, model: str, documents: list[Document]) -> Bui
                         SentenceRow(doc.source, start, end, embed_key(space, text))
                     )
                     plan.sentence_texts.append(text)
-            text = chunk.embedding_text(doc.aliases, settings.contextual_headers)
+            text = chunk.embedding_text(doc.aliases, settings.contextual_header)
             plan.chunks.append(
                 _chunk_row(chunk, doc, first_row[chunk.sentences[0]], embed_key(space, text))
             )
