@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .config import PROJECT_ROOT, RETRIEVERS, Settings
+from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
 from .errors import AssistantError, BadInputError, CorpusError
 from .progress import ProgressClock, time_left
 from .taxonomy import FAMILIES, OTHER_FAMILY
@@ -110,6 +111,14 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=8501)
     ui.add_argument(
         "--address", default="127.0.0.1", help="bind address (0.0.0.0 exposes it to the network)"
+    )
+    ui.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name, e.g. a reverse proxy's (repeatable) "
+        "[env CAREER_ASSISTANT_ALLOWED_HOSTS, comma-separated]",
     )
     ui.set_defaults(run=_ui)
     return parser
@@ -294,13 +303,40 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
     env["CAREER_ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir)
     env["CAREER_ASSISTANT_INDEX_DIR"] = str(settings.index_dir)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
-        "--server.address", args.address, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+        sys.executable,
+        *page_server_args(args.address, args.port, settings, args.allow_host),
+    ]
     print(f"career-assistant page on http://{args.address}:{args.port}", file=sys.stderr)
     sys.stdout.flush()
     os.execve(sys.executable, command, env)  # become the server: signals reach it directly
+
+
+def page_server_args(
+    address: str, port: int, settings: Settings, extra_hosts: Sequence[str] = ()
+) -> list[str]:
+    """The interpreter arguments that start the page's server, locked down:
+
+    - ``-P``: the current directory is not put on ``sys.path``, so a ``streamlit/`` (or any
+      module) lying there is never imported in its place;
+    - only requests for local host names (plus the bind address and the names asked for)
+      are served, which stops DNS rebinding: another site's page cannot reach this one;
+    - uploads larger than the corpus's file limit are refused by the server itself;
+    - XSRF and CORS protection on, no usage statistics, no tracebacks on the page.
+    """
+    hosts = [*LOCAL_HOSTS]
+    if address not in ("0.0.0.0", "::", ""):
+        hosts.append(address)
+    hosts += [*settings.host_names, *check_host_names(list(extra_hosts), "--allow-host")]
+    upload_mib = max(1, math.ceil(settings.max_file_bytes / 2**20))
+    return [
+        "-P", "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.maxUploadSize", str(upload_mib),
+        "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
+        "--client.showErrorDetails", "type",
+        *[arg for host in dict.fromkeys(hosts) for arg in ("--server.allowedHosts", host)],
+    ]  # fmt: skip
 
 
 def _warn(message: str) -> None:

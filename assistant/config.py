@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,11 @@ EMBED_BACKENDS = ("onnx", "torch")
 CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Host names the page always answers to; any other is refused (DNS rebinding).
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_HOST_NAME = re.compile(
+    r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:]+"
+)
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,9 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / ".index"
     #: A local sentence-transformers folder; empty means the packaged all-MiniLM-L6-v2.
     model_path: str = ""
-    #: "onnx" (int8, ~5x faster per question, no torch import when serving) or "torch".
+    #: "onnx" (float32, ~3x faster per question, no torch import when serving) or "torch".
     embed_backend: str = "onnx"
-    #: Where the one-time int8 ONNX export of the model is kept.
+    #: Where the one-time ONNX export of the model is kept (named by its weights' hash).
     onnx_cache_dir: Path = PROJECT_ROOT / ".index" / "onnx"
     batch_size: int = 32
     chunk_size: int = 700
@@ -52,7 +58,10 @@ class Settings:
     #: Seconds a rebuild waits for another one to finish before giving up.
     lock_timeout: float = 0.0
     max_question_chars: int = 2_000
+    #: Larger corpus files are skipped; the page's server refuses larger uploads too.
     max_file_bytes: int = 5_000_000
+    #: Host names the page answers to besides localhost, comma-separated (e.g. a proxy's).
+    allowed_hosts: str = ""
     #: Where builds live: "local" (files under ``index_dir``) or "milvus" (a Milvus server).
     backend: str = "local"
     milvus_uri: str = "http://127.0.0.1:19530"
@@ -82,11 +91,20 @@ class Settings:
                     f"{name} must be at least 1, not {getattr(self, name)}",
                     f"fix {ENV_PREFIX}{name.upper()}",
                 )
+        _ = self.host_names  # validated now, not when the page starts
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise BadInputError(
                 f"chunk_overlap {self.chunk_overlap} must be between 0 and chunk_size",
                 f"fix {ENV_PREFIX}CHUNK_OVERLAP",
             )
+
+    @property
+    def host_names(self) -> tuple[str, ...]:
+        """The extra host names of ``allowed_hosts``; refuses a wildcard that admits all."""
+        return check_host_names(
+            [name.strip() for name in self.allowed_hosts.split(",") if name.strip()],
+            f"{ENV_PREFIX}ALLOWED_HOSTS",
+        )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -102,6 +120,21 @@ class Settings:
             if key in values:
                 values[key] = Path(values[key]).expanduser()
         return cls(**values)
+
+
+def check_host_names(names: list[str], where: str) -> tuple[str, ...]:
+    """Host names (``*.example.com`` allowed), or a one-line refusal naming ``where``."""
+    for name in names:
+        if name == "*":
+            raise BadInputError(
+                f"{where}: '*' would let any host name reach the page (DNS rebinding)",
+                "name each host the page is reached by",
+            )
+        if len(name) > 253 or not _HOST_NAME.fullmatch(name):
+            raise BadInputError(
+                f"{where}: {name!r} is not a host name", "give names like app.example.com"
+            )
+    return tuple(names)
 
 
 def _parse(name: str, type_name: Any, raw: str) -> Any:
