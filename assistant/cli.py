@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import math
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
-from .errors import AssistantError, BadInputError, CorpusError
+from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
 from .progress import ProgressClock, time_left
 from .taxonomy import FAMILIES, OTHER_FAMILY
 
@@ -32,6 +33,10 @@ BOLD, RESET = "\033[1m", "\033[0m"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Text that cannot be encoded (a lone surrogate from a JSON "\ud800") is printed
+        # escaped, as JSON would escape it, instead of failing the command.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         settings = Settings.from_env(
             corpus_dir=getattr(args, "corpus", None),
@@ -184,24 +189,37 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
     if args.batch is not None:
-        for item_id, question in _batch(args.batch):
-            try:
-                answer = assistant.ask(question, args.k, args.family)
-                result = answer.to_json(item_id)
-            except BadInputError as error:
-                result = {"id": item_id, "question": question, "error": str(error)}
-            if args.json:
-                print(json.dumps(result, ensure_ascii=False))
-            else:
-                shown = result.get("error") or result["answer"] or result["reason"]
-                print(f"[{item_id}] {shown}")
-        return 0
+        return _ask_batch(assistant, args)
     answer = assistant.ask(args.question, args.k, args.family)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_answer(answer, sys.stdout.isatty())
     return 0
+
+
+def _ask_batch(assistant: Assistant, args: argparse.Namespace) -> int:
+    """One result line per question; a question that fails gets an error line and the
+    batch goes on (exit 1 at the end if one failed unexpectedly). Only an unusable index,
+    which would fail every line alike, stops it."""
+    failed = False
+    for item_id, question in _batch(args.batch):
+        try:
+            result = assistant.ask(question, args.k, args.family).to_json(item_id)
+        except BadInputError as error:
+            result = {"id": item_id, "question": question, "error": str(error)}
+        except IndexUnavailableError:
+            raise
+        except Exception as error:  # one question must not cost the others their answers
+            failed = True
+            problem = f"unexpected error: {type(error).__name__}: {error}"
+            result = {"id": item_id, "question": question, "error": problem}
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            shown = result.get("error") or result["answer"] or result["reason"]
+            print(f"[{item_id}] {shown}", flush=True)
+    return 1 if failed else 0
 
 
 def _batch(path: Path) -> list[tuple[str | None, str]]:

@@ -23,6 +23,8 @@ EMBED_BACKENDS = ("onnx", "torch")
 CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The most passages one answer may cite.
+MAX_K = 50
 #: Host names the page always answers to; any other is refused (DNS rebinding).
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _HOST_NAME = re.compile(
@@ -85,12 +87,30 @@ class Settings:
                     f"{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}",
                     f"set {ENV_PREFIX}{name.upper()} to one of them or unset it",
                 )
-        for name in ("batch_size", "chunk_size", "k", "ivf_threshold", "ivf_nprobe"):
+        for name in (
+            "batch_size",
+            "chunk_size",
+            "k",
+            "ivf_threshold",
+            "ivf_nprobe",
+            "max_question_chars",
+            "max_file_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise BadInputError(
                     f"{name} must be at least 1, not {getattr(self, name)}",
                     f"fix {ENV_PREFIX}{name.upper()}",
                 )
+        if self.k > MAX_K:
+            raise BadInputError(
+                f"{ENV_PREFIX}K={self.k} is more passages than an answer may cite ({MAX_K})",
+                f"set {ENV_PREFIX}K to a number from 1 to {MAX_K} or unset it",
+            )
+        if self.lock_timeout < 0:
+            raise BadInputError(
+                f"lock_timeout must be 0 or more seconds, not {self.lock_timeout}",
+                f"fix {ENV_PREFIX}LOCK_TIMEOUT",
+            )
         _ = self.host_names  # validated now, not when the page starts
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise BadInputError(

@@ -21,7 +21,7 @@ from . import answering
 from .backend import IndexBackend, SearchBackend
 from .backends import create_backend
 from .chunking import section_body
-from .config import Settings
+from .config import MAX_K, Settings
 from .documents import CorpusFile
 from .embeddings import (
     Embedder,
@@ -130,8 +130,8 @@ class Assistant:
         """Answer ``question`` with up to ``k`` cited passages, or abstain."""
         question = clean_question(question, self.settings.max_question_chars)
         k = self.settings.k if k is None else k
-        if not 1 <= k <= 50:
-            raise BadInputError(f"k={k} is out of range", "ask for between 1 and 50 passages")
+        if not 1 <= k <= MAX_K:
+            raise BadInputError(f"k={k} is out of range", f"ask for between 1 and {MAX_K} passages")
         if family and family not in FAMILIES and family != OTHER_FAMILY:
             raise BadInputError(
                 f"unknown family {family!r}", f"use one of: {', '.join([*FAMILIES, OTHER_FAMILY])}"

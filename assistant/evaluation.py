@@ -64,7 +64,7 @@ def read_question_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     string "question", or the file is refused naming the line.
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not JSON
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read {path}: {error}", "pass a UTF-8 .jsonl file") from None
     for number, line in enumerate(lines, start=1):
