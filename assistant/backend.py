@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .errors import IndexUnavailableError
 from .records import DocumentInfo, Filter, Hit, Manifest, NewBuild, StoredChunk, StoredSentence
 from .taxonomy import Taxonomy
 
@@ -96,3 +97,13 @@ class IndexBackend(Protocol):
 
     def prune(self, keep: set[str]) -> None:
         """Delete every build but those in ``keep`` (the new one and the one it replaced)."""
+
+
+def check_compatible(manifest: Manifest, model: str, dimension: int | None = None) -> None:
+    """Refuse to serve a build made by another model: its vectors mean nothing here."""
+    if manifest.model != model or (dimension is not None and manifest.dimension != dimension):
+        raise IndexUnavailableError(
+            f"the index was built with model {manifest.model} ({manifest.dimension}-d) "
+            f"but {model} is configured",
+            "rebuild it with `career-assistant index --full`",
+        )

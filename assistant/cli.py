@@ -138,7 +138,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant(settings)
     if args.verify:
         assistant.verify()
-        print(f"index in {settings.index_dir} verified: every file matches its checksum")
+        print(f"index in {assistant.backend.describe()} verified")
         return 0
     if args.if_missing and assistant.has_index():
         return 0
@@ -164,7 +164,7 @@ def _ready(settings: Settings) -> Assistant:
 
     assistant = Assistant(settings)
     if not assistant.has_index():
-        _warn(f"no index in {settings.index_dir} yet; building it")
+        _warn(f"no index in {assistant.backend.describe()} yet; building it")
         assistant.rebuild(warn=_warn)
     try:
         status = assistant.status()

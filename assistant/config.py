@@ -30,6 +30,8 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _HOST_NAME = re.compile(
     r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:]+"
 )
+#: What Milvus accepts as a collection name; "__" separates an alias from a build id.
+MILVUS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,14 @@ class Settings:
     milvus_token: str = dataclasses.field(default="", repr=False)
     #: The alias readers follow; each build is a collection named after it and its id.
     milvus_collection: str = "career_assistant"
+    #: Seconds to wait for the Milvus server before reporting it unreachable.
+    milvus_timeout: float = 10.0
+    #: Seconds a rebuild's lock record lives without renewal (a killed rebuild's expires).
+    milvus_lock_lease: float = 60.0
+    #: HNSW graph degree, build and search breadth (Milvus, past ``ivf_threshold`` chunks).
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 200
+    hnsw_ef: int = 64
 
     def __post_init__(self) -> None:
         """Refuse a setting that could only fail later, deep inside a search or rebuild."""
@@ -95,6 +105,9 @@ class Settings:
             "ivf_nprobe",
             "max_question_chars",
             "max_file_bytes",
+            "hnsw_m",
+            "hnsw_ef_construction",
+            "hnsw_ef",
         ):
             if getattr(self, name) < 1:
                 raise BadInputError(
@@ -112,6 +125,17 @@ class Settings:
                 f"fix {ENV_PREFIX}LOCK_TIMEOUT",
             )
         _ = self.host_names  # validated now, not when the page starts
+        if not MILVUS_NAME.fullmatch(self.milvus_collection) or "__" in self.milvus_collection:
+            raise BadInputError(
+                f"the Milvus collection name {self.milvus_collection!r} is invalid",
+                f"set {ENV_PREFIX}MILVUS_COLLECTION to letters, digits and single underscores",
+            )
+        for name in ("milvus_timeout", "milvus_lock_lease"):
+            if getattr(self, name) <= 0:
+                raise BadInputError(
+                    f"{name} must be positive, not {getattr(self, name)}",
+                    f"fix {ENV_PREFIX}{name.upper()}",
+                )
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise BadInputError(
                 f"chunk_overlap {self.chunk_overlap} must be between 0 and chunk_size",

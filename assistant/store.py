@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import VECTOR_TABLES
+from .backend import VECTOR_TABLES, check_compatible
 from .errors import IndexUnavailableError
 from .lexical import LexicalIndex
 from .records import (
@@ -193,14 +193,7 @@ class IndexStore:
             raise IndexUnavailableError(f"the index in {self.build_dir} mixes dimensions {dims}")
 
     def check_compatible(self, model: str, dimension: int | None = None) -> None:
-        """Refuse to serve an index built by another model: its vectors mean nothing here."""
-        m = self.manifest
-        if m.model != model or (dimension is not None and m.dimension != dimension):
-            raise IndexUnavailableError(
-                f"the index was built with model {m.model} ({m.dimension}-d) "
-                f"but {model} is configured",
-                "rebuild it with `career-assistant index --full`",
-            )
+        check_compatible(self.manifest, model, dimension)
 
     # -- loading ----------------------------------------------------------------------
 

@@ -15,10 +15,14 @@ from ..errors import BadInputError
 def create_backend(settings: Settings) -> IndexBackend:
     """The index backend ``settings.backend`` names."""
     if settings.backend == "milvus":
-        raise BadInputError(
-            "the milvus backend is not part of this version yet",
-            "unset CAREER_ASSISTANT_BACKEND to use the local index",
-        )
+        try:
+            from .milvus import MilvusBackend
+        except ImportError:
+            raise BadInputError(
+                "the milvus backend needs the pymilvus package",
+                "pip install 'career-assistant[milvus]', or unset CAREER_ASSISTANT_BACKEND",
+            ) from None
+        return MilvusBackend(settings)
     from .local import LocalBackend
 
     return LocalBackend(settings)
