@@ -80,6 +80,7 @@ BATCH = 1000
 DOCUMENT_PART = 16_000
 TEXT_LENGTH = 65_535
 NOT_FOUND = 100  # Milvus' error code for a collection or alias that does not exist
+NOT_LOADED = 101  # ... and for one that is not loaded into memory
 
 T = TypeVar("T")
 
@@ -104,6 +105,10 @@ def filter_expression(where: Filter | None, ids: Sequence[str] = ()) -> str:
     if ids:
         terms.append(f"chunk_id in [{', '.join(_literal(i) for i in ids)}]")
     return " and ".join(terms)
+
+
+class NotLoadedError(IndexUnavailableError):
+    """A build's collection is on the server but released (e.g. after a restart)."""
 
 
 class _Connection:
@@ -151,6 +156,11 @@ class _Connection:
             return IndexUnavailableError(
                 f"Milvus at {self.uri} refused the credentials ({message})",
                 "set CAREER_ASSISTANT_MILVUS_TOKEN to a valid user:password or API key",
+            )
+        if code == NOT_LOADED or "not loaded" in text or "released" in text:
+            return NotLoadedError(
+                f"a collection in Milvus at {self.uri} is not loaded ({message})",
+                "load it, or rebuild with `career-assistant index`",
             )
         if code == 2 or any(w in text for w in ("unavailable", "connect", "deadline", "timed")):
             return IndexUnavailableError(
@@ -271,22 +281,23 @@ class MilvusBackend:
         self._connection.run(point)
 
     def _create(
-        self, name: str, schema: Any, index: Callable[[Any], None], properties: dict[str, str]
+        self,
+        name: str,
+        schema: Any,
+        index: Callable[[Any], None],
+        properties: dict[str, str],
+        rows: Iterator[dict[str, Any]],
     ) -> None:
-        def create(client: MilvusClient) -> None:
-            params = client.prepare_index_params()
-            index(params)
-            client.create_collection(
-                name,
+        """Create a collection, fill it, index it, load it: ready for readers."""
+        self._connection.run(
+            partial(
+                MilvusClient.create_collection,
+                collection_name=name,
                 schema=schema,
-                index_params=params,
                 consistency_level="Strong",
                 properties=properties,
             )
-
-        self._connection.run(create)
-
-    def _insert(self, name: str, rows: Iterator[dict[str, Any]]) -> None:
+        )
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
@@ -294,9 +305,18 @@ class MilvusBackend:
                 self._connection.run(partial(MilvusClient.insert, collection_name=name, data=batch))
                 batch = []
         if batch:
-            self._connection.run(lambda client: client.insert(name, batch))
-        self._connection.run(lambda client: client.flush(name))
-        self._connection.run(lambda client: client.load_collection(name))
+            self._connection.run(partial(MilvusClient.insert, collection_name=name, data=batch))
+        self._connection.run(partial(MilvusClient.flush, collection_name=name))
+
+        def build_indexes(client: MilvusClient) -> None:
+            params = client.prepare_index_params()
+            index(params)
+            # pymilvus would poll each index every 0.5 s; one poll loop below waits for all.
+            client.create_index(name, params, sync=False)
+            _wait_for_indexes(client, name, [p.index_name or p.field_name for p in params])
+            client.load_collection(name)
+
+        self._connection.run(build_indexes)
 
     def _dense_index(self, params: Any, manifest: Manifest) -> None:
         s = self.settings
@@ -347,9 +367,11 @@ class MilvusBackend:
             )
 
         properties = {MANIFEST_KEY: json.dumps(m.__dict__), REPLACES_KEY: previous}
-        self._create(name, schema, index, properties)
-        self._insert(
+        self._create(
             name,
+            schema,
+            index,
+            properties,
             (
                 {
                     "chunk_id": c.chunk_id,
@@ -385,9 +407,11 @@ class MilvusBackend:
         def index(params: Any) -> None:  # never searched: fetched by id only
             params.add_index("dense", index_type="FLAT", metric_type="IP")
 
-        self._create(name, schema, index, {})
-        self._insert(
+        self._create(
             name,
+            schema,
+            index,
+            {},
             (
                 {
                     "id": i,
@@ -439,8 +463,22 @@ class MilvusBackend:
                         "unused": [0.0, 0.0],
                     }
 
-        self._create(name, schema, index, {})
-        self._insert(name, rows())
+        self._create(name, schema, index, {}, rows())
+
+
+def _wait_for_indexes(client: MilvusClient, name: str, indexes: list[str]) -> None:
+    """Wait until every index of ``name`` is built, polling from 10 ms up to 1 s."""
+    pause = 0.01
+    waiting = list(indexes)
+    while waiting:
+        state = client.describe_index(name, waiting[0]).get("state")
+        if state == "Failed":
+            raise AssistantError(f"Milvus could not build the index {waiting[0]} of {name}")
+        if state == "Finished":
+            waiting.pop(0)
+            continue
+        time.sleep(pause)
+        pause = min(1.0, pause * 2)
 
 
 class _LockRecord:
@@ -567,7 +605,14 @@ class MilvusBuild:
             self._verify()
 
     def _run(self, action: Callable[[MilvusClient], T]) -> T:
-        return self._connection.run(action)
+        """``action(client)``; a build released meanwhile (a restarted server does not
+        reload what it served) is loaded again, once, and the action retried."""
+        try:
+            return self._connection.run(action)
+        except NotLoadedError:
+            for name in (self.collection, self._sentences, self._documents):
+                self._connection.run(partial(MilvusClient.load_collection, collection_name=name))
+            return self._connection.run(action)
 
     def _read_manifest(self) -> Manifest:
         described = self._run(lambda client: client.describe_collection(self.collection))
