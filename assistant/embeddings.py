@@ -12,6 +12,7 @@ import functools
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -125,6 +126,9 @@ class BatchEmbedder:
 
     name: str
     dimension: int
+    #: Batches the runtime can encode at the same time (ONNX Runtime releases the GIL and
+    #: allows concurrent ``run`` calls; a torch module does not).
+    workers: int = 1
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -136,14 +140,26 @@ class BatchEmbedder:
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
-        """Embed in batches, longest first (less padding), reporting progress per batch."""
+        """Embed in batches, longest first (less padding), reporting progress per batch.
+
+        With ``workers`` > 1, that many batches run at once, one core each: a rebuild uses
+        the whole machine while a single question still runs on one thread. Each batch's
+        vectors do not depend on which worker ran it.
+        """
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
+        batches = [order[begin : begin + batch_size] for begin in range(0, len(order), batch_size)]
+
+        def encode(batch: list[int]) -> list[int]:
             vectors[batch] = self._encode([texts[i] for i in batch])
-            if progress:
-                progress(min(begin + batch_size, len(order)), len(order))
+            return batch
+
+        done = 0
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(batches)))) as pool:
+            for batch in pool.map(encode, batches):
+                done += len(batch)
+                if progress:
+                    progress(done, len(order))
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:

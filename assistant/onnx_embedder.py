@@ -209,6 +209,8 @@ class OnnxEmbedder(BatchEmbedder):
             str(onnx_path), _session_options(threads), providers=["CPUExecutionProvider"]
         )
         self._inputs = [i.name for i in self._session.get_inputs()]
+        # A rebuild's batches run on every core this process may use, one thread each.
+        self.workers = len(os.sched_getaffinity(0))
         self._describe(model_path, "onnx")
 
     def count_tokens(self, texts: Sequence[str]) -> int:

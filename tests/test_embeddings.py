@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.embeddings import Embedder, load_embedder
+from assistant.embeddings import BatchEmbedder, Embedder, load_embedder
 from assistant.errors import AssistantError
 
 TEXTS = [
@@ -35,6 +35,22 @@ def test_progress_is_reported_per_batch(embedder: Embedder) -> None:
     seen: list[tuple[int, int]] = []
     embedder.embed(TEXTS, batch_size=3, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(3, 4), (4, 4)]
+
+
+def test_parallel_batches_give_the_vectors_one_worker_gives(embedder: Embedder) -> None:
+    assert isinstance(embedder, BatchEmbedder)
+    texts = [f"{text} (variant {n})" for n in range(20) for text in TEXTS]
+    workers = embedder.workers
+    try:
+        embedder.workers = 1
+        serial = embedder.embed(texts, batch_size=8)
+        embedder.workers = 3
+        seen: list[int] = []
+        parallel = embedder.embed(texts, batch_size=8, progress=lambda done, _: seen.append(done))
+    finally:
+        embedder.workers = workers
+    assert np.array_equal(serial, parallel)
+    assert seen == sorted(seen) and seen[-1] == len(texts)
 
 
 def test_onnx_computes_what_torch_computes(embedder: Embedder, torch_embedder: Embedder) -> None:
