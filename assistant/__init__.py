@@ -26,12 +26,14 @@ from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailable
 
 if TYPE_CHECKING:
     from .engine import Assistant, IndexStatus
+    from .fit import FitResult
     from .indexer import RebuildReport
     from .results import Answer, Comparison, Highlight, Passage
 
 _LAZY = {
     "Assistant": "engine",
     "IndexStatus": "engine",
+    "FitResult": "fit",
     "RebuildReport": "indexer",
     "Answer": "results",
     "Comparison": "results",
@@ -53,6 +55,7 @@ __all__ = [
     "BadInputError",
     "Comparison",
     "CorpusError",
+    "FitResult",
     "Highlight",
     "IndexStatus",
     "IndexUnavailableError",

@@ -62,6 +62,13 @@ class Settings:
     #: Seconds a rebuild waits for another one to finish before giving up.
     lock_timeout: float = 0.0
     max_question_chars: int = 2_000
+    #: "Which path fits me?": a sentence is evidence from this closeness (cosine to a
+    #: preference plus ``fit_word_bonus`` times the share of its words the sentence uses).
+    fit_min_similarity: float = 0.45
+    fit_word_bonus: float = 0.25
+    #: Quotes shown for and against each path, and preferences read from a description.
+    fit_quotes: int = 2
+    fit_max_preferences: int = 8
     #: Larger corpus files are skipped; the page's server refuses larger uploads too.
     max_file_bytes: int = 5_000_000
     #: Host names the page answers to besides localhost, comma-separated (e.g. a proxy's).
@@ -108,6 +115,8 @@ class Settings:
             "hnsw_m",
             "hnsw_ef_construction",
             "hnsw_ef",
+            "fit_quotes",
+            "fit_max_preferences",
         ):
             if getattr(self, name) < 1:
                 raise BadInputError(

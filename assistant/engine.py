@@ -31,6 +31,7 @@ from .embeddings import (
     model_identity,
 )
 from .errors import BadInputError, IndexUnavailableError
+from .fit import FitResult, rank_paths
 from .indexer import RebuildReport, diff_sources, rebuild
 from .ingest import corpus_files
 from .ingest.corpus import to_document
@@ -274,6 +275,18 @@ class Assistant:
     def verify(self) -> None:
         """Check the whole current build against what was recorded (slow on huge indexes)."""
         self.backend.open(verify=True).close()
+
+    def fit(self, description: str) -> FitResult:
+        """Which path fits me? The career paths ranked by a description of what the person
+        enjoys and avoids, each with quoted sentences for and against (see :mod:`.fit`)."""
+        if isinstance(description, str) and not description.strip():
+            raise BadInputError(
+                "the description is empty", "say what you enjoy and what you would rather avoid"
+            )
+        description = clean_question(description, self.settings.max_question_chars)
+        store = self.store()
+        store.check_compatible(self.model_name, self.embedder.dimension)
+        return rank_paths(store, self.embedder, self.career_paths(), description, self.settings)
 
     def career_paths(self) -> list[CareerPath]:
         return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))

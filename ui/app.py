@@ -23,16 +23,17 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
-from ui import career_map, conversation, documents, sidebar, views  # noqa: E402
+from ui import career_map, conversation, documents, fit_view, sidebar, views  # noqa: E402
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
 from ui.resources import Dirs, history, load_assistant, rebuild_job  # noqa: E402
 
 ICON = Path(__file__).with_name("static") / "icon.png"  # served locally: no icon CDN
 ASK_TAB = conversation.ASK_TAB
+FIT_TAB = fit_view.TAB
 MAP_TAB = ":material/account_tree: Career-path map"
 DOCUMENTS_TAB = ":material/folder_open: Documents"
-TABS = (ASK_TAB, MAP_TAB, DOCUMENTS_TAB)
+TABS = (ASK_TAB, FIT_TAB, MAP_TAB, DOCUMENTS_TAB)
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
     notice = ask_pending(assistant, options, ready, kept)
     paths = career_map.career_paths(assistant) if ready else []
     turns: list[conversation.Turn] = st.session_state["turns"]
-    ask_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
+    ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
     if ask_tab.open:
         with ask_tab:
             conversation.show(turns, paths, notice)
@@ -61,6 +62,9 @@ def main() -> None:
                 st.button(
                     "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)
                 )
+    if fit_tab.open:
+        with fit_tab:
+            fit_view.show(assistant, ready, kept)
     if map_tab.open:
         with map_tab:
             career_map.show(assistant, paths, conversation.answer_paths(turns))
@@ -96,6 +100,7 @@ def init_state(job: RebuildJob, kept: History) -> None:
             st.query_params["session"] = session
         st.session_state["session"] = session
         st.session_state["turns"] = kept.load(session)
+        st.session_state["fit"] = kept.load_fit(session)
     st.session_state.setdefault(
         "seen_generation", snap.generation - 1 if snap.running else snap.generation
     )
@@ -148,6 +153,7 @@ def ask_pending(assistant: Assistant, options: sidebar.Options, ready: bool, kep
 def clear_conversation(kept: History) -> None:
     """Forget the conversation here and on disk: a reload does not bring it back."""
     st.session_state["turns"] = []
+    st.session_state["fit"] = None
     kept.clear(st.session_state["session"])
 
 

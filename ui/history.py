@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant import Answer
+from assistant import Answer, FitResult
 from ui.conversation import Turn
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
     session TEXT NOT NULL, seq INTEGER NOT NULL, asked_at REAL NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (session, seq)
+);
+CREATE TABLE IF NOT EXISTS fits (
+    session TEXT PRIMARY KEY, asked_at REAL NOT NULL, data TEXT NOT NULL
 );
 """
 T = TypeVar("T")
@@ -110,8 +113,31 @@ class History:
         try:
             with self._connect() as db:
                 db.execute("DELETE FROM turns WHERE session = ?", (session,))
+                db.execute("DELETE FROM fits WHERE session = ?", (session,))
         except (OSError, sqlite3.Error) as error:
             log.warning("conversation not cleared (%s): %s", self.path, error)
+
+    def save_fit(self, session: str, result: FitResult) -> None:
+        """Keep the session's latest "which path fits me?" result (one per session)."""
+        try:
+            with self._connect() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO fits VALUES (?, ?, ?)",
+                    (session, time.time(), json.dumps(dataclasses.asdict(result))),
+                )
+        except (OSError, sqlite3.Error) as error:
+            log.warning("ranking not saved (%s): %s", self.path, error)
+
+    def load_fit(self, session: str) -> FitResult | None:
+        if not self.path.exists():
+            return None
+        try:
+            with self._connect() as db:
+                row = db.execute("SELECT data FROM fits WHERE session = ?", (session,)).fetchone()
+            return None if row is None else from_json(FitResult, json.loads(row[0]))
+        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError) as error:
+            log.warning("stored ranking skipped (%s): %s", self.path, error)
+            return None
 
 
 # -- JSON ------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Which path fits me? Preferences from free text; paths ranked on quoted corpus sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, BadInputError
+from assistant.fit import parse_preferences
+
+from .conftest import write_corpus
+
+PATHS = {
+    "paths/sales-engineer.md": """\
+        ---
+        title: Sales Engineer
+        family: business-sales
+        ---
+        # Sales Engineer
+
+        A sales engineer meets customers every week and presents technical demos to them.
+        The role is about helping the sales team close deals with large customers.
+        """,
+    "paths/staff-engineer.md": """\
+        ---
+        title: Staff Engineer
+        family: individual-contributor
+        ---
+        # Staff Engineer
+
+        A staff engineer keeps writing code and reviews the hardest code changes of the teams.
+        The role rewards deep technical skill in distributed systems and databases.
+        """,
+    "paths/engineering-manager.md": """\
+        ---
+        title: Engineering Manager
+        family: management
+        ---
+        # Engineering Manager
+
+        An engineering manager hires engineers, runs one-on-ones and plans the work.
+        Most managers write less code than before and spend their days with people.
+        """,
+}
+
+
+@pytest.fixture
+def fit_assistant(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> Assistant:
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", PATHS))
+    assistant.rebuild()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        (
+            "I love mentoring and hate meetings; I don't want to leave code",
+            [("mentoring", True), ("meetings", False), ("code", True)],
+        ),
+        (
+            "I enjoy design, architecture and writing",
+            [("design", True), ("architecture", True), ("writing", True)],
+        ),
+        ("I can’t stand travel but I like customers", [("travel", False), ("customers", True)]),
+        (
+            "No more on-call. I would rather not manage people.",
+            [("on-call", False), ("manage people", False)],
+        ),
+    ],
+)
+def test_preferences_from_free_text(description: str, expected: list[tuple[str, bool]]) -> None:
+    found = [(p.topic, p.wanted) for p in parse_preferences(description, 8)]
+    assert found == expected
+
+
+def test_paths_ranked_on_quoted_sentences(fit_assistant: Assistant) -> None:
+    result = fit_assistant.fit(
+        "I enjoy talking to customers; I don't want to stop writing code; "
+        "I love underwater basket weaving"
+    )
+    ranked = [fit.slug for fit in result.paths]
+    assert set(ranked[:2]) == {"sales-engineer", "staff-engineer"}
+    by_slug = {fit.slug: fit for fit in result.paths}
+    assert by_slug["sales-engineer"].pros[0].preference.topic == "talking to customers"
+    assert "writing code" in by_slug["staff-engineer"].pros[0].text
+    # "write less code": wanting code counts against the manager path.
+    manager = by_slug["engineering-manager"]
+    assert manager.cons and "less code" in manager.cons[0].text
+    assert ranked.index("engineering-manager") > ranked.index("staff-engineer")
+    assert [p.topic for p in result.unmatched] == ["underwater basket weaving"]
+    for fit in result.paths:  # every line is a sentence of the corpus, with its offsets
+        for quote in (*fit.pros, *fit.cons):
+            assert fit_assistant.document_text(quote.source)[quote.start : quote.end] == quote.text
+
+
+def test_nothing_matched_is_said_plainly(fit_assistant: Assistant) -> None:
+    result = fit_assistant.fit("I love underwater basket weaving and medieval poetry")
+    assert result.paths == ()
+    assert [p.topic for p in result.unmatched] == ["underwater basket weaving", "medieval poetry"]
+
+
+@pytest.mark.parametrize("description", ["", "   ", "and, but."])
+def test_a_description_without_preferences_is_refused(
+    fit_assistant: Assistant, description: str
+) -> None:
+    with pytest.raises(BadInputError):
+        fit_assistant.fit(description)
