@@ -39,6 +39,11 @@ class IndexUnavailableError(AssistantError):
         super().__init__(problem, fix)
 
 
+class BackendUnavailableError(IndexUnavailableError):
+    """The index's server cannot be used (unreachable, credentials refused): rebuilding
+    would not help; the fix is the server or the settings, as the message says."""
+
+
 class RebuildBusyError(AssistantError):
     """Another process holds the rebuild lock."""
 

@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
+from assistant.errors import BackendUnavailableError  # noqa: E402
 from ui import career_map, conversation, documents, fit_view, sidebar, views  # noqa: E402
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
@@ -110,6 +111,8 @@ def index_state(assistant: Assistant, job: RebuildJob) -> tuple[bool, str]:
     """Whether there is an index to answer from; builds one on the very first visit."""
     try:
         ready = assistant.has_index()
+    except BackendUnavailableError as error:  # the server, not the index: its own fix
+        return False, str(error)
     except AssistantError as error:
         return False, f"{error.problem} — use “Update search index” to replace it"
     if not ready and job.snapshot().generation == 0:

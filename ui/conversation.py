@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from assistant import Answer, Assistant, AssistantError, IndexUnavailableError
+from assistant.errors import BackendUnavailableError
 from assistant.taxonomy import FAMILIES, CareerPath
 from ui import views
 from ui.render import escape_inline, family_label
@@ -48,6 +49,8 @@ def ask(assistant: Assistant, question: str, k: int, family: str | None) -> Turn
     try:
         with st.spinner("Searching the corpus…"):
             answer = assistant.ask(question, k=k, family=family)
+    except BackendUnavailableError as problem:  # the server, not the index: its own fix
+        return Turn(question, k, family, error=str(problem))
     except IndexUnavailableError as problem:
         message = f"{problem.problem} — use “Update search index” in the sidebar"
         return Turn(question, k, family, error=message)

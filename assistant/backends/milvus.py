@@ -48,7 +48,12 @@ from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusExcep
 
 from ..backend import VECTOR_TABLES, check_compatible
 from ..config import Settings
-from ..errors import AssistantError, IndexUnavailableError, RebuildBusyError
+from ..errors import (
+    AssistantError,
+    BackendUnavailableError,
+    IndexUnavailableError,
+    RebuildBusyError,
+)
 from ..lexical import tokenize
 from ..records import (
     FORMAT_VERSION,
@@ -153,7 +158,7 @@ class _Connection:
     def explain(self, code: int | None, message: str) -> IndexUnavailableError:
         text = message.lower()
         if any(w in text for w in ("auth", "credential", "password", "token", "permission")):
-            return IndexUnavailableError(
+            return BackendUnavailableError(
                 f"Milvus at {self.uri} refused the credentials ({message})",
                 "set CAREER_ASSISTANT_MILVUS_TOKEN to a valid user:password or API key",
             )
@@ -163,7 +168,7 @@ class _Connection:
                 "load it, or rebuild with `career-assistant index`",
             )
         if code == 2 or any(w in text for w in ("unavailable", "connect", "deadline", "timed")):
-            return IndexUnavailableError(
+            return BackendUnavailableError(
                 f"cannot reach Milvus at {self.uri}",
                 "start the server or fix CAREER_ASSISTANT_MILVUS_URI; "
                 "questions work again once it is back",
