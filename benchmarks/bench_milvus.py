@@ -20,13 +20,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from assistant.config import PROJECT_ROOT
+from assistant.embeddings import Embedder, ProgressCallback
 from assistant.engine import Assistant, expand_aliases
 from assistant.evaluation import EvalReport, evaluate, read_questions
 from assistant.lexical import tokenize
@@ -110,6 +113,27 @@ def server_rrf(assistant: Assistant, k: int = 5) -> Callable[[str], Answer]:
     return ask
 
 
+class CachedEmbedder:
+    """The real embedder with passage vectors kept by text, so that a second full
+    rebuild measures publishing, not the model."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name, self.dimension = inner.name, inner.dimension
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors |= zip(missing, self.inner.embed(missing, batch_size), strict=True)
+        return np.stack([self.vectors[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
 def _quality(table: Table, label: str, report: EvalReport) -> None:
     figures = report.to_json()
     table.add(
@@ -146,8 +170,9 @@ def run(workspace: Workspace) -> Report:
     root = workspace.root / "milvus"
     corpus = root / "corpus"
     shutil.copytree(workspace.real_settings.corpus_dir, corpus)
-    local = Assistant(replace(local.settings, corpus_dir=corpus), embedder=local.embedder)
-    local.rebuild()
+    cached = CachedEmbedder(local.embedder)
+    local = Assistant(replace(local.settings, corpus_dir=corpus), embedder=cached)
+    local.rebuild(full=True)
     with milvus_lite_server(root / "data") as uri:
         settings = replace(
             local.settings,
@@ -155,10 +180,10 @@ def run(workspace: Workspace) -> Report:
             milvus_uri=uri,
             milvus_collection="bench_" + uuid.uuid4().hex[:8],
         )
-        milvus = Assistant(settings, embedder=local.embedder)
+        milvus = Assistant(settings, embedder=cached)
         publish = Table(
-            "Publishing the real corpus (vectors reused: no embedding)",
-            ["backend", "full rebuild", "one file changed", "vs local"],
+            "Publishing the real corpus (vectors cached: the model is not measured)",
+            ["backend", "full rebuild ms", "one file changed ms", "full vs local"],
         )
         full_local = local.rebuild(full=True).seconds
         full_milvus = milvus.rebuild(full=True).seconds
@@ -176,9 +201,9 @@ def run(workspace: Workspace) -> Report:
             ratio(full_milvus, full_local),
         )
         publish.notes.append(
-            "the full rebuild re-embeds nothing here: both backends reuse the vectors of "
-            "the previous build by content hash; Milvus copies them from its previous "
-            "collection"
+            "full: every collection or file written anew; one file changed: the vectors "
+            "of unchanged text are read back from the previous build (on Milvus, from "
+            "its previous collection) and only the edited file's new text is embedded"
         )
 
         quality = Table(
@@ -214,7 +239,7 @@ def run(workspace: Workspace) -> Report:
         rounds = 2 if workspace.quick else 10
         speed = Table(
             f"Warm questions ({len(asked)} questions x {rounds} rounds)",
-            ["backend", "p50", "p95", f"questions/s, {THREADS} threads", "p50 vs local"],
+            ["backend", "p50 ms", "p95 ms", f"questions/s, {THREADS} threads", "p50 vs local"],
         )
         local_times = _latency(local, asked, rounds)
         milvus_times = _latency(milvus, asked, rounds)
@@ -233,8 +258,9 @@ def run(workspace: Workspace) -> Report:
             ratio(p50(milvus_times), p50(local_times)),
         )
         speed.notes.append(
-            "a question costs the Milvus backend about ten requests (alias check, dense "
-            "and BM25 top-k, chunks and sentences by id, BM25 of dense-only candidates); "
+            "a question costs the Milvus backend about 8 requests on the dev set (alias "
+            "check, dense and BM25 top-k, chunks and sentences by id, BM25 of dense-only "
+            "candidates, known words); "
             "milvus-lite answers each in Python, so these milliseconds are the client "
             "path plus a toy server, not a cluster's latency"
         )
