@@ -17,6 +17,7 @@ import pytest
 from assistant import Assistant, IndexUnavailableError, Settings
 from assistant.backends.milvus import _Connection
 from assistant.cli import main
+from assistant.embeddings import Embedder
 
 from ..conftest import ARTICLE, TPM_PATH, write_corpus
 from ..reliability.conftest import MemoEmbedder
@@ -95,7 +96,7 @@ class Renamed(MemoEmbedder):
 
 
 @pytest.fixture(scope="module")
-def memo(embedder: MemoEmbedder) -> MemoEmbedder:
+def memo(embedder: Embedder) -> MemoEmbedder:
     return MemoEmbedder(embedder)
 
 

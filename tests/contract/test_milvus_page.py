@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant import Assistant
+from assistant.embeddings import Embedder
 
 from ..conftest import ARTICLE, TPM_PATH, write_corpus
-from ..reliability.conftest import MemoEmbedder
 from ..ui.ui_support import APP, unescape
 from .conftest import MilvusServer, backend_settings, free_port
 
@@ -51,7 +51,7 @@ def test_the_page_answers_from_milvus(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     milvus_server: MilvusServer,
-    embedder: MemoEmbedder,
+    embedder: Embedder,
 ) -> None:
     corpus = write_corpus(
         tmp_path / "corpus", {"paths/technical-program-manager.md": TPM_PATH, "a.md": ARTICLE}
