@@ -7,6 +7,7 @@ the uploader gets a fresh key after each attempt, so it never keeps a refused fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,10 +203,15 @@ def size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+def row_key(source: str) -> str:
+    """A widget key for a file's row that is also a plain CSS class (st-key-…)."""
+    return "doc-" + re.sub(r"[^A-Za-z0-9_-]", "_", source)
+
+
 def file_list(rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob) -> None:
     confirming = st.session_state.get("confirm_delete")
     for row in rows:
-        key = f"doc-{row.source}"
+        key = row_key(row.source)
         with st.container(border=True, key=key):
             kind = KINDS.get(row.kind, row.kind.capitalize() or "Document")
             facts = [kind, family_label(row.family, FAMILIES), size_text(row.size)]
@@ -245,7 +251,7 @@ def file_list(rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob) ->
 def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob) -> None:
     """An uploader that replaces this upload's content, whatever the new file is named."""
     name = row.source.removeprefix(f"{UPLOAD_DIR}/")
-    key = f"replace-{row.source}-{st.session_state.setdefault('uploads_seen', 0)}"
+    key = f"replace-{row_key(row.source)}-{st.session_state.setdefault('uploads_seen', 0)}"
     with st.expander(f"Replace {name} with a new version"):
         st.file_uploader(
             f"The new version of {name}",

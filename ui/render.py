@@ -187,15 +187,12 @@ def built_at_text(built_at: str, now: datetime | None = None) -> str:
 
 
 def rebuild_summary(report: RebuildReport) -> str:
-    """One line: what changed, and how many chunks were embedded versus reused."""
+    """One line in a reader's words: which files changed, and the passages read anew."""
     if not report.changed and not report.chunks_embedded:
-        return (
-            f"Already up to date: nothing to embed, {report.chunks_reused:,} chunks reused "
-            f"({report.seconds:.1f} s)."
-        )
+        return f"Already up to date: {report.chunks_total:,} passages ({report.seconds:.1f} s)."
     return (
-        f"Rebuilt in {report.seconds:.1f} s. Files: {len(report.files_added)} added, "
+        f"Updated in {report.seconds:.1f} s. Documents: {len(report.files_added)} added, "
         f"{len(report.files_changed)} changed, {len(report.files_removed)} removed, "
-        f"{len(report.files_unchanged)} unchanged. Chunks: {report.chunks_embedded:,} "
-        f"embedded, {report.chunks_reused:,} reused, {report.chunks_total:,} in total."
+        f"{len(report.files_unchanged)} unchanged. Passages: {report.chunks_embedded:,} "
+        f"read anew, {report.chunks_reused:,} kept, {report.chunks_total:,} in all."
     )

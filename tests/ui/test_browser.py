@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -148,23 +149,38 @@ def browser(chromium: Browser) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def real_app(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """The page over the real corpus, its index built first through the library.
+def real_index(pytestconfig: pytest.Config) -> Path:
+    """The real corpus's index, built through the library.
 
-    The index lives in pytest's cache: an unchanged corpus rebuilds as a no-op (no model
-    load), a changed one incrementally.
+    It lives in pytest's cache: an unchanged corpus rebuilds as a no-op (no model load),
+    a changed one incrementally.
     """
     assert pytestconfig.cache is not None
     index = pytestconfig.cache.mkdir("career-assistant-real-index")
     Assistant(Settings.from_env(corpus_dir=REAL_CORPUS, index_dir=index)).rebuild()
-    env = {
-        "CAREER_ASSISTANT_CORPUS_DIR": str(REAL_CORPUS),
-        "CAREER_ASSISTANT_INDEX_DIR": str(index),
-    }
-    log = tmp_path_factory.mktemp("real-app") / "streamlit.log"
-    server = Server(ROOT / "ui" / "app.py", env, log)
+    return index
+
+
+def serve(corpus: Path, index: Path, log_dir: Path) -> Server:
+    env = {"CAREER_ASSISTANT_CORPUS_DIR": str(corpus), "CAREER_ASSISTANT_INDEX_DIR": str(index)}
+    return Server(ROOT / "ui" / "app.py", env, log_dir / "streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def real_app(real_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The page over the real corpus (read only: nothing is uploaded here)."""
+    server = serve(REAL_CORPUS, real_index, tmp_path_factory.mktemp("real-app"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_app(real_index: Path, tmp_path: Path) -> Iterator[Server]:
+    """The page over a copy of the real corpus and its index, free to change."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(REAL_CORPUS, corpus)
+    shutil.copytree(real_index, index, ignore=shutil.ignore_patterns("page-history.sqlite*"))
+    server = serve(corpus, index, tmp_path)
     yield server
     server.stop()
 
@@ -289,3 +305,73 @@ def test_phone_sized_map_stays_readable(real_app: Server, browser: Browser) -> N
     box = node.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     shoot(page, "screenshot-mobile.png")
+
+
+FIT_DESCRIPTION = (
+    "I like explaining technical things to people and building demos, but I would rather "
+    "not manage a team, and I dislike selling"
+)
+
+
+def test_which_path_fits_me_ranks_paths_with_quotes(real_app: Server, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(real_app.url)
+    open_tab(page, "Which path fits me?")
+    box = page.get_by_label("What you enjoy, and what you would rather avoid")
+    box.wait_for(timeout=30_000)
+    box.fill(FIT_DESCRIPTION)
+    page.get_by_role("button", name="Rank the paths for me").click()
+    page.locator(".st-key-fit-path-3").wait_for(timeout=90_000)
+    for rank in (1, 2, 3):
+        card = page.locator(f".st-key-fit-path-{rank}").inner_text()
+        assert card.startswith(f"{rank}. ")
+        assert "“" in card and "”" in card and ".md" in card  # a quote and its source
+    assert page.locator("[data-testid='stException']").count() == 0
+    shoot(page, "screenshot-fit.png")
+
+
+UPLOAD = b"""---
+title: Notes from a glassblowing studio
+---
+# Notes from a glassblowing studio
+
+## Apprenticeship
+
+An engineer who leaves software to run a glassblowing studio spends the first year as an
+apprentice, learning to gather molten glass on a blowpipe and to anneal every piece overnight.
+"""
+UPLOAD_QUESTION = "How long is a glassblowing apprenticeship?"
+
+
+def settled(page: Page, change: str) -> None:
+    """Wait for the Documents tab to say the rebuild after ``change`` is done."""
+    page.get_by_text(f"{change} The search index is up to date.").wait_for(timeout=90_000)
+
+
+def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(own_app.url)
+    open_tab(page, "Documents")
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput").first
+    uploader.set_input_files(
+        files=[{"name": "glass.md", "mimeType": "text/markdown", "buffer": UPLOAD}]
+    )
+    settled(page, "Added uploads/glass.md.")
+    row = page.locator(".st-key-doc-uploads_glass_md")
+    assert "Notes from a glassblowing studio" in row.inner_text()
+    shoot(page, "screenshot-documents.png")
+
+    open_tab(page, "Ask")
+    ask(page, UPLOAD_QUESTION)
+    page.locator(".st-key-t0-answer").wait_for(timeout=90_000)
+    assert "uploads/glass.md" in page.locator(".st-key-t0-passage-1").inner_text()
+
+    open_tab(page, "Documents")
+    row.get_by_role("button", name="Delete").click()
+    settled(page, "Deleted uploads/glass.md.")
+    assert row.count() == 0
+
+    open_tab(page, "Ask")
+    ask(page, UPLOAD_QUESTION)
+    page.get_by_test_id("stChatMessage").nth(3).wait_for(timeout=90_000)
+    assert "uploads/glass.md" not in page.get_by_test_id("stChatMessage").nth(3).inner_text()

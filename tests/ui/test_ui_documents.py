@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.app import ASK_TAB, DOCUMENTS_TAB
+from ui.documents import row_key
 from ui.resources import rebuild_job
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -76,7 +77,9 @@ def test_an_upload_becomes_answerable_without_a_button(
     assert at.file_uploader[0].value is None  # the uploader is empty again
     settle(at, built)
     assert "Added uploads/open-source.md. The search index is up to date." in message(at)
-    row = unescape("\n".join(texts(at.get_by_key("doc-uploads/open-source.md"))))
+    sidebar = unescape(" ".join(texts(at.sidebar)))
+    assert "1 added" in sidebar and "Chunks" not in sidebar and "embedded" not in sidebar
+    row = unescape("\n".join(texts(at.get_by_key(row_key("uploads/open-source.md")))))
     assert "Open source maintainer" in row  # its title, then kind, family and size
     assert f"Article · Other documents · {len(NEW_ARTICLE)} B" in row
     assert "uploads/open-source.md" in cited(at, SPONSORS)
@@ -130,7 +133,7 @@ def test_deleting_an_upload_removes_its_answers(
     built = small_index.copy(tmp_path)
     at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
     settle(at, built)
-    at.button(key="doc-uploads/open-source.md-delete").click().run()
+    at.button(key=row_key("uploads/open-source.md") + "-delete").click().run()
     assert not (built.corpus / "uploads" / "open-source.md").exists()
     settle(at, built)
     assert "Deleted uploads/open-source.md. The search index is up to date." in message(at)
@@ -142,14 +145,15 @@ def test_a_shipped_document_is_deleted_only_when_confirmed(
 ) -> None:
     built = small_index.copy(tmp_path)
     source = "paths/staff-engineer.md"
+    row = row_key(source)
     at = documents_tab(built, use_dirs)
-    at.button(key=f"doc-{source}-delete").click().run()
+    at.button(key=f"{row}-delete").click().run()
     assert (built.corpus / source).exists()
     assert any("came with the assistant" in w.value for w in at.warning)
-    at.button(key=f"doc-{source}-cancel").click().run()
+    at.button(key=f"{row}-cancel").click().run()
     assert (built.corpus / source).exists() and not at.warning
-    at.button(key=f"doc-{source}-delete").click().run()
-    at.button(key=f"doc-{source}-confirm").click().run()
+    at.button(key=f"{row}-delete").click().run()
+    at.button(key=f"{row}-confirm").click().run()
     assert not (built.corpus / source).exists()
     settle(at, built)
     assert "1 removed" in unescape(" ".join(s.value for s in at.success))

@@ -130,8 +130,8 @@ def test_rebuild_summary() -> None:
         chunks_embedded=2, chunks_reused=8, seconds=1.25,
     )  # fmt: skip
     assert rebuild_summary(report) == (
-        "Rebuilt in 1.2 s. Files: 1 added, 0 changed, 0 removed, 1 unchanged. "
-        "Chunks: 2 embedded, 8 reused, 10 in total."
+        "Updated in 1.2 s. Documents: 1 added, 0 changed, 0 removed, 1 unchanged. "
+        "Passages: 2 read anew, 8 kept, 10 in all."
     )
     nothing = RebuildReport(files_unchanged=["b.md"], chunks_total=10, chunks_reused=10)
     assert rebuild_summary(nothing).startswith("Already up to date")
