@@ -7,6 +7,7 @@ the uploader gets a fresh key after each attempt, so it never keeps a refused fi
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     if job.snapshot().running:
         rebuild_view.progress(job)
     message()
-    upload_controls(corpus_dir, job)
+    limit_mb = widget_limit_mb(assistant.settings.max_file_bytes)
+    upload_controls(corpus_dir, job, limit_mb)
     replace_offer(corpus_dir, job)
     rows = document_rows(assistant, dirs) if ready else []
     uploads = [row for row in rows if row.uploaded]
@@ -64,9 +66,9 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     st.subheader(f"Your uploads ({len(uploads)})")
     if not uploads:
         st.caption("Nothing uploaded yet.")
-    file_list(uploads, corpus_dir, job)
+    file_list(uploads, corpus_dir, job, limit_mb)
     with st.expander(f"Documents that came with the assistant ({len(shipped)})"):
-        file_list(shipped, corpus_dir, job)
+        file_list(shipped, corpus_dir, job, limit_mb)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -98,13 +100,23 @@ def changed(job: RebuildJob, text: str) -> None:
 # -- adding and replacing -----------------------------------------------------------------
 
 
-def upload_controls(corpus_dir: Path, job: RebuildJob) -> None:
+def widget_limit_mb(max_file_bytes: int) -> int:
+    """What the uploader itself lets through: the server's limit, not ours.
+
+    A file the widget refuses stays listed in it with the widget's own error; a file it
+    lets through reaches :func:`handle_upload`, which refuses it in one line and empties
+    the uploader. So the widget only stops what the server would refuse anyway.
+    """
+    return max(MAX_UPLOAD_MB, math.ceil(max_file_bytes / 2**20))
+
+
+def upload_controls(corpus_dir: Path, job: RebuildJob, limit_mb: int) -> None:
     """The uploader; each attempt is handled in its callback and the uploader is emptied."""
     key = f"upload-{st.session_state.setdefault('uploads_seen', 0)}"
     st.file_uploader(
         f"Add a document: a {allowed_suffixes()} file, up to {MAX_UPLOAD_MB} MB",
         key=key,
-        max_upload_size=MAX_UPLOAD_MB,
+        max_upload_size=limit_mb,
         on_change=handle_upload,
         args=(corpus_dir, job, key),
         help=f"Saved under {UPLOAD_DIR}/ in the corpus and made searchable right away.",
@@ -208,7 +220,9 @@ def row_key(source: str) -> str:
     return "doc-" + re.sub(r"[^A-Za-z0-9_-]", "_", source)
 
 
-def file_list(rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob) -> None:
+def file_list(
+    rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob, limit_mb: int
+) -> None:
     confirming = st.session_state.get("confirm_delete")
     for row in rows:
         key = row_key(row.source)
@@ -245,10 +259,10 @@ def file_list(rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob) ->
                         args=(corpus_dir, job, row.source, False),
                     )
             if row.uploaded:
-                replace_one(row, corpus_dir, job)
+                replace_one(row, corpus_dir, job, limit_mb)
 
 
-def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob) -> None:
+def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob, limit_mb: int) -> None:
     """An uploader that replaces this upload's content, whatever the new file is named."""
     name = row.source.removeprefix(f"{UPLOAD_DIR}/")
     key = f"replace-{row_key(row.source)}-{st.session_state.setdefault('uploads_seen', 0)}"
@@ -256,7 +270,7 @@ def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob) -> None:
         st.file_uploader(
             f"The new version of {name}",
             key=key,
-            max_upload_size=MAX_UPLOAD_MB,
+            max_upload_size=limit_mb,
             on_change=handle_replacement,
             args=(corpus_dir, job, name, key),
         )

@@ -352,8 +352,13 @@ def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browse
     page = browser.new_page()
     page.goto(own_app.url)
     open_tab(page, "Documents")
-    uploader = page.get_by_test_id("stFileUploaderDropzoneInput").first
-    uploader.set_input_files(
+    # A 3 MB file is refused in one line, and the uploader does not keep it listed.
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
+        files=[{"name": "big.md", "mimeType": "text/markdown", "buffer": b"a " * 1_500_000}]
+    )
+    page.get_by_text("over the 1 MB upload limit").wait_for(timeout=30_000)
+    assert page.get_by_test_id("stFileUploaderFile").count() == 0
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
         files=[{"name": "glass.md", "mimeType": "text/markdown", "buffer": UPLOAD}]
     )
     settled(page, "Added uploads/glass.md.")
