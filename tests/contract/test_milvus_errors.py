@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, IndexUnavailableError, Settings
-from assistant.backends.milvus import _Connection
+from assistant.backends.milvus.connection import Connection
 from assistant.cli import main
 from assistant.embeddings import Embedder
 
@@ -147,7 +147,7 @@ def test_a_server_stopped_mid_session_fails_clearly_then_recovers(
 def test_refused_credentials_name_the_token_setting() -> None:
     """milvus-lite has no authentication, so the server's refusal is given as Milvus
     words it (code 1800, "auth check failure") to the translation the backend uses."""
-    connection = _Connection(Settings(backend="milvus"))
+    connection = Connection(Settings(backend="milvus"))
     error = connection.explain(1800, "auth check failure, please check username and password")
     assert "refused the credentials" in str(error)
     assert "CAREER_ASSISTANT_MILVUS_TOKEN" in str(error)
