@@ -140,7 +140,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
         assistant.verify()
         print(f"index in {assistant.backend.describe()} verified")
         return 0
-    if args.if_missing and assistant.has_index():
+    if args.if_missing and _serves(assistant):
         return 0
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
     report = assistant.rebuild(progress=progress, full=args.full, warn=_warn)
@@ -158,13 +158,32 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _serves(assistant: Assistant) -> bool:
+    """Whether the index opens and fits the model; if not, say why (it will be rebuilt)."""
+    if not assistant.has_index():
+        return False
+    try:
+        assistant.store()
+    except IndexUnavailableError as error:
+        _warn(f"{error.problem}; rebuilding it")
+        return False
+    return True
+
+
 def _ready(settings: Settings) -> Assistant:
-    """An assistant with an index: build one if there is none, warn if it is stale."""
+    """An assistant with an index: build one if there is none, warn if it is stale.
+
+    With no index yet, several first questions at once share one build: the first builds,
+    the others wait for its lock (``first_build_wait``) and then find the index done.
+    """
     from .engine import Assistant
 
     assistant = Assistant(settings)
     if not assistant.has_index():
-        _warn(f"no index in {assistant.backend.describe()} yet; building it")
+        where = assistant.backend.describe()
+        _warn(f"no index in {where} yet; building it (or waiting for the build under way)")
+        wait = max(settings.lock_timeout, settings.first_build_wait)
+        assistant = Assistant(replace(settings, lock_timeout=wait))
         assistant.rebuild(warn=_warn)
     try:
         status = assistant.status()

@@ -61,6 +61,8 @@ class Settings:
     retriever: str = "hybrid"
     #: Seconds a rebuild waits for another one to finish before giving up.
     lock_timeout: float = 0.0
+    #: Seconds a question asked before any index exists waits for one being built.
+    first_build_wait: float = 600.0
     max_question_chars: int = 2_000
     #: "Which path fits me?": a sentence is evidence from this closeness (cosine to a
     #: preference plus ``fit_word_bonus`` times the share of its words the sentence uses).
@@ -128,11 +130,12 @@ class Settings:
                 f"{ENV_PREFIX}K={self.k} is more passages than an answer may cite ({MAX_K})",
                 f"set {ENV_PREFIX}K to a number from 1 to {MAX_K} or unset it",
             )
-        if self.lock_timeout < 0:
-            raise BadInputError(
-                f"lock_timeout must be 0 or more seconds, not {self.lock_timeout}",
-                f"fix {ENV_PREFIX}LOCK_TIMEOUT",
-            )
+        for name in ("lock_timeout", "first_build_wait"):
+            if getattr(self, name) < 0:
+                raise BadInputError(
+                    f"{name} must be 0 or more seconds, not {getattr(self, name)}",
+                    f"fix {ENV_PREFIX}{name.upper()}",
+                )
         _ = self.host_names  # validated now, not when the page starts
         if not MILVUS_NAME.fullmatch(self.milvus_collection) or "__" in self.milvus_collection:
             raise BadInputError(

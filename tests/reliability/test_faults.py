@@ -385,5 +385,5 @@ def test_a_failed_rebuild_is_reported_as_assistant_error(
     monkeypatch.setattr(np, "save", _enospc)
     with pytest.raises(AssistantError) as caught:
         Assistant(changed.settings, embedder=memo).rebuild()
-    assert "No space left on device" in str(caught.value)
+    assert "is full" in str(caught.value) and "still served" in str(caught.value)
     assert "\n" not in str(caught.value)
