@@ -36,12 +36,12 @@ AVOID_CUES = (
     "don't want to", "do not want to", "don't want", "do not want", "don't like",
     "do not like", "don't enjoy", "do not enjoy", "can't stand", "cannot stand",
     "would rather not", "rather not", "tired of", "sick of", "not interested in",
-    "no more", "hate", "dislike", "avoid", "dread", "without",
+    "no more", "hate", "hated", "dislike", "disliked", "avoid", "dread", "without",
 )  # fmt: skip
 WANT_CUES = (
     "would love to", "would like to", "want to", "like to", "love to", "passionate about",
-    "interested in", "care about", "good at", "keen on", "enjoy", "love", "like", "want",
-    "prefer", "need", "stay", "keep",
+    "interested in", "care about", "good at", "keen on", "enjoy", "enjoyed", "love", "loved",
+    "like", "liked", "want", "prefer", "need", "stay", "keep", "happiest", "happy", "thrive on",
 )  # fmt: skip
 #: Avoiding one of these turns into wanting what follows: "I don't want to leave code".
 LEAVING = ("leave", "stop", "quit", "give up", "lose", "drop", "abandon", "move away from")
@@ -58,6 +58,8 @@ _FILLER = re.compile(
     r"|the\s+|a\s+|an\s+|my\s+|any\s+|more\s+|of\s+)+"
 )
 _TRAILING = re.compile(r"(?:\s+(?:a lot|very much|too|much|anymore|any more|at all))+$")
+#: A wanting cue right after one of these is its opposite: "I'm not keen on", "never liked".
+_NEGATION = re.compile(r"(?:\bnot|n't|\bnever|\bno longer)(?:\s+\w+){0,2}\s*$")
 _CLAUSES = re.compile(r"[.;!?\n]+|,|\s+but\s+|\s+and\s+|\s+or\s+")
 MIN_QUOTE_WORDS = 6
 #: Passages read per path and preference (the filtered search is exact, so cheap).
@@ -124,7 +126,8 @@ def parse_preferences(description: str, limit: int) -> list[Preference]:
         for cues, polarity in ((AVOID_CUES, False), (WANT_CUES, True)):
             found = _first_cue(lowered, cues)
             if found is not None:
-                wanted, topic = polarity, lowered[found[1] :]
+                negated = _NEGATION.search(lowered[: found[0]]) is not None
+                wanted, topic = polarity and not negated, lowered[found[1] :]
                 break
         topic = _TRAILING.sub("", _FILLER.sub("", topic.strip(" ,:-"))).strip()
         polarity = wanted

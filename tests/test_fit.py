@@ -66,6 +66,10 @@ def fit_assistant(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> A
         ),
         ("I can’t stand travel but I like customers", [("travel", False), ("customers", True)]),
         (
+            "I'm not keen on sales, I never really liked hiring; I'm keen on databases",
+            [("sales", False), ("hiring", False), ("databases", True)],
+        ),
+        (
             "No more on-call. I would rather not manage people.",
             [("on-call", False), ("manage people", False)],
         ),
