@@ -77,8 +77,8 @@ def main() -> None:
 
 
 def page_setup() -> Settings:
-    """Page config, no developer toolbar ("Deploy"), and the settings, or a stop."""
-    st.set_option("client.toolbarMode", "viewer")
+    """Page config and the settings, or a stop. (No developer toolbar or "Deploy":
+    ui/.streamlit/config.toml, read at server start wherever it is started from.)"""
     st.set_page_config(page_title="Career paths Q&A", page_icon=str(ICON), layout="wide")
     try:
         return Settings.from_env()

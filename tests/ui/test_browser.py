@@ -195,6 +195,10 @@ def ask(page: Page, question: str) -> None:
 def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> None:
     page = browser.new_page()
     page.goto(real_app.url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    assert page.get_by_test_id("stAppDeployButton").count() == 0  # not even on first load
+    for example in page.locator(".st-key-welcome-examples button").all():  # none cut off
+        assert example.evaluate("e => e.scrollWidth <= e.clientWidth")
     ask(page, "What does a technical program manager do?")
 
     first = page.locator(".st-key-t0-passage-1")
