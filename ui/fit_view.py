@@ -93,7 +93,10 @@ def show_result(result: FitResult) -> None:
             icon=":material/explore_off:",
         )
         return
-    for rank, fit in enumerate(result.paths[:SHOWN], start=1):
+    shown = result.paths[:SHOWN]
+    for rank, fit in enumerate(shown, start=1):
+        if fit.score <= 0 and (rank == 1 or shown[rank - 2].score > 0):
+            st.markdown("**Less of a fit:** the corpus says more against these than for them.")
         path_card(rank, fit)
     rest = result.paths[SHOWN:]
     if rest:

@@ -52,3 +52,12 @@ def test_the_ranking_survives_a_reload(small_index: Built, use_dirs: Point) -> N
     again = open_tab(visit(small_index, use_dirs, at.session_state["session"]), FIT_TAB)
     assert again.session_state["fit"] == at.session_state["fit"]
     assert card(again, 1) == card(at, 1)
+
+
+def test_paths_with_more_against_than_for_are_set_apart(
+    small_index: Built, use_dirs: Point
+) -> None:
+    at = rank(open_tab(start(small_index, use_dirs), FIT_TAB), "I hate coordinating projects")
+    result = at.session_state["fit"]
+    assert result.paths and all(fit.score <= 0 for fit in result.paths)
+    assert any("Less of a fit" in m.value for m in at.markdown)
