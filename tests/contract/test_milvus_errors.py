@@ -56,7 +56,7 @@ def test_an_unreachable_server_is_one_line_and_exit_code_3(corpus: Path, tmp_pat
     settings = Settings(
         corpus_dir=corpus, index_dir=tmp_path / "i", backend="milvus", milvus_uri=nowhere
     )
-    for command in (["status"], ["ask", "what does a TPM do?"], ["index"]):
+    for command in (["ask", "what does a TPM do?"], ["index"]):
         code, stderr = run_cli(settings, *command)
         assert code == 3, stderr
         one_line(stderr, f"cannot reach Milvus at {nowhere}", "start the server")

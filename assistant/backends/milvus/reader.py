@@ -295,15 +295,19 @@ class MilvusBuild:
         if table not in VECTOR_TABLES:
             raise ValueError(table)
         collection = self.collection if table == "chunks" else self._sentences
-        wanted = list(dict.fromkeys(keys))
-        vectors: dict[str, np.ndarray] = {}
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start : start + BATCH]
-            expression = f"embed_key in [{', '.join(literal(k) for k in batch)}]"
-            rows = self._scan(collection, expression, ["embed_key", "dense"])
-            for row in rows:
-                vectors[row["embed_key"]] = np.asarray(row["dense"], dtype=np.float32)
-        return vectors
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        # A few keys are looked up (an indexed field); many are picked from one pass over
+        # the collection, rather than a lookup per thousand keys.
+        expression = ""
+        if len(wanted) <= BATCH:
+            expression = f"embed_key in [{', '.join(literal(k) for k in sorted(wanted))}]"
+        return {
+            row["embed_key"]: np.asarray(row["dense"], dtype=np.float32)
+            for row in self._scan(collection, expression, ["embed_key", "dense"])
+            if row["embed_key"] in wanted
+        }
 
     def close(self) -> None:
         """Nothing to release: the connection belongs to the backend."""

@@ -97,7 +97,7 @@ class BuildWriter:
         schema = MilvusClient.create_schema(auto_id=False)
         schema.add_field("chunk_id", DataType.VARCHAR, is_primary=True, max_length=128)
         for field in ("source", "family", "path", "kind", "embed_key"):
-            schema.add_field(field, DataType.VARCHAR, max_length=1024)
+            schema.add_field(field, DataType.VARCHAR, max_length=TEXT_LENGTH)
         for field in ("title", "section", "text"):
             schema.add_field(field, DataType.VARCHAR, max_length=TEXT_LENGTH)
         for field in ("start", "end", "sentence_first", "sentence_count"):
@@ -128,6 +128,8 @@ class BuildWriter:
                 metric_type="BM25",
                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
             )
+            for field in ("family", "path", "kind", "source", "embed_key"):  # filters, reuse
+                params.add_index(field, index_type="INVERTED")
 
         properties = {MANIFEST_KEY: json.dumps(m.__dict__), REPLACES_KEY: previous}
         self._create(
@@ -161,14 +163,15 @@ class BuildWriter:
     def _create_sentences(self, name: str, build: NewBuild) -> None:
         schema = MilvusClient.create_schema(auto_id=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
-        schema.add_field("source", DataType.VARCHAR, max_length=1024)
+        schema.add_field("source", DataType.VARCHAR, max_length=TEXT_LENGTH)
         schema.add_field("embed_key", DataType.VARCHAR, max_length=128)
         schema.add_field("start", DataType.INT64)
         schema.add_field("end", DataType.INT64)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=build.manifest.dimension)
 
-        def index(params: Any) -> None:  # never searched: fetched by id only
+        def index(params: Any) -> None:  # never searched: fetched by id, or by embed key
             params.add_index("dense", index_type="FLAT", metric_type="IP")
+            params.add_index("embed_key", index_type="INVERTED")
 
         self._create(
             name,
@@ -192,8 +195,8 @@ class BuildWriter:
 
     def _create_documents(self, name: str, build: NewBuild) -> None:
         schema = MilvusClient.create_schema(auto_id=False)
-        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=2048)
-        schema.add_field("source", DataType.VARCHAR, max_length=1024)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=TEXT_LENGTH)
+        schema.add_field("source", DataType.VARCHAR, max_length=TEXT_LENGTH)
         schema.add_field("part", DataType.INT64)
         schema.add_field("info", DataType.VARCHAR, max_length=TEXT_LENGTH)
         schema.add_field("text", DataType.VARCHAR, max_length=TEXT_LENGTH)
