@@ -397,7 +397,7 @@ class _Progress:
         if total:
             filled = int(self.WIDTH * self.clock.fraction)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            left = time_left(self.clock.remaining())
+            left = time_left(self.clock.remaining()) if done < total else "saving the index"
             line = f"passages [{bar}] {done:,}/{total:,}" + (f" · {left}" if left else "")
             self.stream.write(f"\r{line:<{self.WIDTH + 50}}")
             self.stream.flush()

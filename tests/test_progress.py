@@ -84,9 +84,11 @@ def test_terminal_bar_is_in_passages() -> None:
     bar = _Progress(stream)
     bar(0, 1621)
     bar(512, 1621)
+    bar(1621, 1621)
     bar.done()
     shown = stream.getvalue()
     assert "passages [#########" in shown and "512/1,621" in shown
+    assert shown.rstrip().endswith("1,621/1,621 · saving the index")
     assert shown.endswith("\n") and "texts" not in shown
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from assistant.taxonomy import CareerPath
-from ui.app import MAP_TAB
+from ui.app import ASK_TAB, MAP_TAB
 from ui.career_map import map_data, path_question
 
 from .test_ui_app import Point, open_tab, start, submit
@@ -76,3 +76,28 @@ def test_map_data_is_text_only_and_caps_other_documents() -> None:
 def test_a_path_click_asks_what_it_does() -> None:
     assert path_question("Staff Engineer") == "What does a Staff Engineer do?"
     assert path_question("Engineering Manager") == "What does an Engineering Manager do?"
+
+
+def _click_script() -> None:
+    """Runs under AppTest: the map's click callback, fed what the component reports."""
+    import streamlit as st
+
+    from ui.career_map import KEY, clicked
+
+    st.session_state[KEY] = {"clicked": st.session_state["node"]}
+    clicked({"staff": "Staff Engineer", "doc:notes.md": "Notes"})
+
+
+def test_the_click_callback_queues_the_question_on_the_ask_tab() -> None:
+    """The browser test clicks a real node; this pins what the callback does with it."""
+    at = AppTest.from_function(_click_script)
+    at.session_state["node"] = "staff"
+    at.run()
+    assert at.session_state["pending"] == "What does a Staff Engineer do?"
+    assert at.session_state["tab"] == ASK_TAB and at.session_state["map-detail"] == "staff"
+
+    at = AppTest.from_function(_click_script)
+    at.session_state["node"] = "doc:notes.md"
+    at.run()
+    assert "pending" not in at.session_state  # a document is shown, not asked about
+    assert at.session_state["map-detail"] == "doc:notes.md"
