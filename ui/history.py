@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 FILE_NAME = "page-history.sqlite"
 #: Turns kept per session; older ones are dropped as new ones are asked.
 MAX_TURNS = 200
+#: Whatever was asked longer ago than this is dropped, so the file does not grow forever.
+KEEP_DAYS = 90
 #: What a session id in the URL may look like (ours are 22 URL-safe characters).
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _SCHEMA = """
@@ -103,8 +105,8 @@ class History:
                     (session, last + 1, time.time(), json.dumps(turn_to_json(turn))),
                 )
                 db.execute(
-                    "DELETE FROM turns WHERE session = ? AND seq <= ?",
-                    (session, last + 1 - MAX_TURNS),
+                    "DELETE FROM turns WHERE (session = ? AND seq <= ?) OR asked_at < ?",
+                    (session, last + 1 - MAX_TURNS, time.time() - KEEP_DAYS * 86400),
                 )
         except (OSError, sqlite3.Error) as error:
             log.warning("conversation not saved (%s): %s", self.path, error)
@@ -124,6 +126,9 @@ class History:
                 db.execute(
                     "INSERT OR REPLACE INTO fits VALUES (?, ?, ?)",
                     (session, time.time(), json.dumps(dataclasses.asdict(result))),
+                )
+                db.execute(
+                    "DELETE FROM fits WHERE asked_at < ?", (time.time() - KEEP_DAYS * 86400,)
                 )
         except (OSError, sqlite3.Error) as error:
             log.warning("ranking not saved (%s): %s", self.path, error)

@@ -96,3 +96,12 @@ def test_an_unwritable_history_never_breaks_the_page(tmp_path: Path) -> None:
     kept = History(blocker)
     kept.append("a" * 22, Turn("q", 5, None, error="e"))  # logged, not raised
     assert kept.load("a" * 22) == []
+
+
+def test_old_sessions_are_dropped(tmp_path: Path) -> None:
+    kept = History(tmp_path)
+    kept.append("a" * 22, Turn("long ago", 5, None, error="e"))
+    with sqlite3.connect(tmp_path / FILE_NAME) as db:
+        db.execute("UPDATE turns SET asked_at = 0")
+    kept.append("b" * 22, Turn("today", 5, None, error="e"))
+    assert kept.load("a" * 22) == [] and len(kept.load("b" * 22)) == 1
