@@ -63,7 +63,13 @@ def milvus_lite_server(data_dir: Path) -> Iterator[str]:
     uri = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data_dir)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # SIGINT is the server's graceful stop; a background job would have it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -33,6 +33,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def interruptible() -> None:
+    """In the child: take SIGINT's default back, so the server's Python turns it into a
+    graceful shutdown even when the tests run where SIGINT is ignored (a background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class MilvusServer:
     """One ``milvus-lite server`` process; ``stop`` and ``start`` keep its port and data."""
 
@@ -47,7 +53,9 @@ class MilvusServer:
         command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir"]
         command += [str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=interruptible
+            )
         deadline = time.monotonic() + START_SECONDS
         while not self._ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
