@@ -208,3 +208,59 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
     if kind == "Path":
         return Path(raw)
     return raw
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Every knob of ranking, answering and abstention, in one frozen place.
+
+    The engine reads ``TUNING``; ``eval`` and the scorer's training script can sweep a
+    copy (``dataclasses.replace``) without editing code. Values not learned by
+    ``scripts/train_scorer.py`` were chosen on the labelled questions in ``eval/``.
+    """
+
+    #: Reciprocal-rank fusion constant and weights of (chunk cosine, BM25, sentence cosine).
+    rrf_k: int = 60
+    fusion_hybrid: tuple[float, float, float] = (1.0, 0.5, 1.0)
+    #: Candidates read from each retriever: at least this many, or 10 per passage asked.
+    min_depth: int = 50
+    #: Two passages this close (cosine), or overlapping this much, say the same thing.
+    duplicate_cosine: float = 0.8
+    duplicate_overlap: float = 0.5
+    #: Relevance evidence is read from this many top chunks of each retriever.
+    evidence_depth: int = 5
+    #: Below this chunk cosine a passage is filler that only fusion rank kept.
+    min_passage_cosine: float = 0.15
+
+    #: Fuzzy names: a word this long may differ from a path name's word by one edit
+    #: (two from ``fuzzy_two_edits`` letters on); shorter words must match exactly.
+    fuzzy_min_letters: int = 4
+    fuzzy_two_edits: int = 8
+    #: A comparison side may name at most this many documents ("IC3" → every IC3 page).
+    max_subject_documents: int = 12
+    #: Words a negation cue ("don't want", "besides") reaches before its scope ends.
+    negation_scope: int = 6
+
+    #: Sentences of the top passages the answer is chosen from.
+    answer_passages: int = 3
+    max_answer_sentences: int = 3
+    #: A further sentence joins the answer when its probability is at least this share
+    #: of the first one's and above ``answer_floor``.
+    answer_ratio: float = 0.7
+    answer_floor: float = 0.35
+    #: Two answer sentences this close (cosine) say the same thing: keep the first.
+    answer_duplicate_cosine: float = 0.8
+    highlight_margin: float = 0.06
+    max_highlights: int = 2
+    #: Passages per side of a comparison.
+    compare_passages: int = 2
+
+    #: Abstain below this calibrated probability that the corpus answers the question
+    #: (chosen on the shipped, external and combined corpora; see README "Abstention").
+    abstain_below: float = 0.5
+    #: With a family filter, the answer is said to lie outside it when the unfiltered
+    #: search's best sentence is this much more probable than the filtered one's.
+    outside_filter_margin: float = 0.2
+
+
+TUNING = Tuning()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from assistant.taxonomy import CareerPath, Taxonomy
+import pytest
+
+from assistant.taxonomy import CareerPath, Taxonomy, trusted_paths
 
 PATHS = Taxonomy(
     [
@@ -35,3 +37,84 @@ def test_section_tagging_uses_family_headings_and_path_names() -> None:
     )
     assert PATHS.tag_section(("Management", "Career Paths")) == ("management", "")
     assert PATHS.tag_section(("To conclude",)) == ("", "")
+
+
+FULL = Taxonomy(
+    [
+        CareerPath("em", "Engineering Manager", "management", ("EM", "manager", "people manager")),
+        CareerPath(
+            "staff",
+            "Staff / Principal Engineer",
+            "individual-contributor",
+            ("Staff Engineer", "Principal Engineer", "staff eng"),
+        ),
+        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", ("SRE",)),
+        CareerPath("sales", "Sales Engineer", "business-sales"),
+        CareerPath("devrel", "Developer Advocate", "business-sales", ("devrel",)),
+        CareerPath("ceo", "Startup CEO", "business-sales", ("founder",)),
+    ]
+)
+
+
+def fuzzy(text: str, known: set[str] | None = None) -> list[tuple[str, bool]]:
+    check = None if known is None else known.__contains__
+    return [(m.path.slug, m.fuzzy) for m in FULL.mentions(text, check)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("staf engineer", [("staff", True)]),
+        ("principle engineer vs staf engineer", [("staff", True)]),
+        ("tech lead manger", [("em", True)]),
+        ("Site Relability Engineers", [("sre", True)]),
+        ("devrel", [("devrel", False)]),
+    ],
+)
+def test_names_are_found_despite_one_typo(text: str, expected: list[tuple[str, bool]]) -> None:
+    assert fuzzy(text) == expected
+
+
+def test_a_real_word_is_not_taken_for_a_typo_of_a_one_word_name() -> None:
+    assert fuzzy("I founded a company") == [("ceo", True)]
+    assert fuzzy("I founded a company", known={"founded", "i", "a", "company"}) == []
+    assert fuzzy("we meet at 5 pm; stuff happens") == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "slugs"),
+    [
+        ("staff", ["staff"]),
+        ("sre", ["sre"]),  # acronyms in any case, for short comparison sides
+        ("eng manager", ["em"]),  # abbreviation + a whole name
+        ("manager", ["em"]),
+        ("engineer", []),  # shared by many names: names none of them
+        ("kubernetes", []),
+    ],
+)
+def test_short_phrases_resolve_to_the_path_they_abbreviate(phrase: str, slugs: list[str]) -> None:
+    assert FULL.names.resolve(phrase.split()) == slugs
+
+
+def test_trust_rules_keep_shipped_claims_and_drop_bogus_aliases() -> None:
+    warnings: list[str] = []
+    shipped = CareerPath(
+        "tpm", "Technical Program Manager", "business-process", ("TPM",), source="paths/tpm.md"
+    )
+    takeover = CareerPath("tpm", "TPM", "business-sales", (), source="uploads/tpm.md")
+    greedy = CareerPath(
+        "x",
+        "Growth Hacker",
+        "business-sales",
+        ("the", "what", "a", "TPM", "hacker"),
+        source="uploads/x.md",
+    )
+    odd = CareerPath("y", "Wizard", "wizardry", (), source="uploads/y.md")
+    kept = trusted_paths([greedy, takeover, odd, shipped], warnings.append)
+    assert [(p.slug, p.family, p.source) for p in kept] == [
+        ("tpm", "business-process", "paths/tpm.md"),
+        ("x", "business-sales", "uploads/x.md"),
+    ]
+    assert kept[1].aliases == ("hacker",)
+    assert len(warnings) == 6 and all(w.startswith("uploads/") for w in warnings)
+    assert any("already defined by paths/tpm.md" in w for w in warnings)

@@ -1,0 +1,89 @@
+"""Reading exclusions and comparisons from the question's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.intent import analyse
+from assistant.taxonomy import CareerPath, Names, Taxonomy
+
+PATHS = Taxonomy(
+    [
+        CareerPath("em", "Engineering Manager", "management", ("EM", "manager", "people manager")),
+        CareerPath("cto", "Startup CTO", "management", ("CTO",)),
+        CareerPath(
+            "staff",
+            "Staff / Principal Engineer",
+            "individual-contributor",
+            ("Staff Engineer", "Principal Engineer", "staff eng"),
+        ),
+        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", ("SRE",)),
+        CareerPath("devops", "DevOps Engineer", "individual-contributor", ("DevOps",)),
+        CareerPath("pm", "Product Manager", "business-process", ("PM", "product management")),
+        CareerPath("sales", "Sales Engineer", "business-sales"),
+    ]
+)
+TITLES = Names(
+    [
+        ("Engineering Director", "m6.html"),
+        ("Senior Engineering Director", "m7.html"),
+        ("Handbook", "handbook.md"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "families", "paths"),
+    [
+        ("I don't want to manage people, what else is there?", {"management"}, set()),
+        ("what are the options besides management", {"management"}, set()),
+        ("I don't want to be a manager. What are my options?", {"management"}, {"em"}),
+        ("no people management for me", {"management"}, set()),
+        ("I'd rather not go into sales; what else?", set(), set()),
+        ("not interested in sales, what fits an engineer?", {"business-sales"}, set()),
+        ("I do not want to be a product manager", set(), {"pm"}),  # PM is not management
+        ("is management for me?", set(), set()),
+        ("how do managers grow?", set(), set()),
+    ],
+)
+def test_exclusions(question: str, families: set[str], paths: set[str]) -> None:
+    intent = analyse(question, PATHS)
+    assert (set(intent.excluded_families), set(intent.excluded_paths)) == (families, paths)
+
+
+@pytest.mark.parametrize(
+    ("question", "left", "right"),
+    [
+        ("EM or staff?", {"em"}, {"staff"}),
+        ("sre vs devops – which won't corner me?", {"sre"}, {"devops"}),
+        ("PM versus EM", {"pm"}, {"em"}),
+        ("should I do product management or stay a staff engineer", {"pm"}, {"staff"}),
+        ("what's the difference between a sales engineer and a CTO?", {"sales"}, {"cto"}),
+        ("is it just become a manager or become staff?", {"em"}, {"staff"}),
+    ],
+)
+def test_comparisons_of_two_paths(question: str, left: set[str], right: set[str]) -> None:
+    comparison = analyse(question, PATHS).comparison
+    assert comparison is not None
+    assert (set(comparison[0].paths), set(comparison[1].paths)) == (left, right)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "principle engineer vs staf engineer",  # one path under two names
+        "is being a manager fun? or is it stressful",  # "or" across clauses
+        "do developers make decent product people or is that a bad fit?",
+        "how do I become staff",
+    ],
+)
+def test_no_comparison(question: str) -> None:
+    assert analyse(question, PATHS).comparison is None
+
+
+def test_comparison_of_two_documents_by_their_titles() -> None:
+    comparison = analyse(
+        "eng director vs senior eng director - how far out do they plan?", PATHS, TITLES
+    ).comparison
+    assert comparison is not None
+    assert (set(comparison[0].sources), set(comparison[1].sources)) == ({"m6.html"}, {"m7.html"})
