@@ -300,8 +300,12 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print("| metric | value |\n|---|---|")
     for key, value in data.items():
-        if key != "misses":
+        if key not in ("misses", "per_kind"):
             print(f"| {key} | {value} |")
+    columns = ["hit@3", "mrr@10", "answer@1", "answerable", "out_of_scope", "abstention_recall"]
+    print("\n| kind | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
+    for kind, figures in data["per_kind"].items():
+        print(f"| {kind} | " + " | ".join(str(figures[c]) for c in columns) + " |")
     if report.misses:
         print("\nmisses:")
         for miss in report.misses:

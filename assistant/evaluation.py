@@ -2,8 +2,10 @@
 
 A passage *hits* a question when it contains one of the gold ``phrases`` or, for
 questions that are not ``specific``, when its title, path or a heading of its section
-names a gold section. Over answerable questions we report hit@1/3/5 and MRR@10; over
-out-of-scope ones, how often the assistant rightly abstained.
+names a gold section. Over answerable questions we report hit@1/3/5 and MRR@10, and
+answer@1: how often the answer text itself (what a person reads first) contains a gold
+phrase. Over out-of-scope ones, how often the assistant rightly abstained, and the
+precision and recall of abstaining. Every figure is also given per question kind.
 """
 
 from __future__ import annotations
@@ -38,22 +40,33 @@ class EvalReport:
     out_of_scope: int = 0
     hits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(CUTOFFS, 0))
     reciprocal_ranks: float = 0.0
+    answers: int = 0  # answerable questions whose answer text contains a gold phrase
     abstained_out_of_scope: int = 0
     false_abstentions: int = 0
     misses: list[str] = field(default_factory=list)
+    by_kind: dict[str, EvalReport] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        data = self._figures()
+        data["per_kind"] = {kind: r._figures() for kind, r in sorted(self.by_kind.items())}
+        data["misses"] = self.misses
+        return data
+
+    def _figures(self) -> dict[str, Any]:
         n = max(self.answerable, 1)
+        abstained = self.abstained_out_of_scope + self.false_abstentions
         return {
             **{f"hit@{c}": round(self.hits[c] / n, 4) for c in CUTOFFS},
             f"mrr@{MRR_DEPTH}": round(self.reciprocal_ranks / n, 4),
+            "answer@1": round(self.answers / n, 4),
             "answerable": self.answerable,
             "out_of_scope": self.out_of_scope,
             "abstention_rate_out_of_scope": round(
                 self.abstained_out_of_scope / max(self.out_of_scope, 1), 4
             ),
             "false_abstentions": self.false_abstentions,
-            "misses": self.misses,
+            "abstention_precision": round(self.abstained_out_of_scope / max(abstained, 1), 4),
+            "abstention_recall": round(self.abstained_out_of_scope / max(self.out_of_scope, 1), 4),
         }
 
 
@@ -114,24 +127,41 @@ def is_hit(passage: Passage, question: LabelledQuestion) -> bool:
     return any(section.casefold() in names for section in question.sections)
 
 
+def answers_question(answer: Answer, question: LabelledQuestion) -> bool:
+    """Whether the answer text itself contains a gold phrase (whitespace and case aside)."""
+    text = _normal(answer.answer)
+    return any(_normal(phrase) in text for phrase in question.phrases)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def evaluate(questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer]) -> EvalReport:
     report = EvalReport()
     for question in questions:
         answer = ask(question.question)
-        if not question.answerable:
-            report.out_of_scope += 1
-            report.abstained_out_of_scope += answer.abstained
-            if not answer.abstained:
-                report.misses.append(f"{question.id}: answered an out-of-scope question")
-            continue
-        report.answerable += 1
-        report.false_abstentions += answer.abstained
-        ranks = [p.rank for p in answer.passages[:MRR_DEPTH] if is_hit(p, question)]
-        first = min(ranks, default=0)
-        for cutoff in CUTOFFS:
-            report.hits[cutoff] += bool(first) and first <= cutoff
-        report.reciprocal_ranks += 1 / first if first else 0.0
-        if not first or first > 3:
-            where = "abstained" if answer.abstained else f"first hit at {first or '-'}"
-            report.misses.append(f"{question.id}: {where}: {question.question}")
+        kind = report.by_kind.setdefault(question.kind or "unlabelled", EvalReport())
+        for target in (report, kind):
+            _score(target, question, answer)
     return report
+
+
+def _score(report: EvalReport, question: LabelledQuestion, answer: Answer) -> None:
+    if not question.answerable:
+        report.out_of_scope += 1
+        report.abstained_out_of_scope += answer.abstained
+        if not answer.abstained:
+            report.misses.append(f"{question.id}: answered an out-of-scope question")
+        return
+    report.answerable += 1
+    report.false_abstentions += answer.abstained
+    report.answers += answers_question(answer, question)
+    ranks = [p.rank for p in answer.passages[:MRR_DEPTH] if is_hit(p, question)]
+    first = min(ranks, default=0)
+    for cutoff in CUTOFFS:
+        report.hits[cutoff] += bool(first) and first <= cutoff
+    report.reciprocal_ranks += 1 / first if first else 0.0
+    if not first or first > 3:
+        where = "abstained" if answer.abstained else f"first hit at {first or '-'}"
+        report.misses.append(f"{question.id}: {where}: {question.question}")

@@ -6,8 +6,8 @@ import pytest
 
 from assistant import Settings
 from assistant.errors import BadInputError
-from assistant.evaluation import LabelledQuestion, is_hit, read_questions
-from assistant.results import Passage
+from assistant.evaluation import LabelledQuestion, evaluate, is_hit, read_questions
+from assistant.results import Answer, AnswerSentence, Passage
 
 
 def test_env_overrides_defaults_and_flags_override_env(tmp_path: Path) -> None:
@@ -73,3 +73,34 @@ def test_cli_reports_a_bad_setting_with_exit_2(
     assert main(["status"]) == 2
     err = capsys.readouterr().err
     assert "retriever 'bogus'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_answer_at_1_reads_the_answer_text_and_figures_come_per_kind() -> None:
+    right = passage("A CTO of a small startup grows with it. Unrelated filler.")
+    answers = {
+        "in": Answer(
+            "in",
+            False,
+            "",
+            (AnswerSentence("A CTO of a small startup grows with it.", 1),),
+            (right,),
+            {},
+        ),
+        "passage only": Answer(
+            "passage only", False, "", (AnswerSentence("Unrelated filler.", 1),), (right,), {}
+        ),
+        "out": Answer("out", True, "", (), (), {}),
+        "wrongly refused": Answer("wrongly refused", True, "", (), (), {}),
+    }
+    questions = [
+        LabelledQuestion("1", "in", "specific", (), ("small startup grows",), True),
+        LabelledQuestion("2", "passage only", "paraphrase", (), ("small startup grows",), True),
+        LabelledQuestion("3", "out", "out_of_scope", (), (), False),
+        LabelledQuestion("4", "wrongly refused", "paraphrase", (), ("x",), True),
+    ]
+    data = evaluate(questions, answers.__getitem__).to_json()
+    assert data["hit@1"] == pytest.approx(2 / 3) and data["answer@1"] == pytest.approx(1 / 3)
+    assert data["abstention_precision"] == 0.5 and data["abstention_recall"] == 1.0
+    assert data["per_kind"]["specific"]["answer@1"] == 1.0
+    assert data["per_kind"]["paraphrase"]["answer@1"] == 0.0
+    assert data["per_kind"]["paraphrase"]["false_abstentions"] == 1
