@@ -99,7 +99,7 @@ def test_answer_at_1_reads_the_answer_text_and_figures_come_per_kind() -> None:
         LabelledQuestion("4", "wrongly refused", "paraphrase", (), ("x",), True),
     ]
     data = evaluate(questions, answers.__getitem__).to_json()
-    assert data["hit@1"] == pytest.approx(2 / 3) and data["answer@1"] == pytest.approx(1 / 3)
+    assert (data["hit@1"], data["answer@1"]) == (0.6667, 0.3333)
     assert data["abstention_precision"] == 0.5 and data["abstention_recall"] == 1.0
     assert data["per_kind"]["specific"]["answer@1"] == 1.0
     assert data["per_kind"]["paraphrase"]["answer@1"] == 0.0
