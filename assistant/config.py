@@ -238,10 +238,17 @@ class Tuning:
     fuzzy_two_edits: int = 8
     #: A comparison side may name at most this many documents ("IC3" → every IC3 page).
     max_subject_documents: int = 12
+    #: Known words searched alongside one unknown word of the question (typo repair).
+    max_corrections: int = 2
     #: Words a negation cue ("don't want", "besides") reaches before its scope ends.
     negation_scope: int = 6
 
-    #: Sentences of the top passages the answer is chosen from.
+    #: A unit of fewer words, or without end punctuation and under twice as many, is a
+    #: heading or fragment and never an answer.
+    min_answer_words: int = 5
+    #: A list item is quoted with its lead-in only if both fit in four times this.
+    max_unit_chars: int = 150
+    #: Passages whose units the answer is chosen from.
     answer_passages: int = 3
     max_answer_sentences: int = 3
     #: A further sentence joins the answer when its probability is at least this share
@@ -259,8 +266,8 @@ class Tuning:
     #: (chosen on the shipped, external and combined corpora; see README "Abstention").
     abstain_below: float = 0.5
     #: With a family filter, the answer is said to lie outside it when the unfiltered
-    #: search's best sentence is this much more probable than the filtered one's.
-    outside_filter_margin: float = 0.2
+    #: search's best sentence is this much closer (cosine) than the filtered one's.
+    outside_filter_margin: float = 0.1
 
 
 TUNING = Tuning()

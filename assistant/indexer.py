@@ -31,7 +31,7 @@ from .embeddings import Embedder, ProgressCallback
 from .errors import IndexUnavailableError
 from .ingest import load_corpus
 from .records import FORMAT_VERSION, ChunkRow, Manifest, NewBuild, SentenceRow
-from .taxonomy import CareerPath, Taxonomy
+from .taxonomy import CareerPath, Taxonomy, trust_documents
 
 KEEP_BUILDS = 2  # after a rebuild: the new build and the one it replaced
 
@@ -96,7 +96,9 @@ def rebuild(
 
     with backend.rebuild_lock(settings.lock_timeout):
         backend.remove_leftovers()
-        documents = load_corpus(settings.corpus_dir, settings.max_file_bytes, note)
+        documents = trust_documents(
+            load_corpus(settings.corpus_dir, settings.max_file_bytes, note), note
+        )
         previous = _open_previous(backend, model)
         try:
             # Compare what was loaded: a file skipped as unreadable is not "added" forever.

@@ -8,36 +8,35 @@ article) are dropped so the top ``k`` passages say different things.
 
 from __future__ import annotations
 
+import re
+import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .backend import SearchBackend
-from .config import RETRIEVERS
+from .config import RETRIEVERS, TUNING
+from .lexical import tokenize
 from .records import Filter, StoredChunk
 
-RRF_K = 60
-#: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine),
-#: chosen on the dev questions; "dense" and "lexical" are the single-retriever baselines.
+#: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine);
+#: "dense" and "lexical" are the single-retriever baselines.
 FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
-    "hybrid": (1.0, 0.5, 1.0),
+    "hybrid": TUNING.fusion_hybrid,
     "dense": (1.0, 0.0, 0.0),
     "lexical": (0.0, 1.0, 0.0),
 }
 assert tuple(FUSION_WEIGHTS) == RETRIEVERS
-MIN_DEPTH = 50
-DUPLICATE_COSINE = 0.8
-DUPLICATE_OVERLAP = 0.5
-EVIDENCE_DEPTH = 5
-MIN_PASSAGE_COSINE = 0.15
+_LETTERS = string.ascii_lowercase
 
 
 @dataclass(frozen=True)
 class Ranking:
     candidates: list[Candidate]
-    #: Relevance evidence, read from the top ``EVIDENCE_DEPTH`` fused chunks whatever
-    #: ``k`` is: do dense and lexical search share a chunk in their top ``EVIDENCE_DEPTH``?
+    #: Relevance evidence, read whatever ``k`` is: do dense and lexical search share a
+    #: chunk in their top ``Tuning.evidence_depth``?
     agree: bool
     best_sentence: float  # the best sentence cosine
     best_lexical: float  # the best BM25 score
@@ -59,14 +58,17 @@ def rank(
     where: Filter | None = None,
     timings: dict[str, float] | None = None,
     retriever: str = "hybrid",
+    keep: Callable[[StoredChunk], bool] | None = None,
 ) -> Ranking:
     """The best ``k`` diverse chunks for a question, among those ``where`` allows.
 
-    ``timings`` (if given) receives the milliseconds spent in "search" and "fuse".
+    ``keep`` drops chunks after search (an exclusion such as "not management", which a
+    backend filter cannot say). ``timings`` (if given) receives the milliseconds spent in
+    "search" and "fuse".
     """
     started = time.perf_counter()
     total = store.manifest.chunks
-    depth = min(total, max(MIN_DEPTH, 10 * k))
+    depth = min(total, max(TUNING.min_depth, 10 * k))
     dense_hits = [(h.chunk_id, h.score) for h in store.dense_search(query_vector, depth, where)]
     lexical_hits = [(h.chunk_id, h.score) for h in store.lexical_search(query_text, depth, where)]
     searched = time.perf_counter()
@@ -85,11 +87,14 @@ def rank(
     lists = (dense_hits, lexical_hits, sentence_hits)
     for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
         for position, (chunk_id, _) in enumerate(hits if weight else ()):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + position)
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (TUNING.rrf_k + position)
     dense_by_id = dict(dense_hits)
     lexical_by_id = dict(lexical_hits)
 
-    order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])[: 4 * k + 4]
+    order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+    if keep is not None:
+        order = [chunk_id for chunk_id in order if keep(by_id[chunk_id])]
+    order = order[: 4 * k + 4]
     for chunk_id in order:  # found by BM25 only: still report its cosine honestly
         if chunk_id not in dense_by_id:
             dense_by_id[chunk_id] = float(by_id[chunk_id].vector @ query_vector)
@@ -110,8 +115,8 @@ def rank(
     if timings is not None:
         timings["search"] = (searched - started) * 1000
         timings["fuse"] = (time.perf_counter() - searched) * 1000
-    dense_top = [chunk_id for chunk_id, _ in dense_hits][:EVIDENCE_DEPTH]
-    lexical_top = [chunk_id for chunk_id, _ in lexical_hits][:EVIDENCE_DEPTH]
+    dense_top = [chunk_id for chunk_id, _ in dense_hits][: TUNING.evidence_depth]
+    lexical_top = [chunk_id for chunk_id, _ in lexical_hits][: TUNING.evidence_depth]
     best_sentence_by_id = dict(sentence_hits)
     return Ranking(
         chosen,
@@ -139,7 +144,7 @@ def _diverse(candidates: list[Candidate], k: int) -> list[Candidate]:
     """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero)."""
     chosen: list[Candidate] = []
     for candidate in candidates:
-        if chosen and candidate.dense < MIN_PASSAGE_COSINE:
+        if chosen and candidate.dense < TUNING.min_passage_cosine:
             continue
         if not any(_duplicates(candidate.chunk, kept.chunk) for kept in chosen):
             chosen.append(candidate)
@@ -151,6 +156,43 @@ def _diverse(candidates: list[Candidate], k: int) -> list[Candidate]:
 def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
     if a.source == b.source:
         overlap = min(a.end, b.end) - max(a.start, b.start)
-        if overlap > DUPLICATE_OVERLAP * min(a.end - a.start, b.end - b.start):
+        if overlap > TUNING.duplicate_overlap * min(a.end - a.start, b.end - b.start):
             return True
-    return float(a.vector @ b.vector) >= DUPLICATE_COSINE
+    return float(a.vector @ b.vector) >= TUNING.duplicate_cosine
+
+
+def typo_corrections(store: SearchBackend, text: str) -> dict[str, list[str]]:
+    """For each word of ``text`` the corpus does not know, the corpus words one edit away.
+
+    BM25 matches exact terms, so "staf" finds nothing; the words it is one deletion,
+    insertion, substitution or transposition away from are looked up in one call, and
+    the known ones are searched alongside the question.
+    """
+    words = dict.fromkeys(re.findall(r"[a-z]+", text.casefold()))
+    unknown = [w for w in words if len(w) >= TUNING.fuzzy_min_letters and tokenize([w])[0]]
+    found: dict[str, list[str]] = {}
+    for word in unknown:
+        if store.known_words(word):
+            continue
+        edits = sorted(e for e in _one_edit(word) if tokenize([e])[0])
+        known = store.known_words(" ".join(edits))[: TUNING.max_corrections]
+        if known:
+            found[word] = known
+    return found
+
+
+def corrected(text: str, corrections: dict[str, list[str]]) -> str:
+    """``text`` with each corrected word replaced by its first correction."""
+    if not corrections:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, corrections)) + r")\b", re.IGNORECASE)
+    return pattern.sub(lambda m: corrections[m.group().casefold()][0], text)
+
+
+def _one_edit(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + swaps + replaces + inserts) - {word}
