@@ -1,92 +1,432 @@
-"""Ranked chunks → passages with highlights, a verbatim answer, or an abstention.
+"""Ranked chunks → quotable units, a verbatim answer, attribution, and the abstention call.
 
-Every sentence shown as an answer or highlight is a span of a passage's text, located by
-offsets stored at index time, so the assistant can only ever quote the corpus.
+Every piece of text shown as an answer or highlight is a span of a passage's text,
+located by offsets stored at index time, so the assistant can only ever quote the corpus.
+A *unit* is what can be quoted on its own: a sentence; a sentence together with the
+lower-case continuation the splitter cut off; or a list item together with its lead-in.
+Headings, bare list items, progression lines ("A => B"), navigation lines, table header
+rows and questions are never quoted as an answer. Which unit answers best, and whether
+anything does, are decided by the two small learned models in :mod:`assistant.scorer`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .backend import SearchBackend
+from .config import TUNING
 from .lexical import tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
+from .scorer import Models
+from .taxonomy import CareerPath
 
-#: Weight of the share of question terms a sentence contains, added to its cosine.
-LEXICAL_WEIGHT = 0.15
-#: A sentence within this margin of a passage's best sentence is highlighted too.
-HIGHLIGHT_MARGIN = 0.06
-MAX_HIGHLIGHTS = 2
-ANSWER_PASSAGES = 3
-ANSWER_MARGIN = 0.03
-FRAGMENT_PENALTY = 0.05
-MAX_ANSWER_SENTENCES = 3
-ANSWER_DUPLICATE_COSINE = 0.8
+#: Features of a unit, in the order the unit model reads them.
+UNIT_FEATURES = (
+    "cosine",  # the unit's sentence vs the question
+    "cosine_gap",  # minus the best sentence cosine among the top passages
+    "chunk_cosine",  # its passage vs the question
+    "chunk_gap",  # minus the best passage's
+    "inverse_rank",  # 1 / its passage's rank
+    "fused_share",  # its passage's fused score over the best passage's
+    "lexical_share",  # its passage's BM25 score over the best BM25 among the passages
+    "best_in_passage",  # the closest quotable unit of its passage
+    "overlap",  # share of the question's (stemmed, stop-word-free) terms it contains
+    "first",  # opens its passage
+    "list_item",  # a list item quoted with its lead-in
+    "comment",  # from a reader-comments file
+    "names_subject",  # names a path the question names
+    "on_subject",  # its passage belongs to a path the question names
+    "defines",  # a "what is / what does" question, and the unit opens its passage
+    "log_words",
+)
+#: Features of a question, in the order the question (abstention) model reads them.
+QUESTION_FEATURES = (
+    "best_cosine",  # best sentence cosine among the top passages, minus the background's
+    "best_chunk_cosine",  # the same for passages
+    "best_unit",  # the unit model's best probability
+    "kept_meaning",  # cosine between the question and its words the corpus knows
+    "lost_meaning",  # cosine between the question and its words the corpus never uses
+    "known_share",  # share of the question's content words the corpus uses
+    "coverage",  # share of the question's terms in the best passage
+    "focus",  # the same for the terms its title and headings do not already hold
+    "agree",  # dense and BM25 share a chunk in their top few
+    "mentions",  # the question names a path or a document
+)
 
-#: Abstention thresholds, calibrated on the dev questions plus our own (eval/own.jsonl);
-#: README "Abstention" explains the rule and reports its precision and recall.
-STRONG_SENTENCE = 0.60  # a sentence this close to the question answers it on its own
-STRONG_LEXICAL = 6.0  # a BM25 score this high means the question's rare terms are there
-VOTE_SENTENCE = 0.45
-VOTE_KEPT_MEANING = 0.76
-VOTE_LEXICAL = 2.5
+#: Everyday questions no career corpus answers. How close a corpus comes to them (its
+#: *background*) is subtracted from a question's cosines, so that one abstention
+#: threshold carries from a narrow corpus to a broad one, where everything sits closer.
+BACKGROUND_QUESTIONS = (
+    "how do I bake bread at home",
+    "what is the capital of australia",
+    "best running shoes for beginners",
+    "how to train a puppy to sit",
+    "how does compound interest work",
+    "what causes the northern lights",
+    "how do I fix a leaking tap",
+    "tips for growing tomatoes",
+    "who painted the mona lisa",
+    "how to learn to play guitar",
+    "what is a good exercise routine",
+    "how to sort a list in javascript",
+    "what is the difference between tcp and udp",
+    "how do vaccines work",
+    "cheap flights to europe",
+    "how to write a wedding speech",
+    "what is inflation",
+    "how to clean a cast iron pan",
+    "what is machine learning",
+    "how do I improve my sleep",
+    "how to set up a home wifi network",
+    "what should I cook for dinner tonight",
+    "how do solar panels work",
+    "how to meditate",
+    "what are good books for teenagers",
+    "how do I learn a new language",
+    "how to change a car battery",
+    "what is the best way to save money",
+    "how to make cold brew coffee",
+    "what is quantum computing",
+)
+
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_PROGRESSION = re.compile(r"=>|→|->|⇒")
+_NAVIGATION = re.compile(r"(?:[·|»›]\s*\S[^·|»›]{0,40}){3,}")
+_SPEAKER = re.compile(
+    r"(?:^|\n)[ \t]*(?P<name>[^\n:.?!]{1,60}?)[ \t]+"
+    r"(?:wrote|writes|said|says|commented|comments|replied|replies)[ \t]*:[ \t]*",
+    re.IGNORECASE,
+)
+_WHAT = re.compile(r"\s*(?:so\s+)?(?:what(?:'s|’s|s)?|who)\b(?!\s+(?:if|about)\b)", re.IGNORECASE)
+_TERMINAL = (".", "!", "?", "…", ":", ";")
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    passage_rank: int
+class Sentence:
+    """One stored sentence of a candidate passage, as the answer path reads it."""
+
     start: int  # offsets into the source document
     end: int
     text: str
-    score: float  # cosine plus the lexical bonus: ranks sentences within an answer
     cosine: float
     vector: np.ndarray = field(compare=False, repr=False)
 
 
-def score_sentences(
-    store: SearchBackend, candidates: list[Candidate], query_vector: np.ndarray, question: str
-) -> list[list[ScoredSentence]]:
-    """Score every sentence of every candidate: cosine to the question + term overlap."""
-    terms = set(tokenize([question])[0])
+@dataclass(frozen=True)
+class Unit:
+    """A quotable span of one passage, with the features the unit model scores."""
+
+    chunk_id: str
+    passage_rank: int
+    start: int
+    end: int
+    text: str
+    cosine: float
+    eligible: bool  # may be quoted as an answer (not a heading, question, bare item…)
+    speaker: str  # who wrote it, for reader comments; "" otherwise
+    features: tuple[float, ...]
+    #: The vector of the sentence that carries its meaning (to spot duplicates).
+    vector: np.ndarray = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's stemmed terms, and the names of the paths it mentions."""
+
+    terms: tuple[str, ...]
+    known_share: float  # share of its content words the corpus uses
+    asks_what: bool  # "what is / what does …": a definition answers it
+    subjects: frozenset[str]  # slugs of the paths it names
+    names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
+
+
+def read_sentences(
+    store: SearchBackend, candidates: Sequence[Candidate], query_vector: np.ndarray
+) -> list[list[Sentence]]:
+    """Every stored sentence of every candidate, with its cosine to the question."""
     fetched = iter(store.sentences([i for c in candidates for i in c.chunk.sentence_ids]))
-    scored: list[list[ScoredSentence]] = []
-    for rank, candidate in enumerate(candidates, start=1):
+    out: list[list[Sentence]] = []
+    for candidate in candidates:
         chunk = candidate.chunk
-        sentences = [next(fetched) for _ in chunk.sentence_ids]
-        cosines = (np.vstack([s.vector for s in sentences]) @ query_vector).tolist()
-        texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s in sentences]
-        overlaps = [_overlap(terms, tokens) for tokens in tokenize(texts)] if terms else []
-        scored.append(
+        stored = [next(fetched) for _ in chunk.sentence_ids]
+        cosines = (np.vstack([s.vector for s in stored]) @ query_vector).tolist()
+        out.append(
             [
-                ScoredSentence(
-                    rank,
+                Sentence(
                     s.start,
                     s.end,
-                    text,
-                    cosine + (LEXICAL_WEIGHT * overlaps[i] if overlaps else 0.0),
+                    chunk.text[s.start - chunk.start : s.end - chunk.start],
                     cosine,
                     s.vector,
                 )
-                for i, (s, text, cosine) in enumerate(zip(sentences, texts, cosines, strict=True))
+                for s, cosine in zip(stored, cosines, strict=True)
             ]
         )
-    return scored
+    return out
 
 
-def _overlap(terms: set[str], tokens: list[str]) -> float:
-    return len(terms.intersection(tokens)) / len(terms)
+def question_terms(
+    store: SearchBackend, question: str, subjects: Sequence[CareerPath]
+) -> QuestionTerms:
+    """The question's terms, the share the corpus knows, and the names it uses."""
+    terms = tuple(dict.fromkeys(tokenize([question])[0]))
+    content = [w for w in question.split() if tokenize([w])[0]]
+    known = store.known_words(" ".join(content)) if content else []
+    patterns = tuple(
+        _name_pattern(name) for path in subjects for name in path.names if len(name) > 1
+    )
+    asks_what = bool(_WHAT.match(question))
+    share = len(known) / len(content) if content else 1.0
+    slugs = frozenset(path.slug for path in subjects)
+    return QuestionTerms(terms, share, asks_what, slugs, patterns)
+
+
+def build_units(
+    candidates: Sequence[Candidate],
+    sentences: Sequence[Sequence[Sentence]],
+    terms: QuestionTerms,
+    comment_sources: frozenset[str],
+) -> list[list[Unit]]:
+    """The quotable units of each candidate, in reading order, with their features."""
+    best_cosine = max((s.cosine for group in sentences for s in group), default=0.0)
+    best_chunk = max((c.dense for c in candidates), default=0.0)
+    best_fused = max((c.fused for c in candidates), default=0.0) or 1.0
+    best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
+    out = []
+    for rank, (candidate, group) in enumerate(zip(candidates, sentences, strict=True), start=1):
+        chunk = candidate.chunk
+        comment = chunk.source in comment_sources
+        spans = _spans(chunk.text, group)
+        closest = max((span[2].cosine for span in spans if span[3]), default=1.0)
+        units = []
+        for index, (start, end, main, eligible, is_item) in enumerate(spans):
+            text = chunk.text[start - chunk.start : end - chunk.start]
+            speaker = ""
+            if comment:
+                speaker, text, start = _speaker(chunk.text, chunk.start, start, text)
+            words = len(text.split())
+            tokens = set(tokenize([text])[0])
+            overlap = _overlap(terms, tokens)
+            features = (
+                main.cosine,
+                main.cosine - best_cosine,
+                candidate.dense,
+                candidate.dense - best_chunk,
+                1.0 / rank,
+                candidate.fused / best_fused,
+                candidate.lexical / best_lexical,
+                float(eligible and main.cosine >= closest),
+                overlap,
+                float(index == 0),
+                float(is_item),
+                float(comment),
+                float(any(p.search(text) for p in terms.names)),
+                float(chunk.path in terms.subjects),
+                float(terms.asks_what and index == 0),
+                math.log1p(words),
+            )
+            units.append(
+                Unit(
+                    chunk.chunk_id,
+                    rank,
+                    start,
+                    end,
+                    text,
+                    main.cosine,
+                    eligible,
+                    speaker,
+                    features,
+                    main.vector,
+                )
+            )
+        out.append(units)
+    return out
+
+
+def _spans(
+    chunk_text: str, group: Sequence[Sentence]
+) -> list[tuple[int, int, Sentence, bool, bool]]:
+    """(start, end, main sentence, eligible, list item) for each unit of one passage."""
+    spans: list[tuple[int, int, Sentence, bool, bool]] = []
+    lead_in: Sentence | None = None
+    for sentence in group:
+        text = sentence.text.strip()
+        item = bool(_BULLET.match(text))
+        if spans and _continues(text) and not item:
+            start, _, main, eligible, was_item = spans.pop()
+            main = main if main.cosine >= sentence.cosine else sentence
+            spans.append((start, sentence.end, main, eligible, was_item))
+            continue
+        eligible = _quotable(text)
+        start = sentence.start
+        if item:
+            eligible = eligible and lead_in is not None
+            start = lead_in.start if lead_in is not None else start
+            if sentence.end - start > 4 * TUNING.max_unit_chars:
+                eligible = False
+        elif text.endswith(":"):
+            lead_in, eligible = sentence, False  # quoted only together with an item
+        else:
+            lead_in = None
+        spans.append((start, sentence.end, sentence, eligible, item))
+    return spans
+
+
+def _continues(text: str) -> bool:
+    """A piece the splitter cut off mid-sentence: it starts lower-case or with a comma."""
+    first = text[:1]
+    return bool(first) and (first.islower() or first in ",;)]”’")
+
+
+def _quotable(text: str) -> bool:
+    """Not a heading, question, progression line, navigation line or table header."""
+    bare = _BULLET.sub("", text)
+    if bare.endswith("?") or _PROGRESSION.search(bare) or _NAVIGATION.search(bare):
+        return False
+    if bare.startswith("|") or bare.count(" | ") >= 2:
+        return False
+    words = bare.split()
+    return len(words) >= TUNING.min_answer_words and (
+        bare.rstrip("”\"')]").endswith(_TERMINAL) or len(words) >= 2 * TUNING.min_answer_words
+    )
+
+
+def _speaker(chunk_text: str, offset: int, start: int, text: str) -> tuple[str, str, int]:
+    """(commenter, text without "Name wrote:", new start) for a unit of a comments file."""
+    before = chunk_text[: start - offset + len(text)]
+    found = None
+    for match in _SPEAKER.finditer(before):
+        if match.start("name") <= start - offset + 1 or match.end() <= start - offset + len(text):
+            found = match
+    if found is None:
+        return "a reader", text, start
+    prefix_end = found.end() + offset
+    if start <= prefix_end < start + len(text):
+        text, start = text[prefix_end - start :], prefix_end
+    return found.group("name").strip(), text, start
+
+
+def _overlap(terms: QuestionTerms, tokens: set[str]) -> float:
+    if not terms.terms:
+        return 0.0
+    return sum(t in tokens for t in terms.terms) / len(terms.terms)
+
+
+def score_units(units: list[list[Unit]], models: Models) -> list[list[float]]:
+    """The unit model's probability that each unit answers the question."""
+    flat = [u for group in units for u in group]
+    if not flat:
+        return [[] for _ in units]
+    columns = [UNIT_FEATURES.index(name) for name in models.unit.features]
+    rows = np.array([u.features for u in flat])[:, columns]
+    probabilities = models.unit.probabilities(rows).tolist()
+    out, at = [], 0
+    for group in units:
+        out.append(probabilities[at : at + len(group)])
+        at += len(group)
+    return out
+
+
+def choose_answer(
+    units: list[list[Unit]],
+    probabilities: list[list[float]],
+    passages: int | None = None,
+    most: int | None = None,
+    prefer: Callable[[Unit], bool] | None = None,
+) -> list[Unit]:
+    """The answer: the most probable unit first, then others that are nearly as good.
+
+    Only eligible units of the first ``passages`` passages compete; one saying what a
+    chosen unit already says (the same text, or a near-identical sentence) is skipped.
+    ``prefer`` picks the units the question type asks for (see :func:`preference`): the
+    best of them opens the answer if there is one.
+    """
+    passages = TUNING.answer_passages if passages is None else passages
+    most = TUNING.max_answer_sentences if most is None else most
+    pool = sorted(
+        (
+            (p, u)
+            for group, probs in zip(units[:passages], probabilities[:passages], strict=True)
+            for u, p in zip(group, probs, strict=True)
+            if u.eligible
+        ),
+        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
+    )
+    if not pool:
+        return []
+    preferred = [pair for pair in pool if prefer is not None and prefer(pair[1])]
+    if preferred:
+        pool.remove(preferred[0])
+        pool.insert(0, preferred[0])
+    first = pool[0][0]
+    chosen: list[Unit] = []
+    for probability, unit in pool:
+        if len(chosen) == most:
+            break
+        if chosen and probability < max(TUNING.answer_floor, TUNING.answer_ratio * first):
+            break
+        if not any(_same(unit, kept) for kept in chosen):
+            chosen.append(unit)
+    return chosen
+
+
+def preference(terms: QuestionTerms) -> Callable[[Unit], bool] | None:
+    """What the question type asks for: "what is / what does X" is answered from X's own
+    passages, where X is defined, rather than from a neighbour's comparison with it."""
+    if not (terms.asks_what and terms.subjects):
+        return None
+    on_subject = UNIT_FEATURES.index("on_subject")
+    return lambda unit: unit.features[on_subject] == 1.0
+
+
+def naming(subject_names: Sequence[str]) -> Callable[[Unit], bool]:
+    """Units that name one of ``subject_names``: a comparison side's own sentence."""
+    patterns = [_name_pattern(name) for name in subject_names if len(name) > 1]
+    return lambda unit: any(p.search(unit.text) for p in patterns)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?:s|'s)?(?!\w)", re.IGNORECASE)
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    ta, tb = _normal(a.text), _normal(b.text)
+    if ta in tb or tb in ta:
+        return True
+    return float(a.vector @ b.vector) >= TUNING.answer_duplicate_cosine
+
+
+def _normal(text: str) -> str:
+    return " ".join(_BULLET.sub("", text).split()).casefold()
+
+
+def answer_sentences(
+    chosen: Sequence[Unit], citations: dict[str, int]
+) -> tuple[AnswerSentence, ...]:
+    """The chosen units as answer sentences, citing passages by rank (``citations``)."""
+    return tuple(
+        AnswerSentence(" ".join(u.text.split()), citations[u.chunk_id], u.speaker) for u in chosen
+    )
 
 
 def to_passages(
-    candidates: list[Candidate], sentences: list[list[ScoredSentence]]
+    candidates: Sequence[Candidate],
+    units: list[list[Unit]],
+    probabilities: list[list[float]],
+    comment_sources: frozenset[str],
 ) -> tuple[Passage, ...]:
     passages = []
-    for rank, (candidate, scored) in enumerate(zip(candidates, sentences, strict=True), start=1):
+    for rank, (candidate, group, probs) in enumerate(
+        zip(candidates, units, probabilities, strict=True), start=1
+    ):
         chunk = candidate.chunk
+        speakers = dict.fromkeys(u.speaker for u in group if u.speaker)
         passages.append(
             Passage(
                 rank=rank,
@@ -98,82 +438,68 @@ def to_passages(
                 family=chunk.family,
                 path=chunk.path,
                 score=round(candidate.dense, 4),
-                highlights=_highlights(chunk.start, scored),
+                highlights=_highlights(chunk.start, group, probs),
                 start=chunk.start,
                 end=chunk.end,
+                attribution=(
+                    "reader comment by " + ", ".join(speakers)
+                    if chunk.source in comment_sources
+                    else ""
+                ),
             )
         )
     return tuple(passages)
 
 
-def _highlights(offset: int, scored: list[ScoredSentence]) -> tuple[Highlight, ...]:
-    if not scored:
+def _highlights(
+    offset: int, units: list[Unit], probabilities: list[float]
+) -> tuple[Highlight, ...]:
+    if not units:
         return ()
-    best = max(s.score for s in scored)
-    top = sorted(scored, key=lambda s: -s.score)[:MAX_HIGHLIGHTS]
-    chosen = sorted((s for s in top if s.score >= best - HIGHLIGHT_MARGIN), key=lambda s: s.start)
+    best = max(probabilities)
+    top = sorted(zip(probabilities, units, strict=True), key=lambda pair: -pair[0])
+    chosen = [u for p, u in top[: TUNING.max_highlights] if p >= best - TUNING.highlight_margin]
     return tuple(
-        Highlight(s.start - offset, s.end - offset, s.text, round(s.score, 4)) for s in chosen
+        Highlight(u.start - offset, u.end - offset, u.text, round(p, 4))
+        for p, u in sorted(zip(probabilities, units, strict=True), key=lambda pair: pair[1].start)
+        if u in chosen
     )
 
 
-def extract_answer(sentences: list[list[ScoredSentence]]) -> tuple[AnswerSentence, ...]:
-    """1–3 of the best sentences of the top passages, verbatim, in reading order.
+def question_features(
+    ranking: Ranking,
+    sentences: Sequence[Sequence[Sentence]],
+    best_unit: float,
+    kept_meaning: float,
+    lost_meaning: float,
+    terms: QuestionTerms,
+    mentions: bool,
+    background: tuple[float, float] = (0.0, 0.0),
+) -> dict[str, float]:
+    """The evidence the abstention model weighs, read from the top passages.
 
-    The answer opens with the best sentence of the best-ranked passage: fusion judged
-    that passage most relevant, which is sturdier than one sentence's cosine. Sentences
-    of the next passages join only if they score at least as well, and a sentence saying
-    what a chosen one already says (a path file restating the article) is skipped.
+    ``background`` is the corpus's mean (best sentence, best passage) cosine over
+    :data:`BACKGROUND_QUESTIONS`; pass (0, 0) to compute the background itself.
     """
-    if not sentences or not sentences[0]:
-        return ()
-    anchor = max(sentences[0], key=_answer_score)
-    pool = [s for group in sentences[:ANSWER_PASSAGES] for s in group if s is not anchor]
-    pool.sort(key=lambda s: -_answer_score(s))
-    chosen = [anchor]
-    for sentence in pool:
-        if len(chosen) == MAX_ANSWER_SENTENCES:
-            break
-        if _answer_score(sentence) < _answer_score(anchor) - ANSWER_MARGIN:
-            break
-        if all(float(sentence.vector @ kept.vector) < ANSWER_DUPLICATE_COSINE for kept in chosen):
-            chosen.append(sentence)
-    chosen.sort(key=lambda s: (s.passage_rank, s.start))
-    return tuple(AnswerSentence(s.text, s.passage_rank) for s in chosen)
-
-
-def _answer_score(sentence: ScoredSentence) -> float:
-    """A list line or fragment ("- Staff => Principal") answers less well than a sentence."""
-    complete = sentence.text.rstrip("”\"')]").endswith((".", "!", "?", "…"))
-    return sentence.score - (0.0 if complete else FRAGMENT_PENALTY)
-
-
-@dataclass(frozen=True)
-class Relevance:
-    """Whether the corpus answers the question, and the signals that decided it."""
-
-    relevant: bool
-    best_sentence: float
-    best_lexical: float
-    kept_meaning: float | None  # only computed when the cheap signals disagree
-
-
-def judge(ranking: Ranking, kept_meaning: Callable[[], float]) -> Relevance:
-    """Abstain unless the corpus plausibly answers the question.
-
-    Raw cosines are not comparable across questions, so no single threshold works: a
-    question about pay ("staff engineer comp at Google?") sits as close to the corpus as
-    a chatty in-scope one. The rule takes a strong signal alone, else two of three votes:
-    a close sentence; dense and BM25 agreeing on a passage with a real lexical match; and
-    most of the question's meaning surviving when words the corpus never uses are removed
-    (``kept_meaning``, one extra embedding, computed only when needed).
-    """
-    best_sentence, best_lexical = ranking.best_sentence, ranking.best_lexical
-    if best_sentence >= STRONG_SENTENCE or best_lexical >= STRONG_LEXICAL:
-        return Relevance(True, best_sentence, best_lexical, None)
-    votes = (best_sentence >= VOTE_SENTENCE) + (ranking.agree and best_lexical >= VOTE_LEXICAL)
-    if votes == 0 or not ranking.candidates:
-        return Relevance(False, best_sentence, best_lexical, None)
-    kept = kept_meaning()
-    votes += kept >= VOTE_KEPT_MEANING
-    return Relevance(votes >= 2, best_sentence, best_lexical, kept)
+    top = ranking.candidates[: TUNING.evidence_depth]
+    best_sentence = max((s.cosine for group in sentences[: len(top)] for s in group), default=0.0)
+    coverage = focus = 0.0
+    if top:
+        chunk = top[0].chunk
+        tokens = set(tokenize([chunk.text])[0])
+        coverage = _overlap(terms, tokens)
+        topic = set(tokenize([f"{chunk.title} {chunk.section}"])[0])
+        rest = [t for t in terms.terms if t not in topic]
+        focus = sum(t in tokens for t in rest) / len(rest) if rest else 1.0
+    return {
+        "best_cosine": best_sentence - background[0],
+        "best_chunk_cosine": max((c.dense for c in top), default=0.0) - background[1],
+        "best_unit": best_unit,
+        "kept_meaning": kept_meaning,
+        "lost_meaning": lost_meaning,
+        "known_share": terms.known_share,
+        "coverage": coverage,
+        "focus": focus,
+        "agree": float(ranking.agree),
+        "mentions": float(mentions),
+    }

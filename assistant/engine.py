@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from . import answering
 from .backend import IndexBackend, SearchBackend
 from .backends import create_backend
 from .chunking import section_body
-from .config import MAX_K, Settings
+from .config import MAX_K, TUNING, Settings
 from .documents import CorpusFile
 from .embeddings import (
     Embedder,
@@ -36,12 +38,12 @@ from .indexer import RebuildReport, diff_sources, rebuild
 from .ingest import corpus_files
 from .ingest.corpus import to_document
 from .ingest.loaders import parse_file
-from .records import Filter
+from .intent import Intent, Subject, analyse
+from .records import Filter, StoredChunk
 from .results import Answer, Comparison, ComparisonSide
-from .retrieval import rank
-from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL, CareerPath, Mention
-
-COMPARE_PASSAGES = 2
+from .retrieval import Candidate, Ranking, corrected, rank, typo_corrections
+from .scorer import load_models
+from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL, CareerPath, Mention, Names
 
 _EMBEDDERS: dict[tuple[str, str, Path], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
@@ -129,6 +131,16 @@ class Assistant:
 
     def ask(self, question: str, k: int | None = None, family: str | None = None) -> Answer:
         """Answer ``question`` with up to ``k`` cited passages, or abstain."""
+        started = time.perf_counter()
+        evidence = self.evidence(question, k, family)
+        timings = evidence.timings
+        answer = self._decide(evidence)
+        timings["total"] = (time.perf_counter() - started - evidence.load_seconds) * 1000
+        return answer
+
+    def evidence(self, question: str, k: int | None = None, family: str | None = None) -> Evidence:
+        """Everything :meth:`ask` decides from: the question read, the passages found, their
+        quotable units and the features both learned models score (also for training)."""
         question = clean_question(question, self.settings.max_question_chars)
         k = self.settings.k if k is None else k
         if not 1 <= k <= MAX_K:
@@ -137,90 +149,153 @@ class Assistant:
             raise BadInputError(
                 f"unknown family {family!r}", f"use one of: {', '.join([*FAMILIES, OTHER_FAMILY])}"
             )
+        loading = time.perf_counter()
         store = self.store()
         store.check_compatible(self.model_name, self.embedder.dimension)
-        started = time.perf_counter()  # timings cover answering, not a first model load
-        mentions = store.taxonomy.mentions(question)
-        expanded = expand_aliases(question, mentions)
+        background = self._background(store)
+        load_seconds = time.perf_counter() - loading  # timings cover answering only
 
+        def known(word: str) -> bool:
+            return bool(store.known_words(word))
+
+        intent = analyse(question, store.taxonomy, document_names(store), known)
+        corrections = typo_corrections(store, question)
+        extra = [word for words in corrections.values() for word in words]
+        expanded = " ".join([expand_aliases(question, list(intent.mentions)), *extra])
+        repaired = corrected(question, corrections)  # what the corpus-vocabulary signals read
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
-        t1 = time.perf_counter()
-        where = Filter(family="" if family == OTHER_FAMILY else family) if family else None
-        timings: dict[str, float] = {}
-        ranking = rank(store, query_vector, expanded, k, where, timings, self.settings.retriever)
-        verdict = answering.judge(
-            ranking, lambda: self._kept_meaning(store, question, expanded, query_vector)
+        timings = {"embed": (time.perf_counter() - t0) * 1000}
+        keep = _excluding(intent)
+        where = Filter(family=stored_family(family)) if family else None
+        terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
+        search = partial(self._search, store, query_vector, expanded, terms)
+        found = search(k, where, keep, timings)
+        outside = search(k, None, keep) if family else None
+        sides = None
+        if intent.comparison is not None:
+            sides = tuple(
+                search(TUNING.compare_passages, *_subject_filter(subject))
+                for subject in intent.comparison
+            )
+        kept, lost = self._meaning(
+            store, repaired, expanded.replace(question, repaired, 1), query_vector
         )
-        timings["embed"] = (t1 - t0) * 1000
-        if not verdict.relevant:
-            timings["total"] = (time.perf_counter() - started) * 1000
-            return Answer(
-                question=question,
-                abstained=True,
-                reason=abstention_reason(family),
-                sentences=(),
-                passages=(),
-                timings_ms=timings,
-            )
-        candidates = ranking.candidates
-        sentences = answering.score_sentences(store, candidates, query_vector, question)
-        compare = None
-        if len(mentions) >= 2:
-            compare = self._compare(
-                store, query_vector, expanded, mentions[0].path, mentions[1].path, question
-            )
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return Answer(
-            question=question,
-            abstained=False,
-            reason="",
-            sentences=answering.extract_answer(sentences),
-            passages=answering.to_passages(candidates, sentences),
-            timings_ms=timings,
-            compare=compare,
+        return Evidence(
+            question,
+            k,
+            family,
+            intent,
+            found,
+            outside,
+            sides,
+            terms,
+            kept,
+            lost,
+            background,
+            timings,
+            load_seconds,
         )
 
-    def _compare(
+    def _search(
         self,
         store: SearchBackend,
         query_vector: np.ndarray,
         query_text: str,
-        left: CareerPath,
-        right: CareerPath,
-        question: str,
-    ) -> Comparison | None:
-        sides = []
-        for path in (left, right):
-            found = rank(
-                store,
-                query_vector,
-                query_text,
-                COMPARE_PASSAGES,
-                Filter(path=path.slug),
-                retriever=self.settings.retriever,
-            ).candidates
-            if not found:  # a path named in the taxonomy but with no indexed passage
-                return None
-            sentences = answering.score_sentences(store, found, query_vector, question)
-            sides.append(
-                ComparisonSide(
-                    path.slug, path.title, path.family, answering.to_passages(found, sentences)
-                )
-            )
-        return Comparison(sides[0], sides[1])
+        terms: answering.QuestionTerms,
+        k: int,
+        where: Filter | None,
+        keep: Callable[[StoredChunk], bool] | None,
+        timings: dict[str, float] | None = None,
+    ) -> Found:
+        ranking = rank(
+            store, query_vector, query_text, k, where, timings, self.settings.retriever, keep
+        )
+        sentences = answering.read_sentences(store, ranking.candidates, query_vector)
+        comments = frozenset(s for s, d in store.documents.items() if d.kind == COMMENTS_KIND)
+        units = answering.build_units(ranking.candidates, sentences, terms, comments)
+        probabilities = answering.score_units(units, MODELS)
+        return Found(ranking, sentences, units, probabilities, comments)
 
-    def _kept_meaning(
+    def _decide(self, evidence: Evidence) -> Answer:
+        """Abstain, point outside the filter, or answer from the units found."""
+        found = evidence.found
+
+        def refuse(reason: str) -> Answer:
+            return Answer(evidence.question, True, reason, (), (), evidence.timings)
+
+        elsewhere = evidence.answer_outside_filter()
+        if elsewhere is not None:
+            return refuse(outside_filter_reason(evidence.family or "", elsewhere))
+        if evidence.probability() < TUNING.abstain_below:
+            return refuse(abstention_reason(evidence.family))
+        compare: Comparison | None = None
+        chosen: list[answering.Unit] = []
+        if evidence.sides is not None and evidence.intent.comparison is not None:
+            compare, chosen = _comparison(evidence.intent.comparison, evidence.sides)
+        if not chosen:
+            chosen = answering.choose_answer(
+                found.units, found.probabilities, prefer=answering.preference(evidence.terms)
+            )
+        listed = list(zip(found.ranking.candidates, found.units, found.probabilities, strict=True))
+        ids = [candidate.chunk.chunk_id for candidate, _, _ in listed]
+        needed = {unit.chunk_id for unit in chosen}
+        for unit in chosen:  # a comparison side's passage not among the main ones joins
+            if unit.chunk_id not in ids:  # them, in place of the last uncited one
+                if len(listed) >= evidence.k:
+                    spare = max(i for i, chunk_id in enumerate(ids) if chunk_id not in needed)
+                    del listed[spare], ids[spare]
+                listed.append(evidence.locate(unit.chunk_id))
+                ids.append(unit.chunk_id)
+        citations = {chunk_id: rank for rank, chunk_id in enumerate(ids, start=1)}
+        candidates, units, probabilities = (list(column) for column in zip(*listed, strict=True))
+        return Answer(
+            question=evidence.question,
+            abstained=False,
+            reason="",
+            sentences=answering.answer_sentences(chosen, citations),
+            passages=answering.to_passages(candidates, units, probabilities, found.comments),
+            timings_ms=evidence.timings,
+            compare=compare,
+        )
+
+    def _background(self, store: SearchBackend) -> tuple[float, float]:
+        """The corpus's mean best (sentence, passage) cosine over everyday questions it
+        cannot answer: computed once per build, a few hundred milliseconds."""
+        build = store.manifest.build_id
+        with _BACKGROUND_LOCK:
+            if build in _BACKGROUNDS:
+                return _BACKGROUNDS[build]
+        no_terms = answering.question_terms(store, "", [])
+        sums = np.zeros(2)
+        vectors = self.embedder.embed(list(answering.BACKGROUND_QUESTIONS))
+        for text, vector in zip(answering.BACKGROUND_QUESTIONS, vectors, strict=True):
+            found = self._search(store, vector, text, no_terms, TUNING.evidence_depth, None, None)
+            features = answering.question_features(
+                found.ranking, found.sentences, 0.0, 0.0, 0.0, no_terms, False
+            )
+            sums += (features["best_cosine"], features["best_chunk_cosine"])
+        mean = sums / len(answering.BACKGROUND_QUESTIONS)
+        with _BACKGROUND_LOCK:
+            _BACKGROUNDS.clear()  # one build is served at a time
+            _BACKGROUNDS[build] = (float(mean[0]), float(mean[1]))
+            return _BACKGROUNDS[build]
+
+    def _meaning(
         self, store: SearchBackend, question: str, expanded: str, query_vector: np.ndarray
-    ) -> float:
-        """Cosine between the question and the question cut down to words the corpus uses."""
+    ) -> tuple[float, float]:
+        """How much of the question's meaning the corpus's words keep, and how much the
+        words it never uses carry: cosines between the question and (1) the question cut
+        down to known words, (2) its unknown words alone. One batch of two embeddings."""
+        words = question.split()
         known = store.known_words(question)
-        if len(known) == len(question.split()):
-            return 1.0
-        if not known:
-            return 0.0
+        if len(known) == len(words):
+            return 1.0, 0.0
+        unknown = [w for w in words if w not in set(known)]
         reduced = expanded.replace(question, " ".join(known), 1)
-        return float(self.embedder.embed_query(reduced) @ query_vector)
+        vectors = self.embedder.embed([reduced, " ".join(unknown)])
+        kept = float(vectors[0] @ query_vector) if known else 0.0
+        return kept, float(vectors[1] @ query_vector)
 
     # -- corpus and index ---------------------------------------------------------------
 
@@ -351,6 +426,192 @@ def abstention_reason(family: str | None) -> str:
         "It covers career paths after senior engineer ("
         + ", ".join(FAMILIES.values())
         + f") and {OTHER_LABEL.lower()} added to it."
+    )
+
+
+def stored_family(family: str) -> str:
+    """The family value chunks carry: "" for documents outside the four families."""
+    return "" if family == OTHER_FAMILY else family
+
+
+COMMENTS_KIND = "comments"
+MODELS = load_models()
+
+
+@dataclass(frozen=True)
+class Found:
+    """One search's passages, their sentences, quotable units and unit probabilities."""
+
+    ranking: Ranking
+    sentences: list[list[answering.Sentence]]
+    units: list[list[answering.Unit]]
+    probabilities: list[list[float]]
+    comments: frozenset[str]  # sources that are reader comments
+
+    def best_unit(self) -> float:
+        """The most probable quotable unit among the passages an answer is drawn from."""
+        groups = zip(self.units, self.probabilities, strict=True)
+        return max(
+            (
+                p
+                for group, probs in list(groups)[: TUNING.answer_passages]
+                for u, p in zip(group, probs, strict=True)
+                if u.eligible
+            ),
+            default=0.0,
+        )
+
+
+@dataclass
+class Evidence:
+    """What :meth:`Assistant.ask` decides from (see :meth:`Assistant.evidence`)."""
+
+    question: str
+    k: int
+    family: str | None
+    intent: Intent
+    found: Found
+    outside: Found | None  # the same search without the family filter
+    sides: tuple[Found, ...] | None  # one search per side of a comparison
+    terms: answering.QuestionTerms
+    kept_meaning: float
+    lost_meaning: float
+    background: tuple[float, float]  # see answering.BACKGROUND_QUESTIONS
+    timings: dict[str, float]
+    load_seconds: float
+
+    def features(self, found: Found | None = None) -> dict[str, float]:
+        found = found or self.found
+        return answering.question_features(
+            found.ranking,
+            found.sentences,
+            found.best_unit(),
+            self.kept_meaning,
+            self.lost_meaning,
+            self.terms,
+            bool(self.intent.mentions or self.intent.comparison),
+            self.background,
+        )
+
+    def probability(self, found: Found | None = None) -> float:
+        """The calibrated probability that the corpus answers the question."""
+        return MODELS.question.probability(self.features(found))
+
+    def answer_outside_filter(self) -> str | None:
+        """The family the answer lies in, when a family filter set it aside, else None.
+
+        Said when the question names a path of another family and nothing in the filter
+        does, or when the unfiltered search answers confidently from another family and
+        its best sentence is clearly closer than anything within the filter.
+        """
+        if self.outside is None or not self.family or not self.outside.ranking.candidates:
+            return None
+        here = stored_family(self.family)
+        elsewhere = self.outside.ranking.candidates[0].chunk.family
+        if elsewhere == here or self.probability(self.outside) < TUNING.abstain_below:
+            return None
+        named = {m.path.family for m in self.intent.mentions}
+        if named and here not in named and elsewhere in named:
+            return elsewhere
+        inside = self.features()["best_cosine"]
+        closer = self.features(self.outside)["best_cosine"] - inside
+        if self.probability() < TUNING.abstain_below or closer >= TUNING.outside_filter_margin:
+            return elsewhere
+        return None
+
+    def locate(self, chunk_id: str) -> tuple[Candidate, list[answering.Unit], list[float]]:
+        """A passage found by any of the searches, by chunk id."""
+        for found in (self.found, *(self.sides or ())):
+            for candidate, units, probs in zip(
+                found.ranking.candidates, found.units, found.probabilities, strict=True
+            ):
+                if candidate.chunk.chunk_id == chunk_id:
+                    return candidate, units, probs
+        raise KeyError(chunk_id)
+
+
+def _comparison(
+    subjects: tuple[Subject, Subject],
+    sides: tuple[Found, ...],
+) -> tuple[Comparison | None, list[answering.Unit]]:
+    """The side-by-side view and one answer unit per side (none if a side found nothing);
+    a side's sentence is one that names it, when one does."""
+    views, chosen = [], []
+    for subject, found in zip(subjects, sides, strict=True):
+        if not found.ranking.candidates:
+            return None, []
+        best = answering.choose_answer(
+            found.units,
+            found.probabilities,
+            passages=TUNING.compare_passages,
+            most=1,
+            prefer=answering.naming(subject.names),
+        )
+        chosen += best
+        first = found.ranking.candidates[0].chunk
+        views.append(
+            ComparisonSide(
+                first.path if subject.paths else "",
+                subject.label,
+                first.family if subject.paths else "",
+                answering.to_passages(
+                    found.ranking.candidates, found.units, found.probabilities, found.comments
+                ),
+            )
+        )
+    return Comparison(views[0], views[1]), chosen
+
+
+def _excluding(intent: Intent) -> Callable[[StoredChunk], bool] | None:
+    """A chunk filter that sets aside the families and paths the question rules out."""
+    families, paths = intent.excluded_families, intent.excluded_paths
+    if not families and not paths:
+        return None
+    return lambda chunk: chunk.family not in families and chunk.path not in paths
+
+
+def _subject_filter(subject: Subject) -> tuple[Filter | None, Callable[[StoredChunk], bool] | None]:
+    """A backend filter for a comparison side naming one thing, else a chunk filter."""
+    if len(subject.paths) == 1:
+        return Filter(path=next(iter(subject.paths))), None
+    if len(subject.sources) == 1:
+        return Filter(source=next(iter(subject.sources))), None
+    return None, lambda chunk: chunk.path in subject.paths or chunk.source in subject.sources
+
+
+_TITLES: dict[str, Names[str]] = {}
+_BACKGROUNDS: dict[str, tuple[float, float]] = {}
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def document_names(store: SearchBackend) -> Names[str]:
+    """Document titles and readable file names, for comparisons of two documents.
+
+    A title shared by many files (a site name on every page) names none of them.
+    """
+    build = store.manifest.build_id
+    if build not in _TITLES:
+        counts = Counter(d.title.casefold() for d in store.documents.values())
+        pairs = []
+        for source, document in store.documents.items():
+            if counts[document.title.casefold()] <= TUNING.max_subject_documents:
+                pairs.append((document.title, source))
+            stem = Path(source).stem.replace("_", " ").replace("-", " ")
+            pairs.append((" ".join(stem.split()), source))
+        _TITLES.clear()  # one build is served at a time
+        _TITLES[build] = Names(pairs)
+    return _TITLES[build]
+
+
+def family_label(family: str) -> str:
+    return FAMILIES.get(family, OTHER_LABEL)
+
+
+def outside_filter_reason(family: str, elsewhere: str) -> str:
+    here, there = family_label(stored_family(family)), family_label(elsewhere)
+    return (
+        f"not in {here}; found under {there}. Clear the family filter, or choose {there}, "
+        "to see that answer."
     )
 
 

@@ -42,6 +42,7 @@ class Subject:
     label: str
     paths: frozenset[str] = frozenset()
     sources: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()  # what the side is called, to find its own sentences
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,10 @@ def _first_subject(
         slugs = taxonomy.names.resolve(phrase)
         if slugs:
             label = " / ".join(taxonomy.paths[s].title for s in slugs)
-            return Subject(label, paths=frozenset(slugs))
+            names = tuple(n for s in slugs for n in taxonomy.paths[s].names)
+            return Subject(label, paths=frozenset(slugs), names=names)
         sources = titles.resolve(phrase) if titles is not None else []
         if sources and len(sources) <= TUNING.max_subject_documents:
-            return Subject(" ".join(phrase), sources=frozenset(sources))
+            label = " ".join(phrase)
+            return Subject(label, sources=frozenset(sources), names=(label,))
     return None

@@ -32,6 +32,8 @@ class Passage:
     highlights: tuple[Highlight, ...]
     start: int
     end: int
+    #: Whose view this is when it is not the corpus's own: "reader comment by Dale".
+    attribution: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,10 +43,19 @@ class Passage:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of the extractive answer, copied verbatim from passage ``citation``."""
+    """One sentence of the extractive answer, copied verbatim from passage ``citation``.
+
+    ``speaker`` names the reader whose comment it quotes ("" for the corpus's own text).
+    """
 
     text: str
     citation: int
+    speaker: str = ""
+
+    def render(self) -> str:
+        if self.speaker:
+            return f"A reader's view ({self.speaker}): “{self.text}” [{self.citation}]"
+        return f"{self.text} [{self.citation}]"
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,9 @@ class Answer:
 
     @property
     def answer(self) -> str:
-        """The extractive answer as text, each sentence followed by its citation ``[n]``."""
-        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+        """The extractive answer as text, each sentence followed by its citation ``[n]``;
+        a reader comment is quoted and labelled as one reader's view."""
+        return " ".join(s.render() for s in self.sentences)
 
     def to_json(self, id: str | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {} if id is None else {"id": id}

@@ -19,6 +19,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rapidfuzz.distance import Levenshtein
 
 from .config import TUNING
+from .documents import Document
 
 FAMILIES: dict[str, str] = {
     "individual-contributor": "Individual Contributor",
@@ -127,6 +128,27 @@ def trusted_paths(
         owners[path.slug] = path
         kept.append(replace(path, aliases=tuple(aliases)))
     return kept
+
+
+def trust_documents(
+    documents: Sequence[Document], warn: Callable[[str], None] | None = None
+) -> list[Document]:
+    """``documents`` with the path claims :func:`trusted_paths` refuses taken back.
+
+    A refused file is indexed as an ordinary document (no family, no path), so an
+    upload can never move a shipped path to another family or take over its name.
+    """
+    trusted = {
+        p.source: p for p in trusted_paths((CareerPath.of(d) for d in documents if d.path), warn)
+    }
+    out = []
+    for document in documents:
+        if document.path and document.source in trusted:
+            document = replace(document, aliases=trusted[document.source].aliases)
+        elif document.path:
+            document = replace(document, family="", path="", aliases=())
+        out.append(document)
+    return out
 
 
 @dataclass(frozen=True)

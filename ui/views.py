@@ -43,8 +43,17 @@ def citation(rank: int) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The extractive answer: verbatim sentences, each followed by its bold ``[n]``."""
-    return " ".join(f"{escape_inline(s.text)} {citation(s.citation)}" for s in answer.sentences)
+    """The extractive answer: verbatim sentences, each followed by its bold ``[n]``; a
+    reader comment is quoted and labelled as that reader's view."""
+    return " ".join(
+        (
+            f"*A reader's view ({escape_inline(s.speaker)}):* “{escape_inline(s.text)}”"
+            if s.speaker
+            else escape_inline(s.text)
+        )
+        + f" {citation(s.citation)}"
+        for s in answer.sentences
+    )
 
 
 def example_buttons(questions: Sequence[str], key: str, pick: Callable[[str], None]) -> None:
@@ -111,7 +120,10 @@ def passage_card(
         number = f"{citation(cite)} " if cite is not None else ""
         badge = family_badge(passage.family, FAMILIES) if passage.family else ""
         st.markdown(f"{number}**{crumb}** {badge}")
-        st.caption(escape_inline(passage.source))
+        st.caption(
+            escape_inline(passage.source)
+            + (f" · {escape_inline(passage.attribution)}" if passage.attribution else "")
+        )
         st.markdown(passage_markdown(passage))
         if section_text and section_text.strip() != passage.text.strip():
             with st.expander("Surrounding section"):
