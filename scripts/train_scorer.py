@@ -1,0 +1,207 @@
+"""Fit the answer and abstention models from labelled questions on several corpora.
+
+Two steps, so the fit is reproducible from files in the repository alone:
+
+``extract`` runs the engine over labelled questions (``.jsonl`` in the eval format)
+against a built index and writes one feature row per question to
+``eval/scorer-data/<corpus>.jsonl``: numbers and labels only, never corpus text. A unit
+is labelled as answering when it contains one of the question's gold phrases or says the
+same (cosine ≥ ``SAME_MEANING`` to one).
+
+``fit`` reads every file there, fits the unit model, then the question model (whose
+``best_unit`` feature is recomputed with the fitted unit model), writes
+``assistant/scorer_weights.json``, and reports abstention precision and recall per
+corpus over a range of thresholds, fitted on all corpora and on all but the one scored.
+
+    PYTHONPATH=$PWD python scripts/train_scorer.py extract --name shipped \\
+        --index-dir /tmp/idx eval/train-shipped.jsonl ../shared/eval/dev.jsonl
+    PYTHONPATH=$PWD python scripts/train_scorer.py fit
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import Assistant, Settings
+from assistant.answering import QUESTION_FEATURES, UNIT_FEATURES
+from assistant.config import PROJECT_ROOT, TUNING
+from assistant.evaluation import read_questions
+from assistant.scorer import Models, dump_models, fit
+
+DATA_DIR = PROJECT_ROOT / "eval" / "scorer-data"
+WEIGHTS = PROJECT_ROOT / "assistant" / "scorer_weights.json"
+#: A unit that says what a gold phrase says (a path file restating the article in its own
+#: words) answers too: phrases are sufficient, not exhaustive.
+SAME_MEANING = 0.75
+#: Penalties of the two fits: the question model has far fewer rows, so it is shrunk more.
+UNIT_L2 = 1.0
+QUESTION_L2 = 4.0
+
+
+def extract(name: str, settings: Settings, files: list[Path]) -> Path:
+    assistant = Assistant(settings)
+    rows = []
+    for file in files:
+        for question in read_questions(file):
+            evidence = assistant.evidence(question.question)
+            found = evidence.found
+            phrases = [" ".join(p.split()).casefold() for p in question.phrases]
+            gold = assistant.embedder.embed(list(question.phrases)) if phrases else None
+            units = []
+            for group in found.units[: TUNING.answer_passages]:
+                for unit in group:
+                    text = " ".join(unit.text.split()).casefold()
+                    label = any(p in text for p in phrases) or (
+                        gold is not None and float(np.max(gold @ unit.vector)) >= SAME_MEANING
+                    )
+                    units.append([int(unit.eligible), int(label), *unit.features])
+            features = evidence.features()
+            del features["best_unit"]  # recomputed with the fitted unit model
+            rows.append(
+                {
+                    "id": f"{file.stem}:{question.id}",
+                    "kind": question.kind,
+                    "answerable": question.answerable,
+                    "question": [round(features[f], 6) for f in QUESTION_FEATURES if f in features],
+                    "units": [[round(v, 6) for v in unit] for unit in units],
+                }
+            )
+    out = DATA_DIR / f"{name}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, sort_keys=True) + "\n")
+    return out
+
+
+def load_data(directory: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
+    """Every corpus's rows, by corpus name, in file-name order."""
+    return {
+        path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for path in sorted(directory.glob("*.jsonl"))
+    }
+
+
+def fit_models(data: dict[str, list[dict[str, Any]]]) -> Models:
+    """Fit the unit model on answerable questions with a labelled unit, then the question model."""
+    unit_rows, unit_labels = [], []
+    for rows in data.values():
+        for row in rows:
+            units = [u for u in row["units"] if u[0]]  # eligible units only
+            if row["answerable"] and any(u[1] for u in units):
+                unit_rows += [u[2:] for u in units]
+                unit_labels += [u[1] for u in units]
+    unit = fit(np.array(unit_rows), np.array(unit_labels), UNIT_FEATURES, l2=UNIT_L2)
+    question_rows, labels = question_matrix(data, Models(unit, unit))
+    question = fit(question_rows, labels, QUESTION_FEATURES, l2=QUESTION_L2)
+    return Models(unit, question)
+
+
+def question_matrix(
+    data: dict[str, list[dict[str, Any]]], models: Models
+) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for corpus_rows in data.values():
+        for row in corpus_rows:
+            rows.append(question_row(row, models))
+            labels.append(int(row["answerable"]))
+    return np.array(rows), np.array(labels)
+
+
+def question_row(row: dict[str, Any], models: Models) -> list[float]:
+    eligible = [u[2:] for u in row["units"] if u[0]]
+    best = float(models.unit.probabilities(np.array(eligible)).max()) if eligible else 0.0
+    values = dict(
+        zip([f for f in QUESTION_FEATURES if f != "best_unit"], row["question"], strict=True)
+    )
+    values["best_unit"] = best
+    return [values[f] for f in QUESTION_FEATURES]
+
+
+def abstention_report(data: dict[str, list[dict[str, Any]]], models: Models) -> list[str]:
+    """Precision and recall of abstaining, per corpus, at a few thresholds."""
+    lines = [
+        "| corpus | fitted on | threshold | abstention precision | recall | false abstentions |"
+    ]
+    lines.append("|---|---|---|---|---|---|")
+    for name, rows in data.items():
+        held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
+        for label, used in (
+            ("all", models),
+            ("others", fit_models(held_out) if held_out else None),
+        ):
+            if used is None:
+                continue
+            x, y = question_matrix({name: rows}, used)
+            p = used.question.probabilities(x)
+            for threshold in (0.3, 0.4, 0.5, 0.6):
+                refused = p < threshold
+                right = int(np.sum(refused & (y == 0)))
+                precision = right / max(int(refused.sum()), 1)
+                recall = right / max(int(np.sum(y == 0)), 1)
+                false = int(np.sum(refused & (y == 1)))
+                lines.append(
+                    f"| {name} | {label} | {threshold} | {precision:.3f} | {recall:.3f} | {false} |"
+                )
+    return lines
+
+
+def answer_report(data: dict[str, list[dict[str, Any]]], models: Models) -> list[str]:
+    """unit@1 per corpus: how often the most probable quotable unit holds a gold phrase
+    (over answerable questions where some unit does), fitted on all corpora or the others."""
+    lines = ["| corpus | fitted on | unit@1 | questions |", "|---|---|---|---|"]
+    for name, rows in data.items():
+        held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
+        for label, used in (
+            ("all", models),
+            ("others", fit_models(held_out) if held_out else None),
+        ):
+            if used is None:
+                continue
+            right = total = 0
+            for row in rows:
+                units = [u for u in row["units"] if u[0]]
+                if not row["answerable"] or not any(u[1] for u in units):
+                    continue
+                p = used.unit.probabilities(np.array([u[2:] for u in units]))
+                right += units[int(np.argmax(p))][1]
+                total += 1
+            lines.append(f"| {name} | {label} | {right / max(total, 1):.3f} | {total} |")
+    return lines
+
+
+def _same_questions(a: str, b: str) -> bool:
+    """The combined corpus reuses the others' questions: hold it out with either."""
+    return "combined" in (a, b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    ex = sub.add_parser("extract")
+    ex.add_argument("--name", required=True)
+    ex.add_argument("--index-dir", type=Path, required=True)
+    ex.add_argument("--corpus", type=Path)
+    ex.add_argument("files", type=Path, nargs="+")
+    sub.add_parser("fit")
+    args = parser.parse_args(argv)
+    if args.step == "extract":
+        settings = Settings.from_env(index_dir=args.index_dir, corpus_dir=args.corpus)
+        print(extract(args.name, settings, args.files))
+        return 0
+    data = load_data()
+    models = fit_models(data)
+    WEIGHTS.write_text(dump_models(models), encoding="utf-8")
+    print("\n".join(answer_report(data, models)))
+    print("\n".join(abstention_report(data, models)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
