@@ -16,7 +16,7 @@ from assistant.store import CURRENT
 
 PASSAGE_KEYS = {
     "rank", "chunk_id", "text", "source", "title", "section", "family", "path", "score",
-    "highlights", "start", "end",
+    "highlights", "start", "end", "attribution",
 }  # fmt: skip
 
 

@@ -100,8 +100,10 @@ def test_other_weights_under_the_same_name_are_refused_then_reembedded(
     second = json.loads(out)
     assert second["chunks_reused"] == 0
     assert second["chunks_embedded"] == second["chunks_total"] == first["chunks_total"]
-    code, out, _ = run("ask", "what does a TPM do?")
-    assert code == 0 and "TPM" in out
+    code, out, _ = run("ask", "what does a TPM do?", "--json")
+    # Served again (the scrambled model's vectors may well make it abstain: that is a
+    # judgement on its embeddings, not a failure to serve).
+    assert code == 0 and json.loads(out)["question"] == "what does a TPM do?"
 
 
 def test_the_onnx_export_is_cached_under_the_weights_hash(tmp_path: Path) -> None:

@@ -1,0 +1,215 @@
+"""The answers a person reads first: every example of issue 9's "Why", as the user typed it.
+
+Each test asserts the behaviour the issue asks for on the shipped corpus (and, for the
+added-document examples, on the shipped corpus plus a ladder page we wrote ourselves).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.embeddings import Embedder
+from assistant.results import Answer
+
+from .conftest import REAL_CORPUS, write_corpus
+
+PROGRESSION = re.compile(r"=>|→")
+
+
+def cited(answer: Answer) -> list[str]:
+    """The family of the passage each answer sentence cites."""
+    return [answer.passages[s.citation - 1].family for s in answer.sentences]
+
+
+def assert_readable(answer: Answer) -> None:
+    """No bare bullets, no progression lines, no question, no text twice, sentence starts."""
+    texts = [s.text for s in answer.sentences]
+    assert texts, answer
+    assert len(set(texts)) == len(texts)
+    for text in texts:
+        assert not text.lstrip().startswith(("- ", "* ")), text
+        assert not PROGRESSION.search(text), text
+        assert not text.rstrip().endswith("?"), text
+        assert text[0].isupper() or text[0] in "“\"'(", text
+
+
+def test_the_page_example_answers_with_the_definition(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("What does a technical program manager do?")
+    assert not answer.abstained
+    assert_readable(answer)
+    first = answer.sentences[0].text.casefold()
+    assert "coordinat" in first and "projects" in first, answer.answer
+
+
+@pytest.mark.parametrize("question", ["principle engineer vs staf engineer", "staf engineer"])
+def test_typos_of_a_covered_path_are_answered(real_assistant: Assistant, question: str) -> None:
+    answer = real_assistant.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.passages[0].path == "staff-principal-engineer" or any(
+        "Staff" in p.section for p in answer.passages[:2]
+    )
+    assert_readable(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I don't want to manage people, what else is there?",
+        "what are the options besides management",
+        "I don't want to be a manager. What are my options?",
+    ],
+)
+def test_not_wanting_management_answers_from_the_other_families(
+    real_assistant: Assistant, question: str
+) -> None:
+    answer = real_assistant.ask(question)
+    assert not answer.abstained, answer.reason
+    assert "management" not in cited(answer)
+    assert all(p.family != "management" for p in answer.passages)
+    assert "management route" not in answer.answer
+
+
+def test_a_filter_that_excludes_the_answer_says_where_it_is(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("What does a technical program manager do?", family="management")
+    assert answer.abstained and answer.answer == ""
+    assert "not in Management" in answer.reason
+    assert "Business / Process" in answer.reason
+
+
+def test_a_filter_that_holds_the_answer_answers_from_it(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask(
+        "What does a technical program manager do?", family="business-process"
+    )
+    assert not answer.abstained
+    assert set(cited(answer)) == {"business-process"}
+
+
+@pytest.mark.parametrize(
+    ("question", "paths"),
+    [
+        ("EM or staff?", {"engineering-manager", "staff-principal-engineer"}),
+        (
+            "sre vs devops – which won't corner me?",
+            {"site-reliability-engineer", "devops-engineer"},
+        ),
+    ],
+)
+def test_short_comparisons_get_one_sentence_per_side(
+    real_assistant: Assistant, question: str, paths: set[str]
+) -> None:
+    answer = real_assistant.ask(question)
+    assert answer.compare is not None
+    assert {answer.compare.left.path, answer.compare.right.path} == paths
+    assert len(answer.sentences) == 2
+    sides = [answer.passages[s.citation - 1].path for s in answer.sentences]
+    assert sides == [answer.compare.left.path, answer.compare.right.path]
+    assert_readable(answer)
+
+
+def test_a_reader_comment_is_attributed_and_quoted_from_its_start(
+    real_assistant: Assistant,
+) -> None:
+    answer = real_assistant.ask("my company has no staff level, what can I do?")
+    assert not answer.abstained, answer.reason
+    comments = [p for p in answer.passages if p.source.endswith("-comments.md")]
+    assert comments and all(p.attribution.startswith("reader comment by ") for p in comments)
+    for sentence in answer.sentences:
+        passage = answer.passages[sentence.citation - 1]
+        if passage in comments:
+            assert sentence.speaker and sentence.speaker in passage.attribution
+            assert f"A reader's view ({sentence.speaker})" in answer.answer
+            assert sentence.text[0].isupper() or sentence.text[0] in "“\"'"
+            assert " wrote:" not in sentence.text
+
+
+LADDER_PAGE = """\
+<html><head><title>Orbital ladder: L4 Data Engineer</title></head><body>
+<nav><a href="/">Home</a> · <a href="/ladder">Ladder</a> · <a href="/jobs">Jobs</a></nav>
+<main>
+<h1>L4 Data Engineer at Orbital</h1>
+<p>An L4 data engineer at Orbital owns the pipelines of one product area end to end.
+They design batch and streaming jobs, agree data contracts with the teams that produce
+events, and keep the warehouse tables their analysts rely on correct and on time.</p>
+<h2>Scope</h2>
+<p>An L4 data engineer leads projects of one to three months without day-to-day
+guidance and reviews the designs of L2 and L3 engineers on the team.</p>
+<h2>Expectations</h2>
+<ul><li>Sets freshness and quality targets for the datasets the team publishes.</li>
+<li>Mentors newer engineers on query performance and schema design.</li></ul>
+</main></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def grown_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    """The shipped corpus plus a third-party-style ladder page written for this test."""
+    root = tmp_path_factory.mktemp("grown")
+    corpus = root / "corpus"
+    shutil.copytree(REAL_CORPUS, corpus)
+    write_corpus(corpus, {"ladders/orbital-l4-data-engineer.html": LADDER_PAGE})
+    assistant = Assistant(Settings(corpus_dir=corpus, index_dir=root / "index"), embedder=embedder)
+    assistant.rebuild()
+    return assistant
+
+
+def test_a_question_about_an_added_page_is_answered_from_it(grown_assistant: Assistant) -> None:
+    answer = grown_assistant.ask("what does an L4 data engineer at orbital do?")
+    assert not answer.abstained, answer.reason
+    assert answer.passages[0].source == "ladders/orbital-l4-data-engineer.html"
+    assert "pipelines" in answer.sentences[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param(
+            "what are the salary bands for an L4 at orbital?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: the page matches the level and company so closely that "
+                "the absent pay topic does not yet bring the probability under the threshold",
+            ),
+        ),
+        "can I move to orbital's Berlin office on a work visa?",
+        "is the GCP data engineer certification worth getting?",
+        "should I learn Scala or Python for data engineering?",
+    ],
+)
+def test_near_domain_questions_are_still_refused_over_a_grown_corpus(
+    grown_assistant: Assistant, question: str
+) -> None:
+    assert grown_assistant.ask(question).abstained
+
+
+def test_the_answer_is_the_same_text_as_the_passage(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("why is management not a promotion?")
+    for sentence in answer.sentences:
+        passage = answer.passages[sentence.citation - 1]
+        assert " ".join(sentence.text.split()) in " ".join(passage.text.split())
+
+
+def test_a_path_file_cannot_take_over_a_shipped_path(tmp_path: Path, embedder: Embedder) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REAL_CORPUS, corpus)
+    write_corpus(
+        corpus,
+        {
+            "uploads/technical-program-manager.md": (
+                "---\ntitle: TPM\nfamily: business-sales\naliases: [the, what, do, is, a]\n---\n"
+                "# TPM\n\nA technical program manager sells programs to customers.\n"
+            )
+        },
+    )
+    warnings: list[str] = []
+    assistant = Assistant(Settings(corpus_dir=corpus, index_dir=tmp_path / "i"), embedder=embedder)
+    assistant.rebuild(warn=warnings.append)
+    assert any("already defined by paths/technical-program-manager.md" in w for w in warnings)
+    tpm = {p.slug: p for p in assistant.career_paths()}["technical-program-manager"]
+    assert tpm.family == "business-process" and tpm.source == "paths/technical-program-manager.md"
+    answer = assistant.ask("what does a TPM do?")
+    assert answer.compare is None

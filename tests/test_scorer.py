@@ -1,0 +1,48 @@
+"""The learned scorer: deterministic fits, and stored weights that retraining reproduces."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from types import ModuleType
+
+import numpy as np
+
+from assistant.config import PROJECT_ROOT
+from assistant.scorer import dump_models, fit, load_models
+
+
+def training_script() -> ModuleType:
+    path = PROJECT_ROOT / "scripts" / "train_scorer.py"
+    spec = importlib.util.spec_from_file_location("train_scorer", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_retraining_reproduces_the_stored_weights() -> None:
+    script = training_script()
+    data = script.load_data()
+    assert {"shipped", "external", "combined"} <= set(data)
+    refit = json.loads(dump_models(script.fit_models(data)))
+    stored = json.loads(script.WEIGHTS.read_text(encoding="utf-8"))
+    for model in ("unit", "question"):
+        assert refit[model]["features"] == stored[model]["features"]
+        for key in ("mean", "scale", "weights"):
+            np.testing.assert_allclose(refit[model][key], stored[model][key], atol=1e-6)
+        assert abs(refit[model]["bias"] - stored[model]["bias"]) < 1e-6
+    assert load_models().question.features == tuple(stored["question"]["features"])
+
+
+def test_a_fit_is_deterministic_and_sets_the_penalised_gradient_to_zero() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(300, 3)) * [1.0, 5.0, 0.1] + [0.0, 2.0, -1.0]
+    y = (x @ [1.5, -0.4, 8.0] + rng.normal(size=300) > -6.0).astype(float)
+    first, second = fit(x, y, ("a", "b", "c"), l2=0.5), fit(x, y, ("a", "b", "c"), l2=0.5)
+    assert first == second
+    z = (x - first.mean) / first.scale
+    p = first.probabilities(x)
+    gradient = z.T @ (p - y) + 0.5 * np.asarray(first.weights)  # independent of the solver
+    assert np.max(np.abs(gradient)) < 1e-6 and abs(float(np.sum(p - y))) < 1e-6
+    assert first.weights[0] > 0 and first.weights[1] < 0 and first.weights[2] > 0
