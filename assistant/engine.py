@@ -268,8 +268,8 @@ class Assistant:
                 return _BACKGROUNDS[build]
         no_terms = answering.question_terms(store, "", [])
         sums = np.zeros(2)
-        vectors = self.embedder.embed(list(answering.BACKGROUND_QUESTIONS))
-        for text, vector in zip(answering.BACKGROUND_QUESTIONS, vectors, strict=True):
+        for text in answering.BACKGROUND_QUESTIONS:
+            vector = self.embedder.embed_query(text)
             found = self._search(store, vector, text, no_terms, TUNING.evidence_depth, None, None)
             features = answering.question_features(
                 found.ranking, found.sentences, 0.0, 0.0, 0.0, no_terms, False
@@ -293,9 +293,8 @@ class Assistant:
             return 1.0, 0.0
         unknown = [w for w in words if w not in set(known)]
         reduced = expanded.replace(question, " ".join(known), 1)
-        vectors = self.embedder.embed([reduced, " ".join(unknown)])
-        kept = float(vectors[0] @ query_vector) if known else 0.0
-        return kept, float(vectors[1] @ query_vector)
+        kept = float(self.embedder.embed_query(reduced) @ query_vector) if known else 0.0
+        return kept, float(self.embedder.embed_query(" ".join(unknown)) @ query_vector)
 
     # -- corpus and index ---------------------------------------------------------------
 
