@@ -336,7 +336,7 @@ def _embed_by_passage(
         keys = [chunk.embed_key, *(row.embed_key for row in rows)]
         todo = list(dict.fromkeys(k for k in keys if k in missing and k not in taken))
         taken.update(todo)
-        if todo:
+        if todo or chunk.embed_key in missing:  # a repeated passage counts, as in the report
             work.append(todo)
     vectors: dict[str, np.ndarray] = {}
     if progress:

@@ -59,7 +59,10 @@ def test_time_left_in_words(seconds: float | None, words: str) -> None:
 def test_rebuild_reports_passages_steadily(
     small_corpus: Path, make_assistant: Callable[..., Assistant]
 ) -> None:
-    """One unit from the first report to the last: the passages the report calls embedded."""
+    """One unit from the first report to the last: the passages the report calls embedded,
+    a passage repeated word for word in two files included."""
+    same = "# Same note\n\nThe same short note about mentoring junior engineers.\n"
+    write_corpus(small_corpus, {"notes/a.md": same, "notes/b.md": same})
     assistant = make_assistant(small_corpus, batch_size=2)
     reports: list[tuple[int, int]] = []
     first = assistant.rebuild(progress=lambda done, total: reports.append((done, total)))
