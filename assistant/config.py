@@ -21,6 +21,9 @@ RETRIEVERS = ("hybrid", "dense", "lexical")
 INDEX_KINDS = ("auto", "flat", "ivf")
 EMBED_BACKENDS = ("onnx", "torch")
 CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
+#: Padded characters (about four per token) one embedding batch may hold: batches of long
+#: passages are smaller, which bounds the model's working memory during a rebuild.
+EMBED_BATCH_CHARS = 6_000
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The most passages one answer may cite.

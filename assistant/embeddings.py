@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import EMBED_BACKENDS
+from .config import EMBED_BACKENDS, EMBED_BATCH_CHARS
 from .errors import AssistantError
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
@@ -117,6 +117,10 @@ def model_identity(model_path: Path, backend: str) -> str:
     return f"{identity}+{backend}"
 
 
+#: The model reads at most 256 tokens (about 1,200 characters): longer texts pad no further.
+MAX_TEXT_CHARS = 1_200
+
+
 class BatchEmbedder:
     """What every runtime shares: batching, single questions, naming, the dimension.
 
@@ -148,7 +152,7 @@ class BatchEmbedder:
         """
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        batches = [order[begin : begin + batch_size] for begin in range(0, len(order), batch_size)]
+        batches = _batches(order, [len(text) for text in texts], batch_size)
 
         def encode(batch: list[int]) -> list[int]:
             vectors[batch] = self._encode([texts[i] for i in batch])
@@ -165,6 +169,21 @@ class BatchEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._encode([text])[0]
         return vector
+
+
+def _batches(order: list[int], lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Cut ``order`` (longest first) into batches of at most ``batch_size`` texts and
+    :data:`EMBED_BATCH_CHARS` padded characters: long passages go in smaller batches, so
+    the model's working memory stays bounded whatever the documents look like."""
+    batches: list[list[int]] = []
+    for index in order:
+        current = batches[-1] if batches else []
+        padded = (len(current) + 1) * min(lengths[current[0]] if current else 0, MAX_TEXT_CHARS)
+        if not current or len(current) >= batch_size or padded > EMBED_BATCH_CHARS:
+            batches.append([index])
+        else:
+            current.append(index)
+    return batches
 
 
 class SentenceTransformerEmbedder(BatchEmbedder):
