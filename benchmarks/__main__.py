@@ -24,7 +24,17 @@ from .common import BENCH_DIR, RESULTS_DIR, Report
 from .workspace import Workspace
 
 #: Run order: cheap and shared-resource benchmarks first, the 1M-vector one last.
-BENCHMARKS = ("latency", "embed", "rebuild", "dropin", "coldstart", "memory", "milvus", "scale")
+BENCHMARKS = (
+    "latency",
+    "embed",
+    "cpu",
+    "rebuild",
+    "dropin",
+    "coldstart",
+    "memory",
+    "milvus",
+    "scale",
+)
 DOCS = BENCH_DIR.parent / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 

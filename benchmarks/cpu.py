@@ -8,6 +8,7 @@ Linux's CPUID faulting. The reliability tests and ``python -m benchmarks cpu`` u
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -59,6 +60,13 @@ def cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> CpuFeatures:
         avx_vnni="avx_vnni" in flags,
         amx_int8="amx_int8" in flags,
     )
+
+
+def kernels_seen() -> dict[str, bool]:
+    """The extensions this process's kernels were chosen for, as NumPy read them from
+    CPUID (so a mask shows here, unlike in /proc/cpuinfo)."""
+    features = importlib.import_module("numpy._core._multiarray_umath").__cpu_features__
+    return {name: bool(features.get(name)) for name in ("AVX2", "AVX512F", "AVX512VNNI")}
 
 
 def lower_levels(features: CpuFeatures) -> list[str]:

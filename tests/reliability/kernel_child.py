@@ -16,11 +16,10 @@ from typing import Any
 
 from assistant import Assistant, Settings
 from assistant.evaluation import read_questions
+from benchmarks.cpu import kernels_seen
 
 
 def main(corpus: str, index: str, new_corpus: str, new_index: str, questions: str) -> None:
-    from numpy._core._multiarray_umath import __cpu_features__
-
     assistant = Assistant(Settings.from_env(corpus_dir=Path(corpus), index_dir=Path(index)))
     answers: dict[str, Any] = {}
     for question in read_questions(Path(questions)):
@@ -31,8 +30,7 @@ def main(corpus: str, index: str, new_corpus: str, new_index: str, questions: st
             "scores": [p.score for p in answer.passages],
         }
     Assistant(Settings.from_env(corpus_dir=Path(new_corpus), index_dir=Path(new_index))).rebuild()
-    seen = {name: bool(__cpu_features__.get(name)) for name in ("AVX2", "AVX512F", "AVX512VNNI")}
-    print(json.dumps({"cpu": seen, "answers": answers}))
+    print(json.dumps({"cpu": kernels_seen(), "answers": answers}))
 
 
 if __name__ == "__main__":
