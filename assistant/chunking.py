@@ -26,8 +26,10 @@ MAX_SECTION_CHARS = 300
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx fig cf al no".split()  # noqa: SIM905
+    "e.g i.e etc vs mr mrs ms dr prof sr jr st inc ltd co corp approx fig cf al".split()  # noqa: SIM905
 )
+#: Abbreviations only before a number ("No. 5", "p. 12"): elsewhere "no." ends a sentence.
+_NUMBER_ABBREVIATIONS = frozenset({"no", "p", "pp", "vol", "nr"})
 #: How far back from a full stop an abbreviation is looked for (bounded: linear time).
 _ABBREVIATION_WINDOW = 8
 _WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
@@ -77,7 +79,11 @@ class Chunk:
 
 
 def sections(document: Document) -> list[Section]:
-    """Group blocks under their heading path; an H1 that repeats the title is not a level."""
+    """Group blocks under their heading path; a top heading repeating the title is not a level.
+
+    The title may come from an H1 or, in a file without one, from its first heading of
+    any level: either way the citation must not say it twice.
+    """
     found: list[Section] = []
     stack: list[tuple[int, str]] = []
     pending: list[Block] = []
@@ -95,7 +101,7 @@ def sections(document: Document) -> list[Section]:
         pending = []
         while stack and stack[-1][0] >= block.level:
             stack.pop()
-        if not (block.level == 1 and not stack and block.text.strip().casefold() == title):
+        if not (not stack and block.text.strip().casefold() == title):
             stack.append((block.level, block.text))
     close()
     return found
@@ -138,11 +144,29 @@ def _is_heading_line(line: str) -> bool:
     return 1 <= hashes <= 6 and line[hashes : hashes + 1] == " "
 
 
-def block_units(text: str, block: Block) -> list[Span]:
-    """The units of one block: its sentences, or the whole block for a table row or code."""
+def block_units(text: str, block: Block, size: int) -> list[Span]:
+    """The units of one block: its sentences, or the whole block for a table row or code.
+
+    A unit longer than ``size`` (a page-long "sentence" without a full stop) is cut at
+    word boundaries, so no chunk or quoted answer grows past the chunk size.
+    """
     if block.kind in _ATOMIC_KINDS:
-        return [(block.start, block.end)]
-    return sentence_spans(text, block.start, block.end)
+        spans = [(block.start, block.end)]
+    else:
+        spans = sentence_spans(text, block.start, block.end)
+    return [piece for span in spans for piece in _cut(text, span, size)]
+
+
+def _cut(text: str, span: Span, size: int) -> list[Span]:
+    start, end = span
+    pieces: list[Span] = []
+    while end - start > size:
+        space = text.rfind(" ", start + size // 2, start + size)
+        cut = space if space > start else start + size
+        pieces.append(_trim(text, start, cut))
+        start = cut
+    pieces.append(_trim(text, start, end))
+    return [piece for piece in pieces if piece[1] > piece[0]]
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[Span]:
@@ -165,16 +189,30 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
 
 def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
     window = text[max(sentence_start, dot - _ABBREVIATION_WINDOW) : dot]
-    word = _WORD_BEFORE.search(window)
-    return word is not None and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
+    found = _WORD_BEFORE.search(window)
+    if found is None:
+        return False
+    word = found.group(1).lower().rstrip(".")
+    if word in _NUMBER_ABBREVIATIONS:
+        return text[dot + 1 : dot + 3].strip()[:1].isdigit()
+    return word in _ABBREVIATIONS
 
 
 def _continues(text: str, after: int, end: int) -> bool:
-    """Whether the next word starts in lower case: the sentence goes on."""
+    """Whether the next word is all lower case ("approx. five"): the sentence goes on.
+
+    A word like "iOS" or "eBay" starts a sentence as it is written.
+    """
     position = after
     while position < end and text[position].isspace():
         position += 1
-    return position < end and text[position].islower()
+    word_end = position
+    while (
+        word_end < end and word_end - position < _ABBREVIATION_WINDOW and text[word_end].isalpha()
+    ):
+        word_end += 1
+    word = text[position:word_end]
+    return bool(word) and word.islower()
 
 
 def _trim(text: str, start: int, end: int) -> Span:
@@ -195,7 +233,9 @@ def chunk_document(
     """
     chunks: list[Chunk] = []
     for section in sections(document):
-        spans = [span for block in section.blocks for span in block_units(document.text, block)]
+        spans = [
+            span for block in section.blocks for span in block_units(document.text, block, size)
+        ]
         label = breadcrumb(document.title, section.headings)
         family, path = document.family, document.path
         if not family and tagger is not None:

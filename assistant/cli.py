@@ -257,7 +257,7 @@ def _print_answer(answer: Answer, color: bool) -> None:
     print(answer.answer)
     print()
     for passage in answer.passages:
-        print(f"[{passage.rank}] {passage.title} › {passage.section}  ({passage.source})")
+        print(f"[{passage.rank}] {passage.section or passage.title}  ({passage.source})")
         print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))
         print()
     if answer.compare:
@@ -287,9 +287,10 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
         assistant = Assistant(settings)
         built = assistant.rebuild(warn=_warn)
-        _warn(
+        print(
             f"evaluating on {settings.corpus_dir} ({built.chunks_total} passages, index in "
-            f"{settings.index_dir})"
+            f"{settings.index_dir})",
+            file=sys.stderr,
         )
     else:
         assistant = _ready(settings)

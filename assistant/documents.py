@@ -20,7 +20,8 @@ BlockKind = Literal["heading", "paragraph", "list_item", "table_row", "quote", "
 class Block:
     """One structural unit of a document: a heading, a paragraph, a list item, a table row…
 
-    ``level`` is the heading level (1–6) or a list item's nesting depth (0 = top level).
+    ``level`` is the heading level (1–6) or a list item's nesting depth (0 = top level);
+    ``number`` is an ordered list item's number ("step 2" must stay findable), else 0.
     ``start``/``end`` index the document text once the blocks are laid out; the text a
     reader sees and the text cited are both ``document.text[start:end]``.
     """
@@ -28,6 +29,7 @@ class Block:
     kind: BlockKind
     text: str
     level: int = 0
+    number: int = 0
     start: int = 0
     end: int = 0
 

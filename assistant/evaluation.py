@@ -95,24 +95,30 @@ def read_question_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def read_questions(path: Path) -> list[LabelledQuestion]:
+    """Labelled questions, each field checked: a string where a list belongs would match
+    everything one character at a time, and "false" in quotes is true."""
     questions = []
     for number, row in read_question_lines(path):
-        try:
-            questions.append(
-                LabelledQuestion(
-                    id=str(row.get("id", number)),
-                    question=row["question"],
-                    kind=str(row.get("kind", "")),
-                    sections=tuple(row.get("sections", ())),
-                    phrases=tuple(row.get("phrases", ())),
-                    answerable=bool(row.get("answerable", True)),
-                )
-            )
-        except TypeError:
+        lists = {name: row.get(name, []) for name in ("sections", "phrases")}
+        answerable = row.get("answerable", True)
+        if not all(
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+            for value in lists.values()
+        ) or not isinstance(answerable, bool):
             raise BadInputError(
                 f"{path}:{number} is not a labelled question",
-                '"sections" and "phrases" must be lists',
-            ) from None
+                '"sections" and "phrases" must be lists of strings, "answerable" true or false',
+            )
+        questions.append(
+            LabelledQuestion(
+                id=str(row.get("id", number)),
+                question=row["question"],
+                kind=str(row.get("kind", "")),
+                sections=tuple(lists["sections"]),
+                phrases=tuple(lists["phrases"]),
+                answerable=answerable,
+            )
+        )
     return questions
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,18 @@ def test_answer_at_1_reads_the_answer_text_and_figures_come_per_kind() -> None:
     assert data["per_kind"]["specific"]["answer@1"] == 1.0
     assert data["per_kind"]["paraphrase"]["answer@1"] == 0.0
     assert data["per_kind"]["paraphrase"]["false_abstentions"] == 1
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"question": "q", "phrases": "twenty-six weeks"},
+        {"question": "q", "sections": [1, 2]},
+        {"question": "q", "answerable": "false"},
+    ],
+)
+def test_labels_of_the_wrong_type_are_refused(tmp_path: Path, row: dict[str, object]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(BadInputError, match=r"bad\.jsonl:1 is not a labelled question"):
+        read_questions(path)

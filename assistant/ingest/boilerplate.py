@@ -48,24 +48,27 @@ def drop_repeated_blocks(parsed: dict[str, Parsed]) -> dict[str, int]:
 
 
 def _drop_empty_repeated_headings(blocks: list[Block], repeated: set[str]) -> list[Block]:
-    """Repeated headings with no text left under them (up to the next heading of their
-    level or higher) were a menu's; the others stay."""
-    kept: list[Block] = []
-    for index, block in enumerate(blocks):
-        if block.kind == "heading" and _key(block.text) in repeated:
-            following = blocks[index + 1 :]
-            end = next(
-                (
-                    i
-                    for i, b in enumerate(following)
-                    if b.kind == "heading" and b.level <= block.level
-                ),
-                len(following),
-            )
-            if all(b.kind == "heading" for b in following[:end]):
-                continue
-        kept.append(block)
-    return kept
+    """Repeated headings with no text under them (up to the next heading of their level or
+    higher) were a menu's; the others stay. One backward pass: linear in the blocks."""
+    empty: set[int] = set()
+    content_since: list[bool] = []  # per heading on the stack below: any text under it?
+    levels: list[int] = []
+    seen_text = False
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
+        if block.kind != "heading":
+            seen_text = True
+            continue
+        # Headings after this one at a deeper level belong to its section.
+        while levels and levels[-1] > block.level:
+            levels.pop()
+            seen_text = content_since.pop() or seen_text
+        if not seen_text and _key(block.text) in repeated:
+            empty.add(index)
+        levels.append(block.level)
+        content_since.append(seen_text)
+        seen_text = False
+    return [block for index, block in enumerate(blocks) if index not in empty]
 
 
 def _key(text: str) -> str:

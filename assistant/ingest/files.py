@@ -78,7 +78,13 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
             warn(f"skipped folder {folder}: cannot list it ({error.strerror or error})")
             continue
         for entry in entries:
-            if entry.name.startswith(".") or entry.name in _SKIPPED_NAMES:
+            if entry.name.startswith("."):
+                continue
+            if entry.name in _SKIPPED_NAMES:
+                warn(
+                    f"skipped {entry.relative_to(root)}: README files describe a folder and are "
+                    "not indexed; rename it to index it"
+                )
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 if depth + 1 >= MAX_DEPTH:

@@ -84,8 +84,13 @@ _CHROME_WORDS = frozenset(
         "topbar",
         "masthead",
         "sitemap",
+        "megamenu",
+        "legal",
+        "copyright",
     ]
 )
+#: id/class words of a page header: dropped unless it holds the page's heading.
+_HEADER_WORDS = frozenset({"header", "banner", "hero", "brand", "logo"})
 _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
 #: An element with more than this share of the page's unlinked text is content,
 #: whatever its class says.
@@ -121,6 +126,9 @@ MENU_MIN_LINKS = 3
 MENU_LINK_SHARE = 0.9
 #: …or at most this many characters outside its links ("Other pages: · ·").
 MENU_MAX_LABEL_CHARS = 24
+#: Bounds on ``colspan``/``rowspan``: a hostile "colspan=100000" must not build a huge row.
+MAX_TABLE_SPAN = 50
+MAX_TABLE_ROWS = 500
 #: A ``main``/``article`` with less text than this is a teaser, not the page's content.
 MIN_MAIN_CHARS = 200
 
@@ -129,7 +137,8 @@ def load_html(text: str) -> Parsed:
     """Parse a whole page: title (first ``h1``, else ``<title>``) and content blocks."""
     soup = BeautifulSoup(text, "lxml")
     title_tag = soup.find("title")
-    page_title = cap_label(title_tag.get_text(" ")) if title_tag else ""
+    # "Benefits | Acme Careers": the site's name after a bar is not the page's title.
+    page_title = cap_label(title_tag.get_text(" ").split(" | ")[0]) if title_tag else ""
     root: Tag = _content_root(soup)
     blocks = html_blocks(root)
     first_h1 = next((b.text for b in blocks if b.kind == "heading" and b.level == 1), "")
@@ -193,7 +202,8 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self._buffer: list[str] = []
-        self._lists = 0
+        #: One entry per open list: the last number given in an ``ol``, or -1 for a ``ul``.
+        self._lists: list[int] = []
         self._items = 0
         self._quotes = 0
         self._pre = 0
@@ -205,9 +215,12 @@ class _Walker:
         if tag.name in _BLOCKS or tag.name in _LISTS:
             self.flush()
         if tag.name in _LISTS:
-            self._lists += 1
+            start = str(tag.get("start", "1"))
+            self._lists.append(int(start) - 1 if tag.name == "ol" and start.isdigit() else -1)
         elif tag.name == "li":
             self._items += 1
+            if self._lists and self._lists[-1] >= 0:
+                self._lists[-1] += 1
         elif tag.name == "blockquote":
             self._quotes += 1
         elif tag.name == "pre":
@@ -225,7 +238,8 @@ class _Walker:
             self._pre -= 1
         elif name in _LISTS:
             self.flush()
-            self._lists -= 1
+            if self._lists:
+                self._lists.pop()
         elif name == "blockquote":
             self.flush()
             self._quotes -= 1
@@ -236,20 +250,17 @@ class _Walker:
         self.flush()
         rows: list[list[str]] = []
         header: list[str] | None = None
+        pending: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill)
         for row in tag.find_all("tr"):
             if row.find_parent("table") is not tag:  # a nested table's rows are its own
                 continue
-            cells = [
-                clean_inline(cell.get_text(" "))
-                for cell in row.find_all(["td", "th"], recursive=False)
-            ]
-            is_header = row.find_parent("thead") is not None or all(
-                child.name == "th" for child in row.find_all(["td", "th"], recursive=False)
-            )
+            cells = row.find_all(["td", "th"], recursive=False)
+            grid = _grid_row(cells, pending)
+            is_header = row.find_parent("thead") is not None or all(c.name == "th" for c in cells)
             if header is None and not rows and is_header:
-                header = cells
+                header = grid
             else:
-                rows.append(cells)
+                rows.append(grid)
         self.blocks.extend(table_blocks(header, rows))
 
     def flush(self, kind: BlockKind | None = None, level: int = 0) -> None:
@@ -266,9 +277,51 @@ class _Walker:
         if kind == "heading":
             self.blocks.append(Block("heading", cap_label(text), level))
         elif kind == "list_item" or self._items:  # text of an item, before its sub-list too
-            self.blocks.append(Block("list_item", text, max(0, self._lists - 1)))
+            depth = max(0, len(self._lists) - 1)
+            number = max(0, self._lists[-1]) if self._lists else 0
+            if self.blocks and self.blocks[-1].kind == "list_item" and kind != "list_item":
+                number = 0  # the item's number went with its first paragraph
+            self.blocks.append(Block("list_item", text, depth, number))
         else:
             self.blocks.append(Block("quote" if self._quotes else "paragraph", text))
+
+
+def _class_words(tag: Tag) -> set[str]:
+    """The words of an element's id and classes: "site-header main" → {site, header, main}."""
+    attrs = tag.attrs if isinstance(tag.attrs, dict) else {}
+    classes: list[str] = list(attrs.get("class") or [])
+    names = " ".join([str(attrs.get("id", "")), *(str(c) for c in classes)]).lower()
+    return set(_WORD_SPLIT.split(names)) - {""}
+
+
+def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str]:
+    """One row's cells in their grid columns: a ``colspan`` cell fills several columns,
+    a ``rowspan`` cell (kept in ``pending``) fills the same column of the next rows."""
+    row: list[str] = []
+    queue = list(cells)
+    while queue or any(column >= len(row) for column in pending):
+        column = len(row)
+        if column in pending:
+            text, left = pending.pop(column)
+            if left > 1:
+                pending[column] = (text, left - 1)
+            row.append(text)
+            continue
+        if not queue:
+            row.append("")
+            continue
+        cell = queue.pop(0)
+        text = clean_inline(cell.get_text(" "))
+        for _ in range(_span(cell, "colspan", MAX_TABLE_SPAN)):
+            if _span(cell, "rowspan", MAX_TABLE_ROWS) > 1:
+                pending[len(row)] = (text, _span(cell, "rowspan", MAX_TABLE_ROWS) - 1)
+            row.append(text)
+    return row
+
+
+def _span(cell: Tag, name: str, limit: int) -> int:
+    value = str(cell.get(name, "1")).strip()
+    return min(int(value), limit) if value.isdigit() and int(value) > 0 else 1
 
 
 def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
@@ -287,14 +340,15 @@ def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
         return True
     if size.chars - size.linked > CHROME_MAX_SHARE * page_chars:
         return False
+    words = _class_words(tag)
+    if words & _HEADER_WORDS and not size.headings:
+        return True
     attrs = tag.attrs if isinstance(tag.attrs, dict) else {}
     if str(attrs.get("role", "")).lower() in _DROPPED_ROLES or attrs.get("hidden") is not None:
         return True
     if str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
-    classes: list[str] = list(attrs.get("class") or [])
-    words = " ".join([str(attrs.get("id", "")), *(str(c) for c in classes)]).lower()
-    if words.strip() and _CHROME_WORDS.intersection(_WORD_SPLIT.split(words)):
+    if words & _CHROME_WORDS:
         return True
     # A block of nothing but several links ("Other pages: A · B · C") is navigation.
     return name in ("ul", "ol", "div", "p", "dl") and is_menu(size.links, size.linked, size.chars)

@@ -77,7 +77,7 @@ def _markers(block: Block) -> tuple[str, str]:
     if block.kind == "heading":
         return "#" * max(1, min(block.level, 6)) + " ", ""
     if block.kind == "list_item":
-        return "  " * block.level + "- ", ""
+        return "  " * block.level + (f"{block.number}. " if block.number else "- "), ""
     if block.kind == "code":
         return "```\n", "\n```"
     return "", ""

@@ -31,6 +31,8 @@ _USELESS_ALT = re.compile(
     re.IGNORECASE,
 )
 MIN_ALT_WORDS = 3
+#: "[^1]": a footnote reference (CommonMark has no footnotes, so it stays as text).
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 
 
 def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
@@ -53,6 +55,7 @@ class _List:
     blocks: list[Block] = field(default_factory=list)
     items: int = 0
     link_only_items: int = 0
+    ordered: bool = False
 
 
 def markdown_blocks(body: str) -> list[Block]:
@@ -65,6 +68,7 @@ def markdown_blocks(body: str) -> list[Block]:
     row: list[str] = []
     heading_level = 0
     in_item = in_cell = False
+    number = 0
 
     def emit(block: Block) -> None:
         (lists[-1].blocks if lists else out).append(block)
@@ -72,7 +76,7 @@ def markdown_blocks(body: str) -> list[Block]:
     for token in tokens:
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
-            lists.append(_List())
+            lists.append(_List(ordered=kind == "ordered_list_open"))
         elif kind in ("bullet_list_close", "ordered_list_close"):
             done = lists.pop()
             if not (done.items >= MENU_MIN_LINKS and done.link_only_items == done.items):
@@ -80,6 +84,7 @@ def markdown_blocks(body: str) -> list[Block]:
                     emit(block)
         elif kind == "list_item_open":
             lists[-1].items += 1
+            number = int(token.info) if lists[-1].ordered and token.info.isdigit() else 0
             in_item = True
         elif kind == "list_item_close":
             in_item = False
@@ -127,7 +132,8 @@ def markdown_blocks(body: str) -> list[Block]:
             elif lists and in_item:
                 if links and linked >= MENU_LINK_SHARE * _chars(text):
                     lists[-1].link_only_items += 1
-                emit(Block("list_item", text, len(lists) - 1))
+                emit(Block("list_item", text, len(lists) - 1, number))
+                number = 0  # a second paragraph of the same item carries no number
             else:
                 emit(Block("quote" if quotes else "paragraph", text))
     return out
@@ -145,11 +151,14 @@ def _inline(token: Token) -> tuple[str, int, int]:
     for child in token.children or []:
         kind = child.type
         if kind in ("text", "code_inline"):
-            parts.append(child.content)
+            content = (
+                _FOOTNOTE_REFERENCE.sub("", child.content) if kind == "text" else child.content
+            )
+            parts.append(content)
             if in_link:
-                linked += _chars(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append(" ")
+                linked += _chars(content)
+        elif kind in ("softbreak", "hardbreak", "html_inline"):
+            parts.append(" ")  # "<br>" or "<span>" between two words still separates them
         elif kind == "link_open":
             links += 1
             in_link += 1
@@ -159,5 +168,5 @@ def _inline(token: Token) -> tuple[str, int, int]:
             alt = clean_inline(child.content)
             if len(alt.split()) >= MIN_ALT_WORDS and not _USELESS_ALT.search(alt):
                 parts.append(alt)
-        # emphasis markers and inline HTML tags carry no words: dropped
+        # emphasis markers carry no words: dropped
     return clean_inline("".join(parts)), links, linked

@@ -30,6 +30,10 @@ MAX_HEADING_WORDS = 10
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(]?\s*\d{1,4}\s*[-–—)]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I
 )
+#: Metadata titles that writing tools make up ("Microsoft Word - x.docx", "untitled").
+_GENERATED_TITLE = re.compile(
+    r"\.(docx?|odt|rtf|pages|pptx?|xlsx?|pdf|txt|md)\s*$|^(microsoft \w+ - |untitled\b)", re.I
+)
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦●]|\d{1,3}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…", '."', ".”")
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings name no file: ours do
@@ -58,7 +62,8 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
             blocks.append(Block("heading", f"Page {number}", 2))
         blocks.extend(page_blocks)
     first_heading = next((b.text for b in blocks if b.kind == "heading" and has_headings), "")
-    return Parsed(blocks=blocks, title=cap_label(str(meta_title)) or first_heading)
+    title = "" if _GENERATED_TITLE.search(str(meta_title)) else cap_label(str(meta_title))
+    return Parsed(blocks=blocks, title=title or first_heading)
 
 
 def _page_lines(text: str) -> list[str]:
@@ -107,7 +112,9 @@ def _blocks(lines: list[str]) -> list[Block]:
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else ""
         bullet = _BULLET.match(line)
-        if not current and _is_heading(line, following, width):
+        ended = not current or current[-1].endswith(_SENTENCE_END)
+        if ended and _is_heading(line, following, width):
+            close()  # the paragraph above may end on a full-width line
             blocks.append(Block("heading", cap_label(line), 2))
             continue
         if bullet:

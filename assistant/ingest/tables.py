@@ -36,7 +36,7 @@ def table_blocks(header: list[str] | None, rows: list[list[str]]) -> list[Block]
         if group and label:
             label = group + GROUP_SEPARATOR + label
         for column, value in zip(header[1:] + [""] * width, values, strict=False):
-            if not value:
+            if not any(ch.isalnum() for ch in value):  # empty, or a "—" / "n/a"-less dash
                 continue
             blocks.append(Block("table_row", _labelled(label, column if width > 2 else "", value)))
     return blocks

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,14 @@ def test_html_text_directly_in_containers_is_kept(tmp_path: Path) -> None:
     text = docs["page.html"].text  # type: ignore[attr-defined]
     for part in ("# T", "Div text.", "Para bold end.", "Loose"):
         assert part in text
+
+
+def test_menu_headings_are_found_in_linear_time(tmp_path: Path) -> None:
+    """Repeated headings with nothing under them are a menu's; thousands stay cheap."""
+    menu = "".join(f"## Menu {n}\n\n" for n in range(4000))
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.md").write_text(f"{menu}# Page {name}\n\nBody of {name}.\n")
+    started = time.perf_counter()
+    _, docs = load(tmp_path)
+    assert time.perf_counter() - started < 10
+    assert [b.text for b in docs["a.md"].blocks] == ["Page a", "Body of a."]  # type: ignore[attr-defined]

@@ -70,3 +70,33 @@ def test_an_html_ish_page_without_blocks_keeps_its_text(tmp_path: Path) -> None:
     )
     doc = load(tmp_path)[1]["bare.html"]
     assert units(doc) == ["Just a sentence with emphasis and no tags around it."]
+
+
+def test_spanning_cells_keep_their_labels_and_ordered_lists_their_numbers(tmp_path: Path) -> None:
+    body = """<table><tr><th>Area</th><th>E3</th><th>E4</th></tr>
+    <tr><td rowspan="2">Scope</td><td colspan="2">Owns a whole area.</td></tr>
+    <tr><td>Asks for help.</td><td>Unblocks self.</td></tr>
+    <tr><td>Notes</td><td>—</td><td>n/a here</td></tr></table>
+    <ol start="2"><li>Write the case</li><li>Meet the committee</li></ol>"""
+    write_corpus(tmp_path, {"t.html": page("Ladder", body, menu="")})
+    doc = load(tmp_path)[1]["t.html"]
+    assert units(doc) == [
+        "Scope — E3: Owns a whole area.",
+        "Scope — E4: Owns a whole area.",
+        "Scope — E3: Asks for help.",
+        "Scope — E4: Unblocks self.",
+        "Notes — E4: n/a here",
+        "Write the case",
+        "Meet the committee",
+    ]
+    assert "2. Write the case" in doc.text and "3. Meet the committee" in doc.text
+
+
+def test_site_headers_by_class_and_title_suffixes_are_dropped(tmp_path: Path) -> None:
+    html = """<html><head><title>Benefits | Northwind Careers</title></head><body>
+    <div class="site-header"><span>Northwind Logistics</span><p>Moving the world</p></div>
+    <p>Everyone gets twenty-eight days of paid holiday.</p></body></html>"""
+    write_corpus(tmp_path, {"benefits.html": html})
+    doc = load(tmp_path)[1]["benefits.html"]
+    assert doc.title == "Benefits"
+    assert units(doc) == ["Everyone gets twenty-eight days of paid holiday."]

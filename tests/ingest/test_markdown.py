@@ -107,3 +107,25 @@ def test_a_first_heading_title_is_capped(tmp_path: Path) -> None:
     doc = load(tmp_path)[1]["long.md"]
     assert len(doc.title) <= 151
     assert all(len(c.section) <= 300 for c in chunk_document(doc, 700, 0))
+
+
+def test_ordered_lists_keep_their_numbers_and_inline_html_separates_words(
+    tmp_path: Path,
+) -> None:
+    write_corpus(
+        tmp_path,
+        {
+            "steps.md": "# Promotion\n\nThe steps:\n\n"
+            "3. Write the case[^1]\n4. Ships tasks<br>with help\n"
+        },
+    )
+    doc = load(tmp_path)[1]["steps.md"]
+    assert units(doc) == ["The steps:", "Write the case", "Ships tasks with help"]
+    assert "3. Write the case" in doc.text and "4. Ships tasks" in doc.text
+
+
+def test_a_readme_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"README.md": "# About\n\nThis folder.\n", "a.md": "Text.\n"})
+    warnings, docs = load(tmp_path)
+    assert set(docs) == {"a.md"}
+    assert any("README.md" in w and "rename" in w for w in warnings)

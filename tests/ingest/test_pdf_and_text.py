@@ -10,6 +10,7 @@ from .support import load, units
 def two_page_pdf(path: Path) -> None:
     """A PDF with a running header and footer, a hyphenated word, and wrapped lines."""
     pdf = FPDF()
+    pdf.set_title("Microsoft Word - ladder-final.docx")
     pdf.set_font("Helvetica", size=11)
     pages = [
         [
@@ -18,7 +19,13 @@ def two_page_pdf(path: Path) -> None:
             "teams and mentor senior engi-",
             "neers across the organisation.",
         ],
-        ["Promotion", "Promotion to staff needs evidence of impact beyond", "one team."],
+        [
+            "Promotion",
+            "Promotion to staff needs evidence of impact beyond",
+            "one team, and the promotion case is written by the manager.",
+            "Leaving the company",
+            "Engineers give one month of notice.",
+        ],
     ]
     for number, lines in enumerate(pages, start=1):
         pdf.add_page()
@@ -38,11 +45,16 @@ def test_pdf_text_is_repaired_and_running_lines_dropped(tmp_path: Path) -> None:
         "Staff engineers set technical direction for several teams and mentor senior "
         "engineers across the organisation." in texts
     )
-    assert "Promotion to staff needs evidence of impact beyond one team." in texts
+    assert (
+        "Promotion to staff needs evidence of impact beyond one team, and the promotion case "
+        "is written by the manager." in texts
+    )
+    assert doc.title == "Staff Engineer Guide"  # not the generated metadata title
     assert "CONFIDENTIAL" not in doc.text and "Page 1" not in doc.text
     assert [b.text for b in doc.blocks if b.kind == "heading"] == [
         "Staff Engineer Guide",
         "Promotion",
+        "Leaving the company",  # after a paragraph ending on a full-width line
     ]
 
 
