@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -47,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # the reader left (`ask … | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -194,7 +198,7 @@ def _ready(settings: Settings) -> Assistant:
         _warn(
             "the corpus changed since the index was built "
             f"({len(status.added)} added, {len(status.changed)} changed, "
-            f"{len(status.removed)} removed); run `career-assistant index`"
+            f"{len(status.removed)} removed); run `{_index_command(settings)}`"
         )
     return assistant
 
@@ -203,7 +207,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from .engine import clean_question
 
     if (args.question is None) == (args.batch is None):
-        raise BadInputError("give a question or --batch FILE, not both", "see --help")
+        given = "both a question and --batch" if args.question is not None else "no question"
+        raise BadInputError(f"{given} given", "give a question, or --batch FILE with one per line")
     if args.question is not None:  # refuse bad input before building or checking anything
         clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
@@ -314,6 +319,21 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _index_command(settings: Settings) -> str:
+    """The rebuild command for these settings, with the folders that differ from the
+    defaults: following the advice must rebuild this index from this corpus."""
+    defaults = Settings.from_env()
+    flags = [
+        f"{flag} {shlex.quote(str(value))}"
+        for flag, value, default in (
+            ("--corpus", settings.corpus_dir, defaults.corpus_dir),
+            ("--index-dir", settings.index_dir, defaults.index_dir),
+        )
+        if value != default
+    ]
+    return " ".join(["career-assistant index", *flags])
+
+
 def eval_index_dir(settings: Settings) -> Path:
     """A named index for an evaluation corpus: ``<index dir>/eval/<corpus hash>``.
 
@@ -336,7 +356,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
             f"{status.index_kind} index, built {status.built_at}"
         )
         if status.stale:
-            print("the corpus changed since: run `career-assistant index`")
+            print(f"the corpus changed since: run `{_index_command(settings)}`")
     return 0
 
 

@@ -155,9 +155,9 @@ def _current_id(backend: IndexBackend) -> str:
 
 def _same_settings(manifest: Manifest, settings: Settings, backend: IndexBackend) -> bool:
     m = manifest
-    return (m.chunk_size, m.chunk_overlap) == (settings.chunk_size, settings.chunk_overlap) and (
-        m.index_kind == backend.index_kind(m.chunks)
-    )
+    built = (m.chunk_size, m.chunk_overlap, m.contextual_header)
+    wanted = (settings.chunk_size, settings.chunk_overlap, settings.contextual_header)
+    return built == wanted and m.index_kind == backend.index_kind(m.chunks)
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,7 @@ class BuildPlan:
             files=len(self.documents),
             chunks=len(self.chunks),
             sentences=len(self.sentences),
+            contextual_header=settings.contextual_header,
         )
         return NewBuild(
             manifest, self.documents, self.chunks, self.sentences, chunk_vectors, sentence_vectors
@@ -230,8 +231,8 @@ class BuildPlan:
 
 def plan_build(settings: Settings, model: str, documents: list[Document]) -> BuildPlan:
     """Chunk every document; sentences shared by overlapping chunks are stored once."""
-    # Vectors are reused only from the same model *and* runtime: int8 ONNX and torch agree
-    # to ~0.99, close enough to serve each other's index, not to mix in one.
+    # Vectors are reused only from the same model *and* runtime: ONNX and torch agree
+    # closely enough to serve each other's index, but are never mixed in one.
     space = f"{model}/{settings.embed_backend}"
     tagger = Taxonomy(CareerPath.of(doc) for doc in documents if doc.path).tag_section
     plan = BuildPlan(documents, [], [], [], [])

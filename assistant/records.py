@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,14 +37,22 @@ class Manifest:
     files: int
     chunks: int
     sentences: int
+    #: What each chunk's embedded text started with (``Settings.contextual_header``);
+    #: builds made before it was recorded used the title.
+    contextual_header: str = "title"
 
     def to_rows(self) -> list[tuple[str, str]]:
         return [(key, json.dumps(value)) for key, value in self.__dict__.items()]
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Manifest:
-        values = {key: json.loads(value) for key, value in rows}
-        return cls(**{name: values[name] for name in cls.__dataclass_fields__})
+        return cls.from_values({key: json.loads(value) for key, value in rows})
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Manifest:
+        """The manifest in ``values``; a field added later takes its default when absent."""
+        present = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        return cls(**present)
 
 
 @dataclass(frozen=True)

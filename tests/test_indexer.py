@@ -61,6 +61,18 @@ def test_incremental_rebuild_embeds_exactly_what_changed(
     assert full["chunks_embedded"] == full["chunks_total"]
 
 
+def test_a_new_contextual_header_re_embeds_the_chunks_without_a_file_change(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    index = tmp_path / "idx"
+    first = index_json(small_corpus, index, capsys)
+    monkeypatch.setenv("CAREER_ASSISTANT_CONTEXTUAL_HEADER", "breadcrumb")
+    again = index_json(small_corpus, index, capsys)
+    assert again["files_unchanged"] == 2 and again["chunks_embedded"] > 0
+    assert again["chunks_total"] == first["chunks_total"]
+
+
 def test_removed_file_disappears_from_results(
     small_corpus: Path, make_assistant: Callable[..., Assistant]
 ) -> None:

@@ -70,7 +70,7 @@ class MilvusBuild:
         described = self._run(lambda client: client.describe_collection(self.collection))
         try:
             values = json.loads(described.get("properties", {})[MANIFEST_KEY])
-            manifest = Manifest(**{name: values[name] for name in Manifest.__dataclass_fields__})
+            manifest = Manifest.from_values(values)
         except (KeyError, TypeError, ValueError):
             raise IndexUnavailableError(
                 f"the collection {self.collection} in Milvus is not a career-assistant build"
