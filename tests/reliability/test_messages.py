@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,6 +119,16 @@ def test_a_full_disk_on_a_first_build_does_not_claim_an_index_is_served(tmp_path
     assert "still served" not in line
 
 
+def wait_until_stopped(pid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        if state in ("T", "t"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop")
+
+
 def test_a_stopped_lock_holder_is_named_with_the_way_out(
     prebuilt: Prebuilt, tmp_path: Path, cli: Run
 ) -> None:
@@ -148,6 +159,7 @@ def test_a_stopped_lock_holder_is_named_with_the_way_out(
         assert code == 2
         assert_one_line_error(err, f"pid {holder.pid}", "wait for it to finish", "kill")
         os.kill(holder.pid, signal.SIGSTOP)
+        wait_until_stopped(holder.pid)  # the signal is delivered asynchronously
         code, _, err = cli("index", *copy.argv)
         assert code == 2
         assert_one_line_error(
