@@ -286,7 +286,7 @@ class Assistant:
     ) -> tuple[float, float]:
         """How much of the question's meaning the corpus's words keep, and how much the
         words it never uses carry: cosines between the question and (1) the question cut
-        down to known words, (2) its unknown words alone. One batch of two embeddings."""
+        down to known words, (2) its unknown words alone."""
         words = question.split()
         known = store.known_words(question)
         if len(known) == len(words):
