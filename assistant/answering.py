@@ -56,6 +56,7 @@ QUESTION_FEATURES = (
     "coverage",  # share of the question's terms in the best passage
     "focus",  # the same for the terms its title and headings do not already hold
     "agree",  # dense and BM25 share a chunk in their top few
+    "lexical",  # log(1 + the best BM25 score): the question's rare terms are there
     "mentions",  # the question names a path or a document
 )
 
@@ -339,13 +340,15 @@ def choose_answer(
     passages: int | None = None,
     most: int | None = None,
     prefer: Callable[[Unit], bool] | None = None,
+    avoid: Sequence[Unit] = (),
 ) -> list[Unit]:
     """The answer: the most probable unit first, then others that are nearly as good.
 
     Only eligible units of the first ``passages`` passages compete; one saying what a
     chosen unit already says (the same text, or a near-identical sentence) is skipped.
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
-    best of them opens the answer if there is one.
+    best of them opens the answer if there is one. Units saying what one of ``avoid``
+    says (another comparison side's sentence) are left out.
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
@@ -354,7 +357,7 @@ def choose_answer(
             (p, u)
             for group, probs in zip(units[:passages], probabilities[:passages], strict=True)
             for u, p in zip(group, probs, strict=True)
-            if u.eligible
+            if u.eligible and not any(_same(u, other) for other in avoid)
         ),
         key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
     )
@@ -501,5 +504,6 @@ def question_features(
         "coverage": coverage,
         "focus": focus,
         "agree": float(ranking.agree),
+        "lexical": math.log1p(ranking.best_lexical),
         "mentions": float(mentions),
     }

@@ -242,7 +242,7 @@ class Tuning:
     #: A comparison side may name at most this many documents ("IC3" → every IC3 page).
     max_subject_documents: int = 12
     #: Known words searched alongside one unknown word of the question (typo repair).
-    max_corrections: int = 2
+    max_corrections: int = 1
     #: Words a negation cue ("don't want", "besides") reaches before its scope ends.
     negation_scope: int = 6
 
@@ -256,8 +256,8 @@ class Tuning:
     max_answer_sentences: int = 3
     #: A further sentence joins the answer when its probability is at least this share
     #: of the first one's and above ``answer_floor``.
-    answer_ratio: float = 0.7
-    answer_floor: float = 0.35
+    answer_ratio: float = 0.35
+    answer_floor: float = 0.1
     #: Two answer sentences this close (cosine) say the same thing: keep the first.
     answer_duplicate_cosine: float = 0.8
     highlight_margin: float = 0.06
@@ -267,7 +267,7 @@ class Tuning:
 
     #: Abstain below this calibrated probability that the corpus answers the question
     #: (chosen on the shipped, external and combined corpora; see README "Abstention").
-    abstain_below: float = 0.5
+    abstain_below: float = 0.45
     #: With a family filter, the answer is said to lie outside it when the unfiltered
     #: search's best sentence is this much closer (cosine) than the filtered one's.
     outside_filter_margin: float = 0.1

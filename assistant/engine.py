@@ -8,6 +8,7 @@ rebuild in one thread never disturbs questions answered from the previous build.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import unicodedata
@@ -109,6 +110,18 @@ class Assistant:
             )
         return self._embedder
 
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The embedding model's whole-word vocabulary (WordPiece ``vocab.txt``): words of
+        the language, which typo repair leaves alone. Empty, so no repair, without one."""
+        path = self.settings.model_path
+        folder = Path(path).expanduser() if path else default_model_path()
+        try:
+            lines = (folder / "vocab.txt").read_text(encoding="utf-8").split()
+        except OSError:
+            return frozenset()
+        return frozenset(w for w in lines if w.isalpha() and w.islower())
+
     def store(self) -> SearchBackend:
         """The current build, reopened when a rebuild (in any process) replaced it."""
         build = self.backend.current()
@@ -159,9 +172,11 @@ class Assistant:
             return bool(store.known_words(word))
 
         intent = analyse(question, store.taxonomy, document_names(store), known)
-        corrections = typo_corrections(store, question)
+        corrections = typo_corrections(store, question, self.vocabulary)
         extra = [word for words in corrections.values() for word in words]
-        expanded = " ".join([expand_aliases(question, list(intent.mentions)), *extra])
+        names = alias_titles(question, list(intent.mentions))
+        plain = " ".join([question, *names, *extra])  # the question as asked, expanded
+        expanded = " ".join([intent.search_text(question), *names, *extra])
         repaired = corrected(question, corrections)  # what the corpus-vocabulary signals read
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
@@ -171,6 +186,13 @@ class Assistant:
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
         search = partial(self._search, store, query_vector, expanded, terms)
         found = search(k, where, keep, timings)
+        plain_vector = query_vector
+        judged = found
+        if expanded != plain:
+            # Whether the corpus answers is judged on the question as asked, before its
+            # own exclusions: "besides management" is about careers, whatever is left.
+            plain_vector = self.embedder.embed_query(plain)
+            judged = self._search(store, plain_vector, plain, terms, k, where, None)
         outside = search(k, None, keep) if family else None
         sides = None
         if intent.comparison is not None:
@@ -179,7 +201,7 @@ class Assistant:
                 for subject in intent.comparison
             )
         kept, lost = self._meaning(
-            store, repaired, expanded.replace(question, repaired, 1), query_vector
+            store, repaired, plain.replace(question, repaired, 1), plain_vector
         )
         return Evidence(
             question,
@@ -187,6 +209,7 @@ class Assistant:
             family,
             intent,
             found,
+            judged,
             outside,
             sides,
             terms,
@@ -382,17 +405,22 @@ def _ignore(_: str) -> None:
 
 
 def expand_aliases(question: str, mentions: list[Mention]) -> str:
-    """Append the title of each path named by an alias ("TPM" → Technical Program Manager).
+    """The question followed by :func:`alias_titles`."""
+    return " ".join([question, *alias_titles(question, mentions)])
+
+
+def alias_titles(question: str, mentions: list[Mention]) -> list[str]:
+    """The title of each path named by an alias ("TPM" → Technical Program Manager), to be
+    searched along with the question.
 
     Titles already written out are not repeated: doubling them would pull the search
     toward sentences that merely repeat the title.
     """
-    titles = [
+    return [
         m.path.title
         for m in mentions
         if question[m.start : m.end].casefold() != m.path.title.casefold()
     ]
-    return " ".join([question, *titles])
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -470,6 +498,7 @@ class Evidence:
     family: str | None
     intent: Intent
     found: Found
+    judged: Found  # the search the abstention model reads (``found`` without exclusions)
     outside: Found | None  # the same search without the family filter
     sides: tuple[Found, ...] | None  # one search per side of a comparison
     terms: answering.QuestionTerms
@@ -480,7 +509,7 @@ class Evidence:
     load_seconds: float
 
     def features(self, found: Found | None = None) -> dict[str, float]:
-        found = found or self.found
+        found = found or self.judged
         return answering.question_features(
             found.ranking,
             found.sentences,
@@ -493,7 +522,16 @@ class Evidence:
         )
 
     def probability(self, found: Found | None = None) -> float:
-        """The calibrated probability that the corpus answers the question."""
+        """The calibrated probability that the corpus answers the question.
+
+        A question that sets aside a family of this corpus ("besides management") is
+        about its career paths: it is answered when either the question as asked or the
+        search for the other families ("… other career paths: …") is answerable.
+        """
+        if found is None and self.intent.excluded_families:
+            return max(
+                MODELS.question.probability(self.features(f)) for f in (self.judged, self.found)
+            )
         return MODELS.question.probability(self.features(found))
 
     def answer_outside_filter(self) -> str | None:
@@ -535,7 +573,8 @@ def _comparison(
 ) -> tuple[Comparison | None, list[answering.Unit]]:
     """The side-by-side view and one answer unit per side (none if a side found nothing);
     a side's sentence is one that names it, when one does."""
-    views, chosen = [], []
+    views: list[ComparisonSide] = []
+    chosen: list[answering.Unit] = []
     for subject, found in zip(subjects, sides, strict=True):
         if not found.ranking.candidates:
             return None, []
@@ -545,6 +584,7 @@ def _comparison(
             passages=TUNING.compare_passages,
             most=1,
             prefer=answering.naming(subject.names),
+            avoid=chosen,
         )
         chosen += best
         first = found.ranking.candidates[0].chunk

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .config import TUNING
 from .lexical import tokenize
-from .taxonomy import FAMILIES, Mention, Names, Taxonomy, Word, words_of
+from .taxonomy import FAMILIES, STOP_WORDS, Mention, Names, Taxonomy, Word, words_of
 
 #: Phrases that put what follows out of the question ("besides management").
 NEGATION = re.compile(
@@ -51,7 +51,25 @@ class Intent:
     #: Families and paths the question puts aside ("besides management").
     excluded_families: frozenset[str]
     excluded_paths: frozenset[str]
+    #: Where the question says what it does not want ("don't want to manage people").
+    negated: tuple[tuple[int, int], ...]
     comparison: tuple[Subject, Subject] | None
+
+    def search_text(self, question: str) -> str:
+        """The question as searched: what it rules out is cut, and the families left are
+        named, so "besides management" looks for the other routes, not for managers."""
+        if not self.negated:
+            return question
+        kept, at = [], 0
+        for start, end in self.negated:
+            kept.append(question[at:start])
+            at = end
+        kept.append(question[at:])
+        others = [label for slug, label in FAMILIES.items() if slug not in self.excluded_families]
+        rest = " ".join("".join(kept).split())
+        if self.excluded_families:
+            rest += " other career paths: " + ", ".join(others)
+        return rest
 
 
 def family_keywords() -> dict[str, frozenset[str]]:
@@ -78,16 +96,17 @@ def analyse(
     ``known`` tells corpus words from typos (see :meth:`Names.find`).
     """
     mentions = tuple(taxonomy.mentions(question, known))
-    families, paths = _exclusions(question, mentions)
+    families, paths, spans = _exclusions(question, mentions)
     kept = tuple(m for m in mentions if m.path.slug not in paths)
-    return Intent(kept, families, paths, _comparison(question, taxonomy, titles))
+    return Intent(kept, families, paths, spans, _comparison(question, taxonomy, titles))
 
 
 def _exclusions(
     question: str, mentions: tuple[Mention, ...]
-) -> tuple[frozenset[str], frozenset[str]]:
+) -> tuple[frozenset[str], frozenset[str], tuple[tuple[int, int], ...]]:
     families: set[str] = set()
     paths: set[str] = set()
+    spans: list[tuple[int, int]] = []
     for cue in NEGATION.finditer(question):
         end = CLAUSE_END.search(question, cue.end())
         scope_end = end.start() if end else len(question)
@@ -106,8 +125,11 @@ def _exclusions(
             w.text for w in words if not any(m.start <= cue.end() + w.start < m.end for m in named)
         ]
         stems = set(tokenize([" ".join(free)])[0])
-        families.update(slug for slug, keys in _FAMILY_KEYWORDS.items() if keys & stems)
-    return frozenset(families), frozenset(paths)
+        hit = {slug for slug, keys in _FAMILY_KEYWORDS.items() if keys & stems}
+        families.update(hit)
+        if named or hit:
+            spans.append((cue.start(), scope[1]))
+    return frozenset(families), frozenset(paths), tuple(spans)
 
 
 def _comparison(
@@ -169,6 +191,16 @@ def _first_subject(
             return Subject(label, paths=frozenset(slugs), names=names)
         sources = titles.resolve(phrase) if titles is not None else []
         if sources and len(sources) <= TUNING.max_subject_documents:
-            label = " ".join(phrase)
+            label = " ".join(_trim(phrase))
             return Subject(label, sources=frozenset(sources), names=(label,))
     return None
+
+
+def _trim(phrase: list[str]) -> list[str]:
+    """The phrase without the stop words at its ends ("senior eng director at")."""
+    words = list(phrase)
+    while words and words[-1] in STOP_WORDS:
+        words.pop()
+    while words and words[0] in STOP_WORDS:
+        words.pop(0)
+    return words or list(phrase)

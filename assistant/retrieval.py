@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,23 +161,33 @@ def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
     return float(a.vector @ b.vector) >= TUNING.duplicate_cosine
 
 
-def typo_corrections(store: SearchBackend, text: str) -> dict[str, list[str]]:
-    """For each word of ``text`` the corpus does not know, the corpus words one edit away.
+def typo_corrections(
+    store: SearchBackend, text: str, words: Collection[str]
+) -> dict[str, list[str]]:
+    """For each likely typo in ``text``, the corpus words one edit away from it.
 
     BM25 matches exact terms, so "staf" finds nothing; the words it is one deletion,
     insertion, substitution or transposition away from are looked up in one call, and
-    the known ones are searched alongside the question.
+    the known ones are searched alongside the question. A likely typo is a lower-case
+    word the corpus does not use and that is not a word of the language (``words``: the
+    embedding model's vocabulary), so "niche" is never "corrected" to "riche", nor an
+    acronym such as "SLOs".
     """
-    words = dict.fromkeys(re.findall(r"[a-z]+", text.casefold()))
-    unknown = [w for w in words if len(w) >= TUNING.fuzzy_min_letters and tokenize([w])[0]]
     found: dict[str, list[str]] = {}
-    for word in unknown:
-        if store.known_words(word):
+    if not words:
+        return found
+    for word in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
+        folded = word.casefold()
+        if word[1:] != word[1:].lower() or len(word) < TUNING.fuzzy_min_letters:
             continue
-        edits = sorted(e for e in _one_edit(word) if tokenize([e])[0])
+        if folded in words or folded in found or not tokenize([folded])[0]:
+            continue
+        if store.known_words(folded):
+            continue
+        edits = [e for e in _one_edit(folded) if tokenize([e])[0]]
         known = store.known_words(" ".join(edits))[: TUNING.max_corrections]
         if known:
-            found[word] = known
+            found[folded] = known
     return found
 
 
@@ -189,10 +199,12 @@ def corrected(text: str, corrections: dict[str, list[str]]) -> str:
     return pattern.sub(lambda m: corrections[m.group().casefold()][0], text)
 
 
-def _one_edit(word: str) -> set[str]:
+def _one_edit(word: str) -> list[str]:
+    """Words one edit away, likeliest typos first: a letter missed, then one doubled or
+    extra, then two swapped, then one replaced."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
     deletes = [a + b[1:] for a, b in splits if b]
     swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
     replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
-    inserts = [a + c + b for a, b in splits for c in _LETTERS]
-    return set(deletes + swaps + replaces + inserts) - {word}
+    return [e for e in dict.fromkeys(inserts + deletes + swaps + replaces) if e != word]

@@ -140,7 +140,7 @@ def abstention_report(data: dict[str, list[dict[str, Any]]], models: Models) -> 
                 continue
             x, y = question_matrix({name: rows}, used)
             p = used.question.probabilities(x)
-            for threshold in (0.3, 0.4, 0.5, 0.6):
+            for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
                 refused = p < threshold
                 right = int(np.sum(refused & (y == 0)))
                 precision = right / max(int(refused.sum()), 1)

@@ -87,3 +87,13 @@ def test_comparison_of_two_documents_by_their_titles() -> None:
     ).comparison
     assert comparison is not None
     assert (set(comparison[0].sources), set(comparison[1].sources)) == ({"m6.html"}, {"m7.html"})
+
+
+def test_the_search_text_drops_what_is_ruled_out_and_names_the_families_left() -> None:
+    question = "I don't want to manage people, what else is there?"
+    text = analyse(question, PATHS).search_text(question)
+    assert "manage" not in text and text.startswith("I , what else is there?")
+    assert "Individual Contributor" in text and "Management" not in text
+    assert analyse("what does an EM do?", PATHS).search_text("what does an EM do?") == (
+        "what does an EM do?"
+    )
