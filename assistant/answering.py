@@ -24,7 +24,7 @@ from .lexical import tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
 from .scorer import Models
-from .taxonomy import CareerPath
+from .taxonomy import STOP_WORDS, CareerPath
 
 #: Features of a unit, in the order the unit model reads them.
 UNIT_FEATURES = (
@@ -55,8 +55,9 @@ QUESTION_FEATURES = (
     "known_share",  # share of the question's content words the corpus uses
     "coverage",  # share of the question's terms in the best passage
     "focus",  # the same for the terms its title and headings do not already hold
+    "missing_focus",  # no focus term in the best passage, and the unknown words carry meaning
     "agree",  # dense and BM25 share a chunk in their top few
-    "lexical",  # log(1 + the best BM25 score): the question's rare terms are there
+    "lexical",  # the best BM25 score over a rare term's: how many rare terms match
     "mentions",  # the question names a path or a document
 )
 
@@ -177,7 +178,7 @@ def question_terms(
 ) -> QuestionTerms:
     """The question's terms, the share the corpus knows, and the names it uses."""
     terms = tuple(dict.fromkeys(tokenize([question])[0]))
-    content = [w for w in question.split() if tokenize([w])[0]]
+    content = [w for w in question.split() if tokenize([w])[0] and w.casefold() not in STOP_WORDS]
     known = store.known_words(" ".join(content)) if content else []
     patterns = tuple(
         _name_pattern(name) for path in subjects for name in path.names if len(name) > 1
@@ -469,6 +470,13 @@ def _highlights(
     )
 
 
+def rare_term_weight(chunks: int) -> float:
+    """BM25's weight of a term found in one chunk of ``chunks`` (its inverse document
+    frequency, at average length): BM25 scores grow with the corpus's size, this ratio
+    does not."""
+    return math.log(1 + (max(chunks, 1) - 0.5) / 1.5)
+
+
 def question_features(
     ranking: Ranking,
     sentences: Sequence[Sequence[Sentence]],
@@ -478,11 +486,13 @@ def question_features(
     terms: QuestionTerms,
     mentions: bool,
     background: tuple[float, float] = (0.0, 0.0),
+    chunks: int = 1,
 ) -> dict[str, float]:
     """The evidence the abstention model weighs, read from the top passages.
 
     ``background`` is the corpus's mean (best sentence, best passage) cosine over
     :data:`BACKGROUND_QUESTIONS`; pass (0, 0) to compute the background itself.
+    ``chunks`` is the corpus's size, to put BM25 scores on one scale.
     """
     top = ranking.candidates[: TUNING.evidence_depth]
     best_sentence = max((s.cosine for group in sentences[: len(top)] for s in group), default=0.0)
@@ -503,7 +513,8 @@ def question_features(
         "known_share": terms.known_share,
         "coverage": coverage,
         "focus": focus,
+        "missing_focus": float(focus == 0.0 and lost_meaning >= TUNING.missing_meaning),
         "agree": float(ranking.agree),
-        "lexical": math.log1p(ranking.best_lexical),
+        "lexical": ranking.best_lexical / rare_term_weight(chunks),
         "mentions": float(mentions),
     }

@@ -265,6 +265,10 @@ class Tuning:
     #: Passages per side of a comparison.
     compare_passages: int = 2
 
+    #: Unknown words whose meaning (cosine to the question) reaches this carry what it
+    #: asks about: with none of its other terms in the best passage, a feature of the
+    #: abstention model says the asked-about thing is missing.
+    missing_meaning: float = 0.3
     #: Abstain below this calibrated probability that the corpus answers the question
     #: (chosen on the shipped, external and combined corpora; see README "Abstention").
     abstain_below: float = 0.45

@@ -44,7 +44,15 @@ from .records import Filter, StoredChunk
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import Candidate, Ranking, corrected, rank, typo_corrections
 from .scorer import load_models
-from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL, CareerPath, Mention, Names
+from .taxonomy import (
+    FAMILIES,
+    OTHER_FAMILY,
+    OTHER_LABEL,
+    STOP_WORDS,
+    CareerPath,
+    Mention,
+    Names,
+)
 
 _EMBEDDERS: dict[tuple[str, str, Path], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
@@ -197,7 +205,10 @@ class Assistant:
         sides = None
         if intent.comparison is not None:
             sides = tuple(
-                search(TUNING.compare_passages, *_subject_filter(subject))
+                search(
+                    TUNING.compare_passages,
+                    *_subject_filter(subject, stored_family(family) if family else None),
+                )
                 for subject in intent.comparison
             )
         kept, lost = self._meaning(
@@ -216,6 +227,7 @@ class Assistant:
             kept,
             lost,
             background,
+            store.manifest.chunks,
             timings,
             load_seconds,
         )
@@ -263,13 +275,18 @@ class Assistant:
         listed = list(zip(found.ranking.candidates, found.units, found.probabilities, strict=True))
         ids = [candidate.chunk.chunk_id for candidate, _, _ in listed]
         needed = {unit.chunk_id for unit in chosen}
+        cited = []
         for unit in chosen:  # a comparison side's passage not among the main ones joins
             if unit.chunk_id not in ids:  # them, in place of the last uncited one
+                spares = [i for i, chunk_id in enumerate(ids) if chunk_id not in needed]
                 if len(listed) >= evidence.k:
-                    spare = max(i for i, chunk_id in enumerate(ids) if chunk_id not in needed)
-                    del listed[spare], ids[spare]
+                    if not spares:
+                        continue  # k passages, all cited already: this side goes unsaid
+                    del listed[spares[-1]], ids[spares[-1]]
                 listed.append(evidence.locate(unit.chunk_id))
                 ids.append(unit.chunk_id)
+            cited.append(unit)
+        chosen = cited
         citations = {chunk_id: rank for rank, chunk_id in enumerate(ids, start=1)}
         candidates, units, probabilities = (list(column) for column in zip(*listed, strict=True))
         return Answer(
@@ -311,10 +328,11 @@ class Assistant:
         words it never uses carry: cosines between the question and (1) the question cut
         down to known words, (2) its unknown words alone."""
         words = question.split()
-        known = store.known_words(question)
-        if len(known) == len(words):
+        usable = set(store.known_words(question)) | {w for w in words if _common(w)}
+        if all(w in usable for w in words):
             return 1.0, 0.0
-        unknown = [w for w in words if w not in set(known)]
+        unknown = [w for w in words if w not in usable]
+        known = [w for w in words if w in usable]
         reduced = expanded.replace(question, " ".join(known), 1)
         kept = float(self.embedder.embed_query(reduced) @ query_vector) if known else 0.0
         return kept, float(self.embedder.embed_query(" ".join(unknown)) @ query_vector)
@@ -456,6 +474,11 @@ def abstention_reason(family: str | None) -> str:
     )
 
 
+def _common(word: str) -> bool:
+    """A word every corpus may lack and no question is about ("do", "what", "my")."""
+    return word.strip(".,;:!?()\"'“”‘’").casefold() in STOP_WORDS
+
+
 def stored_family(family: str) -> str:
     """The family value chunks carry: "" for documents outside the four families."""
     return "" if family == OTHER_FAMILY else family
@@ -505,6 +528,7 @@ class Evidence:
     kept_meaning: float
     lost_meaning: float
     background: tuple[float, float]  # see answering.BACKGROUND_QUESTIONS
+    chunks: int  # the corpus's size
     timings: dict[str, float]
     load_seconds: float
 
@@ -519,6 +543,7 @@ class Evidence:
             self.terms,
             bool(self.intent.mentions or self.intent.comparison),
             self.background,
+            self.chunks,
         )
 
     def probability(self, found: Found | None = None) -> float:
@@ -609,13 +634,17 @@ def _excluding(intent: Intent) -> Callable[[StoredChunk], bool] | None:
     return lambda chunk: chunk.family not in families and chunk.path not in paths
 
 
-def _subject_filter(subject: Subject) -> tuple[Filter | None, Callable[[StoredChunk], bool] | None]:
-    """A backend filter for a comparison side naming one thing, else a chunk filter."""
+def _subject_filter(
+    subject: Subject, family: str | None
+) -> tuple[Filter | None, Callable[[StoredChunk], bool] | None]:
+    """A backend filter for a comparison side naming one thing, else a chunk filter;
+    either keeps to the family filter (``family``: the stored value) when one is set."""
     if len(subject.paths) == 1:
-        return Filter(path=next(iter(subject.paths))), None
+        return Filter(family=family, path=next(iter(subject.paths))), None
     if len(subject.sources) == 1:
-        return Filter(source=next(iter(subject.sources))), None
-    return None, lambda chunk: chunk.path in subject.paths or chunk.source in subject.sources
+        return Filter(family=family, source=next(iter(subject.sources))), None
+    where = Filter(family=family) if family is not None else None
+    return where, lambda chunk: chunk.path in subject.paths or chunk.source in subject.sources
 
 
 _TITLES: dict[str, Names[str]] = {}
