@@ -43,6 +43,7 @@ UNIT_FEATURES = (
     "names_subject",  # names a path the question names
     "on_subject",  # its passage belongs to a path the question names
     "defines",  # a "what is / what does" question, and the unit opens its passage
+    "dangling",  # opens with a word pointing back ("It", "This", "They"): needs context
     "log_words",
 )
 #: Features of a question, in the order the question (abstention) model reads them.
@@ -106,6 +107,9 @@ _SPEAKER = re.compile(
     re.IGNORECASE,
 )
 _WHAT = re.compile(r"\s*(?:so\s+)?(?:what(?:'s|’s|s)?|who)\b(?!\s+(?:if|about)\b)", re.IGNORECASE)
+_DANGLING = re.compile(
+    r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such)\b", re.IGNORECASE
+)
 _TERMINAL = (".", "!", "?", "…", ":", ";")
 
 
@@ -231,6 +235,7 @@ def build_units(
                 float(any(p.search(text) for p in terms.names)),
                 float(chunk.path in terms.subjects),
                 float(terms.asks_what and index == 0),
+                float(bool(_DANGLING.match(text))),
                 math.log1p(words),
             )
             units.append(
@@ -390,9 +395,12 @@ def preference(terms: QuestionTerms) -> Callable[[Unit], bool] | None:
 
 
 def naming(subject_names: Sequence[str]) -> Callable[[Unit], bool]:
-    """Units that name one of ``subject_names``: a comparison side's own sentence."""
+    """Units that name one of ``subject_names`` and stand on their own (no opening "It"
+    pointing back): a comparison side's own sentence."""
     patterns = [_name_pattern(name) for name in subject_names if len(name) > 1]
-    return lambda unit: any(p.search(unit.text) for p in patterns)
+    return lambda unit: (
+        not _DANGLING.match(unit.text) and any(p.search(unit.text) for p in patterns)
+    )
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
