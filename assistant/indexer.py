@@ -275,8 +275,9 @@ def _chunk_row(chunk: Chunk, doc: Document, sentence_first: int, key: str) -> Ch
 
 
 def _lexical_text(chunk: Chunk, doc: Document) -> str:
-    """What BM25 sees: the chunk, its headings, its title, and the path's aliases."""
-    return " ".join([chunk.title, *doc.aliases, chunk.section, chunk.text])
+    """What BM25 sees: the chunk, its breadcrumb (which starts with the title) and the
+    path's aliases. The title is not added again: counted twice it outweighed the text."""
+    return " ".join([chunk.section or chunk.title, *doc.aliases, chunk.text])
 
 
 def embed_build(
