@@ -224,7 +224,7 @@ class Tuning:
 
     #: Reciprocal-rank fusion constant and weights of (chunk cosine, BM25, sentence cosine).
     rrf_k: int = 60
-    fusion_hybrid: tuple[float, float, float] = (1.0, 0.5, 1.0)
+    fusion_hybrid: tuple[float, float, float] = (1.0, 0.5, 2.0)
     #: Candidates read from each retriever: at least this many, or 10 per passage asked.
     min_depth: int = 50
     #: Two passages this close (cosine), or overlapping this much, say the same thing.
@@ -271,7 +271,7 @@ class Tuning:
     missing_meaning: float = 0.3
     #: Abstain below this calibrated probability that the corpus answers the question
     #: (chosen on the shipped, external and combined corpora; see README "Abstention").
-    abstain_below: float = 0.45
+    abstain_below: float = 0.5
     #: With a family filter, the answer is said to lie outside it when the unfiltered
     #: search's best sentence is this much closer (cosine) than the filtered one's.
     outside_filter_margin: float = 0.1

@@ -185,7 +185,11 @@ class Assistant:
         names = alias_titles(question, list(intent.mentions))
         plain = " ".join([question, *names, *extra])  # the question as asked, expanded
         expanded = " ".join([intent.search_text(question), *names, *extra])
-        repaired = corrected(question, corrections)  # what the corpus-vocabulary signals read
+        repaired = question  # what the corpus-vocabulary signals read: typos mended
+        for mention in sorted(intent.mentions, key=lambda m: -m.start):
+            if mention.fuzzy:  # "principle engineer" is the path it was taken for
+                repaired = repaired[: mention.start] + mention.path.title + repaired[mention.end :]
+        repaired = corrected(repaired, corrections)
         t0 = time.perf_counter()
         query_vector = self.embedder.embed_query(expanded)
         timings = {"embed": (time.perf_counter() - t0) * 1000}
