@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .documents import Block, Document
 
@@ -285,18 +285,5 @@ def _with_ids(chunks: list[Chunk]) -> list[Chunk]:
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         seen[digest] += 1
         chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
-        result.append(Chunk(chunk_id, *[getattr(chunk, f) for f in _CHUNK_FIELDS_AFTER_ID]))
+        result.append(replace(chunk, id=chunk_id))
     return result
-
-
-_CHUNK_FIELDS_AFTER_ID = (
-    "source",
-    "title",
-    "section",
-    "family",
-    "path",
-    "start",
-    "end",
-    "text",
-    "sentences",
-)
