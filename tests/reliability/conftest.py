@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from assistant.store import CURRENT, IndexStore, current_build, open_current
 
 from ..conftest import ARTICLE, TPM_PATH, write_corpus
 
+CHILD = Path(__file__).with_name("rebuild_child.py")
 REAL_PATHS = PROJECT_ROOT / "corpus" / "paths"
 REAL_FILES = (
     "site-reliability-engineer.md",
@@ -316,3 +319,30 @@ def fresh_answers(copy: Copy, memo: MemoEmbedder) -> dict[str, tuple[str, ...]]:
 def verified(index: Path) -> IndexStore:
     """Open the current build with every checksum checked."""
     return open_current(index, verify=True)
+
+
+def hold_rebuild(
+    prebuilt: Prebuilt, copy: Copy, tmp_path: Path
+) -> tuple[subprocess.Popen[str], Path]:
+    """Start a rebuild in a child process that takes the lock and waits, mid-embedding,
+    until the returned gate file exists (``rebuild_child.py``, mode "hold")."""
+    gate, config = tmp_path / "gate", tmp_path / "hold.json"
+    config.write_text(
+        json.dumps(
+            {
+                "mode": "hold",
+                "texts": str(prebuilt.replay_texts),
+                "vectors": str(prebuilt.replay_vectors),
+                "model": prebuilt.model,
+                "gate": str(gate),
+                "job": {"corpus": str(copy.corpus), "index": str(copy.index)},
+            }
+        )
+    )
+    holder = subprocess.Popen(
+        [sys.executable, str(CHILD), str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return holder, gate

@@ -10,11 +10,8 @@ from __future__ import annotations
 import builtins
 import errno
 import io
-import json
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -41,11 +38,11 @@ from .conftest import (
     assert_one_line_error,
     copy_of,
     fresh_answers,
+    hold_rebuild,
     snapshot,
     verified,
 )
 
-CHILD = Path(__file__).with_name("rebuild_child.py")
 Run = Callable[..., tuple[int, str, str]]
 
 
@@ -308,26 +305,7 @@ def test_two_rebuilds_at_once_one_refuses_one_waits_and_the_index_is_consistent(
 ) -> None:
     """Process A holds the lock mid-rebuild; B (lock_timeout 0) refuses; C waits for A."""
     copy = copy_of(prebuilt.new_corpus, prebuilt.old_index, tmp_path)
-    gate = tmp_path / "gate"
-    config = tmp_path / "hold.json"
-    config.write_text(
-        json.dumps(
-            {
-                "mode": "hold",
-                "texts": str(prebuilt.replay_texts),
-                "vectors": str(prebuilt.replay_vectors),
-                "model": prebuilt.model,
-                "gate": str(gate),
-                "job": {"corpus": str(copy.corpus), "index": str(copy.index)},
-            }
-        )
-    )
-    holder = subprocess.Popen(
-        [sys.executable, str(CHILD), str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    holder, gate = hold_rebuild(prebuilt, copy, tmp_path)
     waiting = threading.Event()
 
     class ObservedLock(FileLock):

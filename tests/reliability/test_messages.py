@@ -29,9 +29,16 @@ from assistant.config import PROJECT_ROOT
 from assistant.store import BUILDS, CURRENT, DATABASE, VECTORS
 
 from ..conftest import ARTICLE, TPM_PATH, write_corpus
-from .conftest import DATA_ENGINEER, Copy, Prebuilt, assert_one_line_error, copy_of, error_lines
+from .conftest import (
+    DATA_ENGINEER,
+    Copy,
+    Prebuilt,
+    assert_one_line_error,
+    copy_of,
+    error_lines,
+    hold_rebuild,
+)
 
-CHILD = Path(__file__).with_name("rebuild_child.py")
 Run = Callable[..., tuple[int, str, str]]
 
 
@@ -133,25 +140,7 @@ def test_a_stopped_lock_holder_is_named_with_the_way_out(
     prebuilt: Prebuilt, tmp_path: Path, cli: Run
 ) -> None:
     copy = copy_of(prebuilt.new_corpus, prebuilt.old_index, tmp_path)
-    gate, config = tmp_path / "gate", tmp_path / "hold.json"
-    config.write_text(
-        json.dumps(
-            {
-                "mode": "hold",
-                "texts": str(prebuilt.replay_texts),
-                "vectors": str(prebuilt.replay_vectors),
-                "model": prebuilt.model,
-                "gate": str(gate),
-                "job": {"corpus": str(copy.corpus), "index": str(copy.index)},
-            }
-        )
-    )
-    holder = subprocess.Popen(
-        [sys.executable, str(CHILD), str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    holder, gate = hold_rebuild(prebuilt, copy, tmp_path)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "embedding", holder.stderr
