@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,31 +125,35 @@ def question_row(row: dict[str, Any], models: Models) -> list[float]:
     return [values[f] for f in QUESTION_FEATURES]
 
 
+def _fitted_per_corpus(
+    data: dict[str, list[dict[str, Any]]], models: Models
+) -> Iterator[tuple[str, list[dict[str, Any]], str, Models]]:
+    """Each corpus with the models fitted on all corpora, then on the others only (held out)."""
+    for name, rows in data.items():
+        yield name, rows, "all", models
+        held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
+        if held_out:
+            yield name, rows, "others", fit_models(held_out)
+
+
 def abstention_report(data: dict[str, list[dict[str, Any]]], models: Models) -> list[str]:
     """Precision and recall of abstaining, per corpus, at a few thresholds."""
     lines = [
         "| corpus | fitted on | threshold | abstention precision | recall | false abstentions |"
     ]
     lines.append("|---|---|---|---|---|---|")
-    for name, rows in data.items():
-        held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
-        for label, used in (
-            ("all", models),
-            ("others", fit_models(held_out) if held_out else None),
-        ):
-            if used is None:
-                continue
-            x, y = question_matrix({name: rows}, used)
-            p = used.question.probabilities(x)
-            for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-                refused = p < threshold
-                right = int(np.sum(refused & (y == 0)))
-                precision = right / max(int(refused.sum()), 1)
-                recall = right / max(int(np.sum(y == 0)), 1)
-                false = int(np.sum(refused & (y == 1)))
-                lines.append(
-                    f"| {name} | {label} | {threshold} | {precision:.3f} | {recall:.3f} | {false} |"
-                )
+    for name, rows, label, used in _fitted_per_corpus(data, models):
+        x, y = question_matrix({name: rows}, used)
+        p = used.question.probabilities(x)
+        for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+            refused = p < threshold
+            right = int(np.sum(refused & (y == 0)))
+            precision = right / max(int(refused.sum()), 1)
+            recall = right / max(int(np.sum(y == 0)), 1)
+            false = int(np.sum(refused & (y == 1)))
+            lines.append(
+                f"| {name} | {label} | {threshold} | {precision:.3f} | {recall:.3f} | {false} |"
+            )
     return lines
 
 
@@ -156,23 +161,16 @@ def answer_report(data: dict[str, list[dict[str, Any]]], models: Models) -> list
     """unit@1 per corpus: how often the most probable quotable unit holds a gold phrase
     (over answerable questions where some unit does), fitted on all corpora or the others."""
     lines = ["| corpus | fitted on | unit@1 | questions |", "|---|---|---|---|"]
-    for name, rows in data.items():
-        held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
-        for label, used in (
-            ("all", models),
-            ("others", fit_models(held_out) if held_out else None),
-        ):
-            if used is None:
+    for name, rows, label, used in _fitted_per_corpus(data, models):
+        right = total = 0
+        for row in rows:
+            units = [u for u in row["units"] if u[0]]
+            if not row["answerable"] or not any(u[1] for u in units):
                 continue
-            right = total = 0
-            for row in rows:
-                units = [u for u in row["units"] if u[0]]
-                if not row["answerable"] or not any(u[1] for u in units):
-                    continue
-                p = used.unit.probabilities(np.array([u[2:] for u in units]))
-                right += units[int(np.argmax(p))][1]
-                total += 1
-            lines.append(f"| {name} | {label} | {right / max(total, 1):.3f} | {total} |")
+            p = used.unit.probabilities(np.array([u[2:] for u in units]))
+            right += units[int(np.argmax(p))][1]
+            total += 1
+        lines.append(f"| {name} | {label} | {right / max(total, 1):.3f} | {total} |")
     return lines
 
 
