@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from .documents import Block, Document
 
 SECTION_SEPARATOR = " › "
+#: The label of the text before a document's first section heading.
+INTRODUCTION = "Introduction"
 #: Section labels are copied into every chunk row and embedding: keep them bounded.
 MAX_SECTION_CHARS = 300
 
@@ -82,12 +84,16 @@ def sections(document: Document) -> list[Section]:
     """Group blocks under their heading path; a top heading repeating the title is not a level.
 
     The title may come from an H1 or, in a file without one, from its first heading of
-    any level: either way the citation must not say it twice.
+    any level: either way the citation must not say it twice. Text before the first
+    section of a document whose sections sit below its title is its introduction, and
+    says so: cited as the bare title it would read as the whole document.
     """
     found: list[Section] = []
     stack: list[tuple[int, str]] = []
     pending: list[Block] = []
     title = document.title.strip().casefold()
+    title_level = 0  # the level of the heading that repeats the title (0: none)
+    first_level = 0  # the level of the first section heading
 
     def close() -> None:
         if pending:
@@ -101,9 +107,14 @@ def sections(document: Document) -> list[Section]:
         pending = []
         while stack and stack[-1][0] >= block.level:
             stack.pop()
-        if not (not stack and block.text.strip().casefold() == title):
-            stack.append((block.level, block.text))
+        if not stack and block.text.strip().casefold() == title:
+            title_level = title_level or block.level
+            continue
+        stack.append((block.level, block.text))
+        first_level = first_level or block.level
     close()
+    if found and not found[0].headings and first_level > title_level:
+        found[0] = Section((INTRODUCTION,), found[0].blocks)
     return found
 
 

@@ -24,7 +24,7 @@ def test_chunks_carry_heading_path_and_exact_offsets() -> None:
         "# T\n\nIntro line.\n\n## Management\n\n### CTO\n\nBe CTO of a small startup. Grow.\n"
     )
     chunks = chunk_document(document, size=200, overlap=0)
-    assert [c.section for c in chunks] == ["T", "T › Management › CTO"]
+    assert [c.section for c in chunks] == ["T › Introduction", "T › Management › CTO"]
     for chunk in chunks:
         assert document.text[chunk.start : chunk.end] == chunk.text
 

@@ -75,7 +75,7 @@ def test_breadcrumb_starts_with_the_front_matter_title(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"ladder.md": LADDER})
     doc = load(tmp_path)[1]["ladder.md"]
     sections = [c.section for c in chunk_document(doc, 700, 0)]
-    assert sections[0] == "Engineering Ladder"  # not "Introduction"
+    assert sections[0] == "Engineering Ladder › Introduction"  # the title leads, always
     assert "Engineering Ladder › Expectations" in sections
 
 
