@@ -24,7 +24,7 @@ import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from assistant.errors import BackendUnavailableError  # noqa: E402
-from ui import career_map, conversation, documents, fit_view, sidebar, views  # noqa: E402
+from ui import career_map, conversation, documents, examples, fit_view, sidebar, views  # noqa: E402
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
 from ui.resources import Dirs, history, load_assistant, rebuild_job  # noqa: E402
@@ -58,7 +58,8 @@ def main() -> None:
     ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
     if ask_tab.open:
         with ask_tab:
-            conversation.show(turns, paths, notice)
+            offered = examples.for_filter(assistant, paths, options.family) if ready else []
+            conversation.show(turns, paths, offered, notice)
             if turns:
                 st.button(
                     "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)

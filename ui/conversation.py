@@ -93,28 +93,33 @@ def answer_paths(turns: Sequence[Turn]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def show(turns: Sequence[Turn], paths: Sequence[CareerPath], notice: str) -> None:
-    """The conversation so far, or the welcome when there is none."""
+def show(
+    turns: Sequence[Turn], paths: Sequence[CareerPath], examples: Sequence[str], notice: str
+) -> None:
+    """The conversation so far, or the welcome when there is none; ``examples`` are the
+    questions to offer under the active family filter."""
     if not turns:
-        welcome(paths)
+        welcome(paths, examples)
     for i, turn in enumerate(turns):
-        show_turn(turn, i, i == len(turns) - 1, paths)
+        show_turn(turn, i, i == len(turns) - 1, paths, examples)
     if notice:
         st.info(notice, icon=":material/lightbulb:")
 
 
-def welcome(paths: Sequence[CareerPath]) -> None:
+def welcome(paths: Sequence[CareerPath], examples: Sequence[str]) -> None:
     st.markdown(
         "Ask about career paths after senior engineer. Every answer is quoted from the "
         "corpus, with its source, and the assistant says so when the corpus has no answer."
     )
-    views.example_buttons(views.EXAMPLE_QUESTIONS, "welcome", pick_question)
+    views.example_buttons(examples, "welcome", pick_question)
     if paths:
         with st.expander("What the corpus covers"):
             st.markdown(views.coverage_markdown(paths))
 
 
-def show_turn(turn: Turn, index: int, latest: bool, paths: Sequence[CareerPath]) -> None:
+def show_turn(
+    turn: Turn, index: int, latest: bool, paths: Sequence[CareerPath], examples: Sequence[str]
+) -> None:
     """A question and its answer as a pair of chat messages."""
     key = f"t{index}"
     with st.chat_message("user"):
@@ -125,6 +130,6 @@ def show_turn(turn: Turn, index: int, latest: bool, paths: Sequence[CareerPath])
         if turn.error:
             views.error(turn.error)
         elif turn.answer is not None and turn.answer.abstained:
-            views.show_abstention(turn.answer, paths, key, pick_question)
+            views.show_abstention(turn.answer, paths, examples, key, pick_question)
         elif turn.answer is not None:
             views.show_answer(turn.answer, turn.context, key, expanded=latest)

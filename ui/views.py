@@ -21,14 +21,6 @@ from ui.render import (
     highlight_markdown,
 )
 
-#: Shown on a first visit and after an abstention; all answerable from the real corpus.
-EXAMPLE_QUESTIONS = (
-    "What does a technical program manager do?",
-    "How is a staff engineer different from an architect?",
-    "PM vs TPM: what is the difference?",
-    "What skills does an engineering manager need?",
-)
-
 #: The breadcrumb separator the library uses in section labels.
 SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
 
@@ -176,14 +168,20 @@ def show_comparison(
 
 
 def show_abstention(
-    answer: Answer, paths: Sequence[CareerPath], key: str, pick: Callable[[str], None]
+    answer: Answer,
+    paths: Sequence[CareerPath],
+    examples: Sequence[str],
+    key: str,
+    pick: Callable[[str], None],
 ) -> None:
-    """Say plainly the corpus does not cover it, what it does cover, and what to ask."""
+    """Say plainly the corpus does not cover it, what it does cover, and what to ask
+    (``examples``: for the active filter, see :mod:`ui.examples`)."""
     with st.container(key=f"{key}-abstain"):
         reason = answer.reason or "the corpus does not cover this."
         st.info(escape_inline(reason[:1].upper() + reason[1:]), icon=":material/explore_off:")
         if paths:
             st.markdown("**What it covers**, by family:")
             st.markdown(coverage_markdown(paths))
-        st.markdown("**Questions it can answer:**")
-        example_buttons(EXAMPLE_QUESTIONS[:3], f"{key}-example", pick)
+        if examples:
+            st.markdown("**Questions it can answer:**")
+            example_buttons(examples[:3], f"{key}-example", pick)
