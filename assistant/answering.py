@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,6 +43,7 @@ UNIT_FEATURES = (
     "names_subject",  # names a path the question names
     "on_subject",  # its passage belongs to a path the question names
     "defines",  # a "what is / what does" question, and the unit opens its passage
+    "definition",  # such a question, and the unit says what a named path is or does
     "dangling",  # opens with a word pointing back ("It", "This", "They"): needs context
     "log_words",
 )
@@ -107,8 +108,19 @@ _SPEAKER = re.compile(
     re.IGNORECASE,
 )
 _WHAT = re.compile(r"\s*(?:so\s+)?(?:what(?:'s|’s|s)?|who)\b(?!\s+(?:if|about)\b)", re.IGNORECASE)
+#: "What is / what does / who are X": a sentence saying what X is or does answers it.
+_WHAT_IS = re.compile(
+    r"\s*(?:so\s+)?(?:what|who)(?:(?:'s|’s)|\s+(?:\w+\s+)?(?:is|are|does|do)\b)", re.IGNORECASE
+)
 _DANGLING = re.compile(
     r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such)\b", re.IGNORECASE
+)
+_ARTICLE = re.compile(r"\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
+#: After a subject, a lower-case word that is not a joining word is its verb ("A TPM is
+#: …", "Architects focus on …"); an aside in brackets may come between.
+_DEFINING_VERB = re.compile(
+    r"(?:\s*\([^)]{0,40}\))?\s+(?!(?:and|or|of|to|in|at|for|with|vs|versus|from|like)\b)"
+    r"[a-z]+\b"
 )
 _TERMINAL = (".", "!", "?", "…", ":", ";")
 
@@ -147,7 +159,8 @@ class QuestionTerms:
 
     terms: tuple[str, ...]
     known_share: float  # share of its content words the corpus uses
-    asks_what: bool  # "what is / what does …": a definition answers it
+    asks_what: bool  # "what …" / "who …": a definition may answer it
+    asks_definition: bool  # "what is / what does …": a sentence saying what X is answers it
     subjects: frozenset[str]  # slugs of the paths it names
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
 
@@ -188,9 +201,25 @@ def question_terms(
         _name_pattern(name) for path in subjects for name in path.names if len(name) > 1
     )
     asks_what = bool(_WHAT.match(question))
+    asks_definition = bool(_WHAT_IS.match(question))
     share = len(known) / len(content) if content else 1.0
     slugs = frozenset(path.slug for path in subjects)
-    return QuestionTerms(terms, share, asks_what, slugs, patterns)
+    return QuestionTerms(terms, share, asks_what, asks_definition, slugs, patterns)
+
+
+def quotable_first(
+    ranking: Ranking, sentences: Sequence[Sequence[Sentence]]
+) -> tuple[Ranking, list[list[Sentence]]]:
+    """The ranking with passages that hold nothing quotable (a list of path names, a
+    progression line, a heading) moved after those that do, order otherwise kept: they
+    match a question's names without saying anything about them."""
+    quotable = [
+        any(span[3] for span in _spans(c.chunk.text, group))
+        for c, group in zip(ranking.candidates, sentences, strict=True)
+    ]
+    order = sorted(range(len(quotable)), key=lambda i: not quotable[i])
+    candidates = [ranking.candidates[i] for i in order]
+    return replace(ranking, candidates=candidates), [list(sentences[i]) for i in order]
 
 
 def build_units(
@@ -235,6 +264,7 @@ def build_units(
                 float(any(p.search(text) for p in terms.names)),
                 float(chunk.path in terms.subjects),
                 float(terms.asks_what and index == 0),
+                float(terms.asks_definition and _defines(text, terms.names)),
                 float(bool(_DANGLING.match(text))),
                 math.log1p(words),
             )
@@ -254,6 +284,18 @@ def build_units(
             )
         out.append(units)
     return out
+
+
+def _defines(text: str, names: Sequence[re.Pattern[str]]) -> bool:
+    """Whether ``text`` opens with a named path as its subject, followed by a verb: the
+    shape of a sentence saying what it is or does ("A TPM is responsible for …")."""
+    opening = _ARTICLE.match(text)
+    at = opening.end() if opening else 0
+    for pattern in names:
+        found = pattern.match(text, at)
+        if found and _DEFINING_VERB.match(text, found.end()):
+            return True
+    return False
 
 
 def _spans(
@@ -345,7 +387,7 @@ def choose_answer(
     probabilities: list[list[float]],
     passages: int | None = None,
     most: int | None = None,
-    prefer: Callable[[Unit], bool] | None = None,
+    prefer: Sequence[Callable[[Unit], bool]] = (),
     avoid: Sequence[Unit] = (),
 ) -> list[Unit]:
     """The answer: the most probable unit first, then others that are nearly as good.
@@ -353,7 +395,7 @@ def choose_answer(
     Only eligible units of the first ``passages`` passages compete; one saying what a
     chosen unit already says (the same text, or a near-identical sentence) is skipped.
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
-    best of them opens the answer if there is one. Units saying what one of ``avoid``
+    best unit of the first kind found opens the answer. Units saying what one of ``avoid``
     says (another comparison side's sentence) are left out.
     """
     passages = TUNING.answer_passages if passages is None else passages
@@ -369,7 +411,10 @@ def choose_answer(
     )
     if not pool:
         return []
-    preferred = [pair for pair in pool if prefer is not None and prefer(pair[1])]
+    preferred = next(
+        (found for wanted in prefer if (found := [pair for pair in pool if wanted(pair[1])])),
+        [],
+    )
     if preferred:
         pool.remove(preferred[0])
         pool.insert(0, preferred[0])
@@ -385,13 +430,20 @@ def choose_answer(
     return chosen
 
 
-def preference(terms: QuestionTerms) -> Callable[[Unit], bool] | None:
-    """What the question type asks for: "what is / what does X" is answered from X's own
-    passages, where X is defined, rather than from a neighbour's comparison with it."""
+def _on_subject(unit: Unit) -> bool:
+    return unit.features[UNIT_FEATURES.index("on_subject")] == 1.0
+
+
+def preference(terms: QuestionTerms) -> list[Callable[[Unit], bool]]:
+    """What the question type asks for, best first: "what is / what does X" is answered
+    from X's own passages by a sentence that says what X is or does, else by any of them,
+    rather than from a neighbour's comparison with it."""
     if not (terms.asks_what and terms.subjects):
-        return None
-    on_subject = UNIT_FEATURES.index("on_subject")
-    return lambda unit: unit.features[on_subject] == 1.0
+        return []
+    if not terms.asks_definition:
+        return [_on_subject]
+    definition = UNIT_FEATURES.index("definition")
+    return [lambda unit: _on_subject(unit) and unit.features[definition] == 1.0, _on_subject]
 
 
 def naming(subject_names: Sequence[str]) -> Callable[[Unit], bool]:

@@ -251,6 +251,7 @@ class Assistant:
             store, query_vector, query_text, k, where, timings, self.settings.retriever, keep
         )
         sentences = answering.read_sentences(store, ranking.candidates, query_vector)
+        ranking, sentences = answering.quotable_first(ranking, sentences)
         comments = frozenset(s for s, d in store.documents.items() if d.kind == COMMENTS_KIND)
         units = answering.build_units(ranking.candidates, sentences, terms, comments)
         probabilities = answering.score_units(units, MODELS)
@@ -612,7 +613,7 @@ def _comparison(
             found.probabilities,
             passages=TUNING.compare_passages,
             most=1,
-            prefer=answering.naming(subject.names),
+            prefer=[answering.naming(subject.names)],
             avoid=chosen,
         )
         chosen += best

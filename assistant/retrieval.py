@@ -1,7 +1,9 @@
 """Hybrid ranking: the backend's dense and lexical (BM25) top-k lists, fused by reciprocal rank.
 
 Reciprocal-rank fusion needs no score calibration between the two retrievers, which
-matters because cosine and BM25 scores live on unrelated scales. After fusion,
+matters because cosine and BM25 scores live on unrelated scales. Passages of documents
+that restate others rank after their sources when about equally relevant
+(``Tuning.secondary_kinds``). After fusion,
 near-duplicates (overlapping windows of one section, or a path file restating the
 article) are dropped so the top ``k`` passages say different things.
 """
@@ -88,6 +90,9 @@ def rank(
     for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
         for position, (chunk_id, _) in enumerate(hits if weight else ()):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (TUNING.rrf_k + position)
+    for chunk_id in fused:
+        if store.documents[by_id[chunk_id].source].kind in TUNING.secondary_kinds:
+            fused[chunk_id] *= TUNING.secondary_weight
     dense_by_id = dict(dense_hits)
     lexical_by_id = dict(lexical_hits)
 

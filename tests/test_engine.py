@@ -17,7 +17,7 @@ from assistant.store import open_current
     [
         ("What is an SRE?", "", "Site Reliability Engineer"),
         ("what does devrel involve?", "developer-advocate", "demos"),
-        ("Is the PO the same as a product manager?", "product-manager", "product owner"),
+        ("Is the PO the same as a product manager?", "", "product owner"),
         ("How many engineering managers report to a senior engineering manager?", "", "4-8"),
         ("What is the risk of becoming a startup CEO?", "", "unicorn"),
     ],
