@@ -235,10 +235,12 @@ class Tuning:
     #: Below this chunk cosine a passage is filler that only fusion rank kept.
     min_passage_cosine: float = 0.15
     #: Documents of these kinds say again what others say first (a path description
-    #: restates the article): their fused scores are weighed by ``secondary_weight``, so
-    #: at equal relevance the source is quoted, in its author's words.
+    #: restates the article): when a source passage is about as close to the question
+    #: (``secondary_margin`` cosine), their fused scores are weighed by
+    #: ``secondary_weight``, so the source is quoted, in its author's words.
     secondary_kinds: tuple[str, ...] = ("path",)
     secondary_weight: float = 0.9
+    secondary_margin: float = 0.1
 
     #: Fuzzy names: a word this long may differ from a path name's word by one edit
     #: (two from ``fuzzy_two_edits`` letters on); shorter words must match exactly.

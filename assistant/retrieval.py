@@ -90,9 +90,7 @@ def rank(
     for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
         for position, (chunk_id, _) in enumerate(hits if weight else ()):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (TUNING.rrf_k + position)
-    for chunk_id in fused:
-        if store.documents[by_id[chunk_id].source].kind in TUNING.secondary_kinds:
-            fused[chunk_id] *= TUNING.secondary_weight
+    _prefer_sources(store, pool, query_vector, fused)
     dense_by_id = dict(dense_hits)
     lexical_by_id = dict(lexical_hits)
 
@@ -129,6 +127,22 @@ def rank(
         best_sentence=max((best_sentence_by_id[c] for c in dense_top), default=0.0),
         best_lexical=max((score for _, score in lexical_hits), default=0.0),
     )
+
+
+def _prefer_sources(
+    store: SearchBackend, pool: list[StoredChunk], query_vector: np.ndarray, fused: dict[str, float]
+) -> None:
+    """Weigh down (in place) the fused score of each passage of a restating document when
+    a source passage is about as close to the question (within ``secondary_margin``
+    cosine): the author's own words are quoted, never a less relevant passage."""
+    secondary = [store.documents[c.source].kind in TUNING.secondary_kinds for c in pool]
+    if not any(secondary) or all(secondary):
+        return
+    cosines = np.array([c.vector for c in pool]) @ query_vector
+    best_source = max(float(c) for c, s in zip(cosines, secondary, strict=True) if not s)
+    for chunk, cosine, restates in zip(pool, cosines.tolist(), secondary, strict=True):
+        if restates and best_source >= cosine - TUNING.secondary_margin:
+            fused[chunk.chunk_id] *= TUNING.secondary_weight
 
 
 def _best_sentence(
