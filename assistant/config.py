@@ -21,9 +21,11 @@ RETRIEVERS = ("hybrid", "dense", "lexical")
 INDEX_KINDS = ("auto", "flat", "ivf")
 EMBED_BACKENDS = ("onnx", "torch")
 CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
-#: Padded characters (about four per token) one embedding batch may hold: batches of long
-#: passages are smaller, which bounds the model's working memory during a rebuild.
-EMBED_BATCH_CHARS = 6_000
+#: Padded tokens one embedding batch may hold: about 4 passages or 20 sentences. Batches
+#: of long passages are smaller, which bounds the model's working memory during a
+#: rebuild; and a batch this small keeps its activations in a core's cache, which made
+#: embedding 10-20 % cheaper per token than batches 2-4 times larger (docs/performance.md).
+EMBED_BATCH_TOKENS = 768
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The most passages one answer may cite.

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import EMBED_BACKENDS, EMBED_BATCH_CHARS
+from .config import EMBED_BACKENDS, EMBED_BATCH_TOKENS
 from .errors import AssistantError
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
@@ -117,15 +117,18 @@ def model_identity(model_path: Path, backend: str) -> str:
     return f"{identity}+{backend}"
 
 
-#: The model reads at most 256 tokens (about 1,200 characters): longer texts pad no further.
-MAX_TEXT_CHARS = 1_200
+#: The model reads at most 256 tokens; a runtime that does not count tokens estimates
+#: them from the characters (about four per token), capped there.
+MAX_TOKENS = 256
+CHARS_PER_TOKEN = 4
 
 
 class BatchEmbedder:
     """What every runtime shares: batching, single questions, naming, the dimension.
 
     A runtime implements ``_encode`` (a list of texts → unit vectors) and calls
-    ``_describe`` once it can encode.
+    ``_describe`` once it can encode. One that can tokenize ahead (ONNX) overrides
+    ``embed`` to tokenize each text once and hand :meth:`_embed_batches` its token counts.
     """
 
     name: str
@@ -144,23 +147,37 @@ class BatchEmbedder:
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
-        """Embed in batches, longest first (less padding), reporting progress per batch.
+        """Embed in batches of similar length, reporting progress per batch."""
+        lengths = [min(len(text) // CHARS_PER_TOKEN + 2, MAX_TOKENS) for text in texts]
+        return self._embed_batches(
+            lengths, batch_size, lambda rows: self._encode([texts[i] for i in rows]), progress
+        )
+
+    def _embed_batches(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        encode: Callable[[list[int]], np.ndarray],
+        progress: ProgressCallback | None,
+    ) -> np.ndarray:
+        """Encode rows ``0..len(lengths)`` (``lengths`` in tokens) longest first, in batches
+        of similar length (little padding) cut by :func:`_batches`.
 
         With ``workers`` > 1, that many batches run at once, one core each: a rebuild uses
         the whole machine while a single question still runs on one thread. Each batch's
         vectors do not depend on which worker ran it.
         """
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        batches = _batches(order, [len(text) for text in texts], batch_size)
+        vectors = np.zeros((len(lengths), self.dimension), dtype=np.float32)
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        batches = _batches(order, lengths, batch_size)
 
-        def encode(batch: list[int]) -> list[int]:
-            vectors[batch] = self._encode([texts[i] for i in batch])
+        def run(batch: list[int]) -> list[int]:
+            vectors[batch] = encode(batch)
             return batch
 
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(batches)))) as pool:
-            for batch in pool.map(encode, batches):
+            for batch in pool.map(run, batches):
                 done += len(batch)
                 if progress:
                     progress(done, len(order))
@@ -171,15 +188,18 @@ class BatchEmbedder:
         return vector
 
 
-def _batches(order: list[int], lengths: list[int], batch_size: int) -> list[list[int]]:
+def _batches(order: list[int], lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Cut ``order`` (longest first) into batches of at most ``batch_size`` texts and
-    :data:`EMBED_BATCH_CHARS` padded characters: long passages go in smaller batches, so
-    the model's working memory stays bounded whatever the documents look like."""
+    :data:`EMBED_BATCH_TOKENS` padded tokens (the first text's length times the count).
+
+    Long passages go in small batches: the model's working memory stays bounded whatever
+    the documents look like, and a batch's activations stay in a core's cache.
+    """
     batches: list[list[int]] = []
     for index in order:
         current = batches[-1] if batches else []
-        padded = (len(current) + 1) * min(lengths[current[0]] if current else 0, MAX_TEXT_CHARS)
-        if not current or len(current) >= batch_size or padded > EMBED_BATCH_CHARS:
+        padded = (len(current) + 1) * (lengths[current[0]] if current else 0)
+        if not current or len(current) >= batch_size or padded > EMBED_BATCH_TOKENS:
             batches.append([index])
         else:
             current.append(index)

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .embeddings import BatchEmbedder, model_name, weights_sha256
+from .embeddings import BatchEmbedder, ProgressCallback, model_name, weights_sha256
 from .errors import AssistantError
 
 #: Bump when the export code changes, so cached exports (and indexes) are redone.
@@ -187,8 +186,9 @@ def ensure_export(model_path: Path, cache_dir: Path) -> Path:
 class OnnxEmbedder(BatchEmbedder):
     """The Embedder protocol over an ONNX model; safe to share between threads.
 
-    ONNX Runtime sessions allow concurrent ``run`` calls; only tokenization (cheap) is
-    serialized, because the tokenizer object carries the padding settings.
+    ONNX Runtime sessions allow concurrent ``run`` calls. Texts are tokenized once,
+    unpadded; each batch is padded here to its longest text (padding is masked, so a
+    text's vector does not depend on its batch).
     """
 
     def __init__(self, onnx_path: Path, model_path: Path, threads: int = 1) -> None:
@@ -199,12 +199,11 @@ class OnnxEmbedder(BatchEmbedder):
         self.max_tokens = self.layout.max_seq_length
         self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer.no_padding()  # the folder's file may ask for a fixed length
         pad_token = str(
             _read_json(model_path / "tokenizer_config.json", {}).get("pad_token", "[PAD]")
         )
-        pad_id = self._tokenizer.token_to_id(pad_token)
-        self._tokenizer.enable_padding(pad_id=pad_id or 0, pad_token=pad_token)
-        self._tokenizer_lock = threading.Lock()
+        self._pad_id = self._tokenizer.token_to_id(pad_token) or 0
         self._session = ort.InferenceSession(
             str(onnx_path), _session_options(threads), providers=["CPUExecutionProvider"]
         )
@@ -215,22 +214,35 @@ class OnnxEmbedder(BatchEmbedder):
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Tokens the model actually reads (after truncation), for throughput figures."""
-        _, mask = self._tokenize(list(texts))
-        return int(mask.sum())
+        return sum(len(ids) for ids in self._token_ids(texts))
 
-    def _tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        with self._tokenizer_lock:
-            encodings = (
-                [self._tokenizer.encode(texts[0])]
-                if len(texts) == 1
-                else self._tokenizer.encode_batch(texts)
-            )
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        return ids, mask
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        """Tokenize every text once, then embed in batches of similar token counts."""
+        ids = self._token_ids(texts)
+        return self._embed_batches(
+            [len(row) for row in ids],
+            batch_size,
+            lambda rows: self._run([ids[i] for i in rows]),
+            progress,
+        )
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        ids, mask = self._tokenize(texts)
+        return self._run(self._token_ids(texts))
+
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        if len(texts) == 1:
+            return [self._tokenizer.encode(texts[0]).ids]
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+
+    def _run(self, rows: list[list[int]]) -> np.ndarray:
+        """Unit vectors of tokenized texts, padded to the longest of them."""
+        ids = np.full((len(rows), max(len(row) for row in rows)), self._pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for index, row in enumerate(rows):
+            ids[index, : len(row)] = row
+            mask[index, : len(row)] = 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         tokens = self._session.run(None, {name: feed[name] for name in self._inputs})[0]
         pooled = _pool(np.asarray(tokens, dtype=np.float32), mask, self.layout.pooling)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.embeddings import BatchEmbedder, Embedder, load_embedder
+from assistant.config import EMBED_BATCH_TOKENS
+from assistant.embeddings import BatchEmbedder, Embedder, _batches, load_embedder
 from assistant.errors import AssistantError
 
 TEXTS = [
@@ -28,6 +29,29 @@ def test_vectors_are_unit_length_and_batching_does_not_change_them(embedder: Emb
     assert batch.shape == (len(TEXTS), embedder.dimension) and batch.dtype == np.float32
     assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
     single = np.stack([embedder.embed_query(text) for text in TEXTS])
+    assert np.abs(batch - single).max() < 1e-5
+
+
+def test_batches_are_cut_by_padded_tokens_longest_first() -> None:
+    lengths = [30, 250, 40, 200, 35, 180, 30]
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches = _batches(order, lengths, batch_size=32)
+    assert [i for batch in batches for i in batch] == order
+    for batch in batches:
+        assert len(batch) * lengths[batch[0]] <= EMBED_BATCH_TOKENS
+    assert _batches(order, lengths, batch_size=2) == [[1, 3], [5, 2], [4, 0], [6]]
+    assert _batches([0], [EMBED_BATCH_TOKENS * 2], batch_size=32) == [[0]]  # never empty
+
+
+def test_long_and_short_texts_batched_together_keep_their_own_vectors(
+    embedder: Embedder,
+) -> None:
+    """Passages and sentences of very different token counts, padded per batch: each
+    vector equals the text embedded alone (the rebuild embeds them mixed like this)."""
+    long = [" ".join([text] * 12) for text in TEXTS[:3]]
+    texts = [*long, *TEXTS, *(f"{text} {n}" for n in range(6) for text in TEXTS)]
+    batch = embedder.embed(texts)
+    single = np.stack([embedder.embed_query(text) for text in texts])
     assert np.abs(batch - single).max() < 1e-5
 
 
