@@ -1,7 +1,8 @@
 """Corpus → a new build, incrementally, published atomically by the index backend.
 
 1. Take the backend's rebuild lock (a second rebuild waits ``lock_timeout`` s, then refuses).
-2. Load the corpus and compare it with the current build; nothing changes if that fails.
+2. Load the corpus (files unchanged since the last rebuild are not parsed again) and
+   compare it with the current build; nothing changes if that fails.
 3. Plan: chunk every document into the rows of the new build (:func:`plan_build`).
 4. Embed: reuse the vector of every chunk and sentence whose text is unchanged, from
    whichever backend holds the previous build (keyed by a hash of model + runtime + text);
@@ -34,6 +35,8 @@ from .records import FORMAT_VERSION, ChunkRow, Manifest, NewBuild, SentenceRow
 from .taxonomy import CareerPath, Taxonomy, trust_documents
 
 KEEP_BUILDS = 2  # after a rebuild: the new build and the one it replaced
+#: Under the index directory: each file's parse, so a rebuild re-parses only what changed.
+PARSE_CACHE = "parsed"
 
 
 @dataclass
@@ -97,7 +100,13 @@ def rebuild(
     with backend.rebuild_lock(settings.lock_timeout):
         backend.remove_leftovers()
         documents = trust_documents(
-            load_corpus(settings.corpus_dir, settings.max_file_bytes, note), note
+            load_corpus(
+                settings.corpus_dir,
+                settings.max_file_bytes,
+                note,
+                cache_dir=settings.index_dir / PARSE_CACHE,
+            ),
+            note,
         )
         previous = _open_previous(backend, model)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 from ..documents import CorpusFile, Document
 from ..errors import CorpusError
 from .boilerplate import drop_repeated_blocks
+from .cache import ParseCache
 from .files import Warn, scan_corpus
 from .layout import Parsed, cap_label, layout, readable_name
 from .loaders import SUPPORTED_SUFFIXES, parse_file
@@ -24,14 +25,23 @@ def corpus_files(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[CorpusFil
     return scan_corpus(corpus_dir, max_bytes, warn, SUPPORTED_SUFFIXES)
 
 
-def load_corpus(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[Document]:
-    """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable."""
+def load_corpus(
+    corpus_dir: Path, max_bytes: int, warn: Warn, cache_dir: Path | None = None
+) -> list[Document]:
+    """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable.
+
+    With ``cache_dir``, a file parsed by an earlier load (same name, bytes and parser)
+    is read from :class:`.cache.ParseCache` instead, with the warnings it gave.
+    """
     files = corpus_files(corpus_dir, max_bytes, warn)
+    cache = ParseCache(cache_dir) if cache_dir is not None else None
     parsed: dict[str, Parsed] = {}
     for file in files:
-        result = parse_file(file, warn)
+        result = _parse(file, warn, cache)
         if result is not None:
             parsed[file.source] = result
+    if cache is not None:
+        cache.prune()
     drop_repeated_blocks(parsed)
     documents = []
     for file in files:
@@ -45,6 +55,19 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[Document]:
             "add at least one document, then run `career-assistant index`",
         )
     return documents
+
+
+def _parse(file: CorpusFile, warn: Warn, cache: ParseCache | None) -> Parsed | None:
+    if cache is None:
+        return parse_file(file, warn)
+    cached = cache.get(file)
+    if cached is None:
+        warnings: list[str] = []
+        cached = parse_file(file, warnings.append), warnings
+        cache.put(file, *cached)
+    for message in cached[1]:
+        warn(message)
+    return cached[0]
 
 
 def to_document(file: CorpusFile, parsed: Parsed, warn: Warn) -> Document | None:

@@ -27,6 +27,7 @@ from assistant.backend import SearchBackend
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT
 from assistant.embeddings import Embedder, ProgressCallback
+from assistant.indexer import PARSE_CACHE
 from assistant.store import CURRENT, IndexStore, current_build, open_current
 
 from ..conftest import ARTICLE, TPM_PATH, write_corpus
@@ -170,11 +171,16 @@ def chunk_ids(answer: Answer) -> tuple[str, ...]:
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``directory`` with its size and mtime: "changed nothing" checks."""
+    """Every file under ``directory`` with its size and mtime: "changed nothing" checks.
+
+    The parse cache is not part of the index: a skipped file's parse may be remembered.
+    """
     return {
         p.relative_to(directory).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
         for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != "rebuild.lock"
+        if p.is_file()
+        and p.name != "rebuild.lock"
+        and p.relative_to(directory).parts[0] != PARSE_CACHE
     }
 
 
