@@ -25,6 +25,15 @@ NEGATION = re.compile(
     r"|instead\s+of|rather\s+than|anything\s+but|away\s+from|tired\s+of|without|no|not\s+an?)\b",
     re.IGNORECASE,
 )
+#: Verbs that lead up to what a negation is about ("don't want to *become* a manager").
+LEAD_WORDS = frozenset(
+    {
+        *("become", "becoming", "go", "going", "get", "getting", "move", "moving"),
+        *("switch", "switching", "work", "working", "end", "ending", "stay", "staying"),
+        *("take", "taking", "try", "trying", "step", "stepping", "jump", "jumping"),
+        *("transition", "transitioning", "turn", "turning", "really"),
+    }
+)
 #: Where a negation's scope ends: punctuation or a new clause.
 CLAUSE_END = re.compile(r"[,.;:?!()\[\]–—]|\b(?:but|so|what|which|how|and then)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[,.;:?!()\[\]–—]")
@@ -111,10 +120,10 @@ def _exclusions(
         end = CLAUSE_END.search(question, cue.end())
         scope_end = end.start() if end else len(question)
         reach = TUNING.negation_scope if cue.group().casefold() != "no" else 3
-        words = words_of(question[cue.end() : scope_end])[:reach]
+        words = _negated_object(words_of(question[cue.end() : scope_end])[:reach])
         if not words:
             continue
-        scope = (cue.end(), cue.end() + words[-1].end)
+        scope = (cue.end() + words[0].start, cue.end() + words[-1].end)
         named = [m for m in mentions if scope[0] <= m.start < scope[1]]
         for mention in named:
             paths.add(mention.path.slug)
@@ -130,6 +139,19 @@ def _exclusions(
         if named or hit:
             spans.append((cue.start(), scope[1]))
     return frozenset(families), frozenset(paths), tuple(spans)
+
+
+def _negated_object(words: list[Word]) -> list[Word]:
+    """What a negation cue is about: the first run of content words after it, past the
+    small words and verbs that lead up to it ("don't want to *become a* | manager"). So
+    "avoid burnout as a manager" is about burnout, not about managing."""
+    at = 0
+    while at < len(words) and (words[at].text in STOP_WORDS or words[at].text in LEAD_WORDS):
+        at += 1
+    end = at
+    while end < len(words) and words[end].text not in STOP_WORDS:
+        end += 1
+    return words[at:end]
 
 
 def _comparison(

@@ -75,6 +75,14 @@ def test_not_wanting_management_answers_from_the_other_families(
     assert "management route" not in answer.answer
 
 
+def test_a_negation_about_something_else_does_not_exclude_a_family(
+    real_assistant: Assistant,
+) -> None:
+    """ "avoid burnout as a manager" is about burnout: never answered from the other routes."""
+    answer = real_assistant.ask("How do I avoid burnout as a manager?")
+    assert answer.abstained or all(p.family == "management" for p in answer.passages[:2])
+
+
 def test_a_filter_that_excludes_the_answer_says_where_it_is(real_assistant: Assistant) -> None:
     answer = real_assistant.ask("What does a technical program manager do?", family="management")
     assert answer.abstained and answer.answer == ""

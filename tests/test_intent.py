@@ -44,6 +44,8 @@ TITLES = Names(
         ("I do not want to be a product manager", set(), {"pm"}),  # PM is not management
         ("is management for me?", set(), set()),
         ("how do managers grow?", set(), set()),
+        ("How do I avoid burnout as a manager?", set(), set()),  # about burnout
+        ("not interested in becoming an engineering manager", {"management"}, {"em"}),
     ],
 )
 def test_exclusions(question: str, families: set[str], paths: set[str]) -> None:
