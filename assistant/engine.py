@@ -12,11 +12,12 @@ import functools
 import threading
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -307,10 +308,9 @@ class Assistant:
     def _background(self, store: SearchBackend) -> tuple[float, float]:
         """The corpus's mean best (sentence, passage) cosine over everyday questions it
         cannot answer: computed once per build, a few hundred milliseconds."""
-        build = store.manifest.build_id
-        with _BACKGROUND_LOCK:
-            if build in _BACKGROUNDS:
-                return _BACKGROUNDS[build]
+        return _BACKGROUNDS.get(store.manifest.build_id, partial(self._measure_background, store))
+
+    def _measure_background(self, store: SearchBackend) -> tuple[float, float]:
         no_terms = answering.question_terms(store, "", [])
         sums = np.zeros(2)
         for text in answering.BACKGROUND_QUESTIONS:
@@ -321,10 +321,7 @@ class Assistant:
             )
             sums += (features["best_cosine"], features["best_chunk_cosine"])
         mean = sums / len(answering.BACKGROUND_QUESTIONS)
-        with _BACKGROUND_LOCK:
-            _BACKGROUNDS.clear()  # one build is served at a time
-            _BACKGROUNDS[build] = (float(mean[0]), float(mean[1]))
-            return _BACKGROUNDS[build]
+        return float(mean[0]), float(mean[1])
 
     def _meaning(
         self, store: SearchBackend, question: str, expanded: str, query_vector: np.ndarray
@@ -652,9 +649,34 @@ def _subject_filter(
     return where, lambda chunk: chunk.path in subject.paths or chunk.source in subject.sources
 
 
-_TITLES: dict[str, Names[str]] = {}
-_BACKGROUNDS: dict[str, tuple[float, float]] = {}
-_BACKGROUND_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+class PerBuild(Generic[T]):
+    """Values computed once per index build, for the last few builds: shared by every
+    ``Assistant`` of the process (two of them on two corpora do not evict each other on
+    each question) and safe to read from any thread."""
+
+    def __init__(self, builds: int = 4) -> None:
+        self._values: OrderedDict[str, T] = OrderedDict()
+        self._builds = builds
+        self._lock = threading.Lock()
+
+    def get(self, build: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            if build in self._values:
+                self._values.move_to_end(build)
+                return self._values[build]
+        value = make()  # outside the lock: two threads may both compute it, harmlessly
+        with self._lock:
+            self._values[build] = value
+            while len(self._values) > self._builds:
+                self._values.popitem(last=False)
+        return value
+
+
+_TITLES: PerBuild[Names[str]] = PerBuild()
+_BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 
 
 def document_names(store: SearchBackend) -> Names[str]:
@@ -662,18 +684,18 @@ def document_names(store: SearchBackend) -> Names[str]:
 
     A title shared by many files (a site name on every page) names none of them.
     """
-    build = store.manifest.build_id
-    if build not in _TITLES:
-        counts = Counter(d.title.casefold() for d in store.documents.values())
-        pairs = []
-        for source, document in store.documents.items():
-            if counts[document.title.casefold()] <= TUNING.max_subject_documents:
-                pairs.append((document.title, source))
-            stem = Path(source).stem.replace("_", " ").replace("-", " ")
-            pairs.append((" ".join(stem.split()), source))
-        _TITLES.clear()  # one build is served at a time
-        _TITLES[build] = Names(pairs)
-    return _TITLES[build]
+    return _TITLES.get(store.manifest.build_id, partial(_document_names, store))
+
+
+def _document_names(store: SearchBackend) -> Names[str]:
+    counts = Counter(d.title.casefold() for d in store.documents.values())
+    pairs = []
+    for source, document in store.documents.items():
+        if counts[document.title.casefold()] <= TUNING.max_subject_documents:
+            pairs.append((document.title, source))
+        stem = Path(source).stem.replace("_", " ").replace("-", " ")
+        pairs.append((" ".join(stem.split()), source))
+    return Names(pairs)
 
 
 def family_label(family: str) -> str:

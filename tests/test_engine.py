@@ -162,3 +162,19 @@ def test_surrounding_section_contains_the_passage(real_assistant: Assistant) -> 
     for passage in answer.passages:
         section = real_assistant.section_text(passage.source, passage.start)
         assert passage.text in section
+
+
+def test_per_build_values_are_kept_for_several_builds_and_evicted_oldest_first() -> None:
+    from assistant.engine import PerBuild
+
+    made: list[str] = []
+    cache: PerBuild[str] = PerBuild(builds=2)
+
+    def make(build: str) -> str:
+        made.append(build)
+        return build.upper()
+
+    for build in ("a", "b", "a", "b", "c", "a"):
+        assert cache.get(build, lambda build=build: make(build)) == build.upper()
+    # Two builds alternate without recomputing; a third evicts the least recently used.
+    assert made == ["a", "b", "c", "a"]
