@@ -102,6 +102,8 @@ BACKGROUND_QUESTIONS = (
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _PROGRESSION = re.compile(r"=>|→|->|⇒")
 _NAVIGATION = re.compile(r"(?:[·|»›]\s*\S[^·|»›]{0,40}){3,}")
+#: An FAQ's answer label ("A: Yes, …"): the quote starts after it.
+_ANSWER_LABEL = re.compile(r"[ \t]*(?:A|Answer)[ \t]*:[ \t]+")
 _SPEAKER = re.compile(
     r"(?:^|\n)[ \t]*(?P<name>[^\n:.?!]{1,60}?)[ \t]+"
     r"(?:wrote|writes|said|says|commented|comments|replied|replies)[ \t]*:[ \t]*",
@@ -151,6 +153,9 @@ class Unit:
     features: tuple[float, ...]
     #: The vector of the sentence that carries its meaning (to spot duplicates).
     vector: np.ndarray = field(compare=False, repr=False)
+    #: The cosine to the question of the question line right before it (an FAQ's own
+    #: question), 0 when the unit follows no question.
+    asked: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -240,11 +245,15 @@ def build_units(
         spans = _spans(chunk.text, group)
         closest = max((span[2].cosine for span in spans if span[3]), default=1.0)
         units = []
+        asked = 0.0
         for index, (start, end, main, eligible, is_item) in enumerate(spans):
             text = chunk.text[start - chunk.start : end - chunk.start]
             speaker = ""
             if comment:
                 speaker, text, start = _speaker(chunk.text, chunk.start, start, text)
+            label = _ANSWER_LABEL.match(text)
+            if label and len(text) > label.end():
+                text, start = text[label.end() :], start + label.end()
             words = len(text.split())
             tokens = set(tokenize([text])[0])
             overlap = _overlap(terms, tokens)
@@ -280,8 +289,13 @@ def build_units(
                     speaker,
                     features,
                     main.vector,
+                    asked,
                 )
             )
+            if text.rstrip().endswith("?"):
+                asked = main.cosine
+            elif eligible:  # a bare "Yes." between question and answer keeps it
+                asked = 0.0
         out.append(units)
     return out
 
@@ -434,6 +448,26 @@ def _on_subject(unit: Unit) -> bool:
     return unit.features[UNIT_FEATURES.index("on_subject")] == 1.0
 
 
+def answers_asked(units: Sequence[Sequence[Unit]]) -> Callable[[Unit], bool]:
+    """Units that follow the document's own question (an FAQ) when that question is the
+    sentence of the answer passages closest to the one asked: its answer comes next."""
+    pool = [unit for group in units[: TUNING.answer_passages] for unit in group]
+    best = max((unit.cosine for unit in pool), default=1.0)
+    return lambda unit: unit.asked >= max(best, TUNING.asked_min_cosine)
+
+
+def answer_block(units: Sequence[Sequence[Unit]], opener: Unit) -> list[Unit]:
+    """An FAQ's answer: ``opener`` and the quotable units after it in its passage, up to
+    the document's next question (other answers are not this one's)."""
+    group = next(g for g in units if opener in g)
+    block: list[Unit] = []
+    for unit in group[group.index(opener) :]:
+        if block and (unit.text.rstrip().endswith("?") or not unit.eligible):
+            break
+        block.append(unit)
+    return block[: TUNING.max_answer_sentences]
+
+
 def preference(terms: QuestionTerms) -> list[Callable[[Unit], bool]]:
     """What the question type asks for, best first: "what is / what does X" is answered
     from X's own passages by a sentence that says what X is or does, else by any of them,
@@ -484,7 +518,11 @@ def to_passages(
     units: list[list[Unit]],
     probabilities: list[list[float]],
     comment_sources: frozenset[str],
+    answer: Sequence[Unit] = (),
 ) -> tuple[Passage, ...]:
+    """The cards: each passage with its highlights, the ``answer``'s units where it
+    quotes this passage, else its most probable quotable units."""
+    quoted = {(u.chunk_id, u.start, u.end) for u in answer}
     passages = []
     for rank, (candidate, group, probs) in enumerate(
         zip(candidates, units, probabilities, strict=True), start=1
@@ -502,7 +540,7 @@ def to_passages(
                 family=chunk.family,
                 path=chunk.path,
                 score=round(candidate.dense, 4),
-                highlights=_highlights(chunk.start, group, probs),
+                highlights=_highlights(chunk.start, group, probs, quoted),
                 start=chunk.start,
                 end=chunk.end,
                 attribution=(
@@ -516,17 +554,26 @@ def to_passages(
 
 
 def _highlights(
-    offset: int, units: list[Unit], probabilities: list[float]
+    offset: int,
+    units: list[Unit],
+    probabilities: list[float],
+    quoted: set[tuple[str, int, int]],
 ) -> tuple[Highlight, ...]:
-    if not units:
+    """What a card marks: the units the answer quotes from it; otherwise its best
+    quotable units (never a heading or a question, which the answer would not quote)."""
+    pairs = [(p, u) for p, u in zip(probabilities, units, strict=True) if u.eligible]
+    answered = [(p, u) for p, u in pairs if (u.chunk_id, u.start, u.end) in quoted]
+    if answered:
+        chosen = answered
+    elif pairs:
+        best = max(p for p, _ in pairs)
+        top = sorted(pairs, key=lambda pair: -pair[0])[: TUNING.max_highlights]
+        chosen = [(p, u) for p, u in top if p >= best - TUNING.highlight_margin]
+    else:
         return ()
-    best = max(probabilities)
-    top = sorted(zip(probabilities, units, strict=True), key=lambda pair: -pair[0])
-    chosen = [u for p, u in top[: TUNING.max_highlights] if p >= best - TUNING.highlight_margin]
     return tuple(
         Highlight(u.start - offset, u.end - offset, u.text, round(p, 4))
-        for p, u in sorted(zip(probabilities, units, strict=True), key=lambda pair: pair[1].start)
-        if u in chosen
+        for p, u in sorted(chosen, key=lambda pair: pair[1].start)
     )
 
 

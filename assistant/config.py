@@ -269,6 +269,9 @@ class Tuning:
     answer_floor: float = 0.1
     #: Two answer sentences this close (cosine) say the same thing: keep the first.
     answer_duplicate_cosine: float = 0.8
+    #: A unit right after a document's own question answers the one asked when that
+    #: question is the closest sentence and at least this close (cosine).
+    asked_min_cosine: float = 0.6
     highlight_margin: float = 0.06
     max_highlights: int = 2
     #: Passages per side of a comparison.

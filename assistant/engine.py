@@ -275,9 +275,14 @@ class Assistant:
         if evidence.sides is not None and evidence.intent.comparison is not None:
             compare, chosen = _comparison(evidence.intent.comparison, evidence.sides)
         if not chosen:
+            asked = answering.answers_asked(found.units)
             chosen = answering.choose_answer(
-                found.units, found.probabilities, prefer=answering.preference(evidence.terms)
+                found.units,
+                found.probabilities,
+                prefer=[asked, *answering.preference(evidence.terms)],
             )
+            if chosen and asked(chosen[0]):
+                chosen = answering.answer_block(found.units, chosen[0])
         listed = list(zip(found.ranking.candidates, found.units, found.probabilities, strict=True))
         ids = [candidate.chunk.chunk_id for candidate, _, _ in listed]
         needed = {unit.chunk_id for unit in chosen}
@@ -300,7 +305,9 @@ class Assistant:
             abstained=False,
             reason="",
             sentences=answering.answer_sentences(chosen, citations),
-            passages=answering.to_passages(candidates, units, probabilities, found.comments),
+            passages=answering.to_passages(
+                candidates, units, probabilities, found.comments, chosen
+            ),
             timings_ms=evidence.timings,
             compare=compare,
         )
@@ -621,7 +628,11 @@ def _comparison(
                 subject.label,
                 first.family if subject.paths else "",
                 answering.to_passages(
-                    found.ranking.candidates, found.units, found.probabilities, found.comments
+                    found.ranking.candidates,
+                    found.units,
+                    found.probabilities,
+                    found.comments,
+                    best,
                 ),
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from assistant.embeddings import Embedder
 from assistant.results import Answer
 from assistant.retrieval import typo_corrections
 
-from .conftest import REAL_CORPUS, write_corpus
+from .conftest import ARTICLE, REAL_CORPUS, write_corpus
 
 PROGRESSION = re.compile(r"=>|→")
 
@@ -227,3 +228,45 @@ def test_typo_repair_fixes_typos_and_leaves_words_and_acronyms_alone(
         "manger": ["manager"],
     }
     assert typo_corrections(store, "a niche like fintech, setting SLOs, going deep", words) == {}
+
+
+FAQ = """\
+Relocation questions
+
+When does the moving allowance get paid?
+The allowance is paid with your first salary after the move, as one lump sum.
+
+Does the company pay for temporary housing?
+Temporary housing is covered for up to thirty days near the new office.
+Receipts go to the travel desk within a month.
+
+Q: Can my partner join the language course?
+A: Partners may join the language course at no cost for the first six months.
+"""
+
+
+@pytest.fixture
+def faq_assistant(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> Assistant:
+    corpus = write_corpus(tmp_path / "corpus", {"faq.txt": FAQ, "articles/growing.md": ARTICLE})
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    return assistant
+
+
+def test_an_faq_question_is_answered_by_the_answer_that_follows_it(
+    faq_assistant: Assistant,
+) -> None:
+    answer = faq_assistant.ask("Does the company pay for temporary housing?")
+    assert not answer.abstained, answer.reason
+    assert [s.text for s in answer.sentences] == [
+        "Temporary housing is covered for up to thirty days near the new office.",
+        "Receipts go to the travel desk within a month.",
+    ]
+    card = answer.passages[0]
+    assert [h.text for h in card.highlights] == [s.text for s in answer.sentences]
+    assert all(not h.text.endswith("?") for p in answer.passages for h in p.highlights)
+
+
+def test_an_faq_answer_label_is_not_quoted(faq_assistant: Assistant) -> None:
+    answer = faq_assistant.ask("can my partner join the language course?")
+    assert answer.sentences[0].text.startswith("Partners may join the language course")
