@@ -95,10 +95,18 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
                 yield entry
 
 
+#: Printable ASCII and the usual whitespace: what most of any text file is made of.
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r\f"
+#: Past this share of other bytes, a file that is not UTF-8 is binary (compressed or
+#: encrypted data without NUL bytes), not Latin-1 text, whose accents are a few percent.
+BINARY_SHARE = 0.3
+
+
 def decode(raw: bytes, source: str, warn: Warn) -> str | None:
     """Bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 with a warning.
 
-    Binary content (NUL bytes outside UTF-16) is refused: indexing it would only add noise.
+    Binary content (NUL bytes outside UTF-16, or mostly non-text bytes where UTF-8 fails)
+    is refused: indexing it would only add noise.
     Line endings are normalised to ``\\n`` (CR-only files included), so front matter and
     headings are recognised whatever system wrote the file.
     """
@@ -115,6 +123,10 @@ def decode(raw: bytes, source: str, warn: Warn) -> str | None:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
+            sample = raw[:8192]
+            if len(sample.translate(None, _PLAIN_BYTES)) > BINARY_SHARE * len(sample):
+                warn(f"skipped {source}: it looks binary; only text files can be indexed")
+                return None
             warn(f"{source} is not UTF-8; read it as Latin-1 (re-save it as UTF-8 to be sure)")
             text = raw.decode("latin-1")
     return text.replace("\r\n", "\n").replace("\r", "\n")

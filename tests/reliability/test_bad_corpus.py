@@ -34,6 +34,8 @@ from .conftest import (
 )
 
 Run = Callable[..., tuple[int, str, str]]
+#: Compressed data with its NUL bytes removed: not UTF-8, and not Latin-1 text either.
+NO_NUL_BINARY = bytes((i * 73 + 41) % 255 + 1 for i in range(6000))
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 4
 
 
@@ -43,6 +45,7 @@ def warnings_of(err: str) -> list[str]:
 
 SKIPPED = [
     pytest.param("paths/photo.md", PNG, "looks binary", id="binary"),
+    pytest.param("paths/packed.md", NO_NUL_BINARY, "looks binary", id="binary-without-nul"),
     pytest.param("paths/empty.md", b"", "is empty", id="empty"),
     pytest.param("paths/huge.md", b"word " * 4_000_000, "over the 5,000,000-byte limit", id="20MB"),
     pytest.param(
