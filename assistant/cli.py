@@ -25,7 +25,7 @@ from .progress import ProgressClock, time_left
 from .taxonomy import FAMILIES, OTHER_FAMILY
 
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
-    from .engine import Assistant
+    from .engine import Assistant, IndexStatus
     from .results import Answer
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -195,11 +195,7 @@ def _ready(settings: Settings) -> Assistant:
         _warn(f"{error.problem}; answering from the existing index")
         return assistant
     if status.stale:
-        _warn(
-            "the corpus changed since the index was built "
-            f"({len(status.added)} added, {len(status.changed)} changed, "
-            f"{len(status.removed)} removed); run `{_index_command(settings)}`"
-        )
+        _warn(_changed_since(status, settings))
     return assistant
 
 
@@ -343,6 +339,14 @@ def eval_index_dir(settings: Settings) -> Path:
     return settings.index_dir / "eval" / hashlib.sha256(corpus.encode()).hexdigest()[:12]
 
 
+def _changed_since(status: IndexStatus, settings: Settings) -> str:
+    return (
+        "the corpus changed since the index was built "
+        f"({len(status.added)} added, {len(status.changed)} changed, "
+        f"{len(status.removed)} removed); run `{_index_command(settings)}`"
+    )
+
+
 def _status(args: argparse.Namespace, settings: Settings) -> int:
     from .engine import Assistant
 
@@ -356,7 +360,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
             f"{status.index_kind} index, built {status.built_at}"
         )
         if status.stale:
-            print(f"the corpus changed since: run `{_index_command(settings)}`")
+            print(_changed_since(status, settings))
     return 0
 
 

@@ -149,3 +149,21 @@ def test_eval_on_another_corpus_indexes_it_beside_the_default_index(
     assert not (tmp_path / "index" / CURRENT).exists()  # the default index is left alone
     assert len(list((tmp_path / "index" / "eval").glob(f"*/{CURRENT}"))) == 1
     assert json.loads(out)["answerable"] == 1
+
+
+def test_a_file_given_as_the_corpus_is_named_as_a_file(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = next(small_corpus.rglob("*.md"))
+    code, _, err = run(capsys, "index", "--corpus", str(file), "--index-dir", str(tmp_path / "i"))
+    assert code != 0 and "is a file, not a directory" in err and len(err.splitlines()) == 1
+
+
+def test_status_says_how_the_corpus_changed(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--corpus", str(small_corpus), "--index-dir", str(tmp_path / "i")]
+    assert run(capsys, "index", *argv)[0] == 0
+    (small_corpus / "extra.md").write_text("# Extra\n\nA new note about mentoring juniors.\n")
+    code, out, _ = run(capsys, "status", *argv)
+    assert code == 0 and "(1 added, 0 changed, 0 removed); run `career-assistant index" in out

@@ -26,8 +26,14 @@ def scan_corpus(
 ) -> list[CorpusFile]:
     """List loadable files under ``corpus_dir`` with their content hashes.
 
-    Raises :class:`CorpusError` when the directory is missing. Symlinks are not followed.
+    Raises :class:`CorpusError` when the directory is missing or is a file. Symlinks are
+    not followed.
     """
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(
+            f"corpus {corpus_dir} is a file, not a directory",
+            "pass the folder that holds your documents, with --corpus DIR",
+        )
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"corpus directory {corpus_dir} does not exist",
