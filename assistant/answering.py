@@ -20,6 +20,7 @@ import numpy as np
 
 from .backend import SearchBackend
 from .config import TUNING
+from .ingest.tables import LABEL_SEPARATOR
 from .lexical import tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
@@ -454,6 +455,26 @@ def answers_asked(units: Sequence[Sequence[Unit]]) -> Callable[[Unit], bool]:
     pool = [unit for group in units[: TUNING.answer_passages] for unit in group]
     best = max((unit.cosine for unit in pool), default=1.0)
     return lambda unit: unit.asked >= max(best, TUNING.asked_min_cosine)
+
+
+def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Callable[[Unit], bool]:
+    """Table cells whose row and column labels hold most of the question's terms that
+    tell the cells apart ("what does an *E6* do about *ambiguity*?" → the E6 × Ambiguity
+    cell), when the answer passages hold table cells at all."""
+    pool = [u for group in units[: TUNING.answer_passages] for u in group if u.eligible]
+    labels = {id(u): set(tokenize([_cell_label(u.text)])[0]) for u in pool}
+    labelled = [tokens for tokens in labels.values() if tokens]
+    asked = {t for t in terms.terms if any(t in tokens for tokens in labelled)}
+    telling = {t for t in asked if not all(t in tokens for tokens in labelled)}
+    scores = {key: len(tokens & telling) for key, tokens in labels.items()}
+    best = max(scores.values(), default=0)
+    return lambda unit: best > 0 and scores.get(id(unit), 0) == best
+
+
+def _cell_label(text: str) -> str:
+    """ "Row — Column" of a table cell unit ("Row — Column: value"), else ""."""
+    label, colon, _ = text.partition(": ")
+    return label if colon and LABEL_SEPARATOR in label else ""
 
 
 def answer_block(units: Sequence[Sequence[Unit]], opener: Unit) -> list[Unit]:

@@ -276,10 +276,11 @@ class Assistant:
             compare, chosen = _comparison(evidence.intent.comparison, evidence.sides)
         if not chosen:
             asked = answering.answers_asked(found.units)
+            cells = answering.labels_asked(found.units, evidence.terms)
             chosen = answering.choose_answer(
                 found.units,
                 found.probabilities,
-                prefer=[asked, *answering.preference(evidence.terms)],
+                prefer=[asked, cells, *answering.preference(evidence.terms)],
             )
             if chosen and asked(chosen[0]):
                 chosen = answering.answer_block(found.units, chosen[0])

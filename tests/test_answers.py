@@ -270,3 +270,34 @@ def test_an_faq_question_is_answered_by_the_answer_that_follows_it(
 def test_an_faq_answer_label_is_not_quoted(faq_assistant: Assistant) -> None:
     answer = faq_assistant.ask("can my partner join the language course?")
     assert answer.sentences[0].text.startswith("Partners may join the language course")
+
+
+LADDER_ROWS = [
+    ["Skill", "L2 Engineer", "L3 Senior Engineer", "L4 Staff Engineer", "L5 Principal Engineer"],
+    ["---"] * 5,
+    ["Reach", "Ships tasks inside one codebase.", "Runs a whole service, on-call included.",
+     "Steers four teams.", "Shapes company-wide systems and vendor choices."],
+    ["Teaching", "Pairs with peers.", "Coaches one or two newer engineers.",
+     "Turns senior engineers into leads.", "Sets the hiring bar and runs the guilds."],
+    ["Writing", "Writes tidy change notes.", "Writes service design docs.",
+     "Writes strategy notes leadership signs.", "Speaks for Orbit at conferences."],
+    ["Uncertainty", "Needs a clear ticket.", "Plans from a vague request.",
+     "Names problems nobody has named.", "Picks the multi-year bets."],
+]  # fmt: skip
+LADDER = (
+    "# Orbit Engineering Ladder\n\n"
+    "What Orbit expects of engineers at each level; a committee calibrates twice a year.\n\n"
+    "## Levels and skills\n\n" + "".join(f"| {' | '.join(row)} |\n" for row in LADDER_ROWS)
+)
+
+
+def test_a_question_naming_a_cell_opens_with_that_cell(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {"ladder.md": LADDER, "articles/a.md": ARTICLE})
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    answer = assistant.ask("what does an L5 do about uncertainty?")
+    assert answer.sentences[0].text == (
+        "Uncertainty — L5 Principal Engineer: Picks the multi-year bets."
+    ), answer.answer
