@@ -157,6 +157,8 @@ class Unit:
     #: The cosine to the question of the question line right before it (an FAQ's own
     #: question), 0 when the unit follows no question.
     asked: float = 0.0
+    #: From a document that restates another (``Tuning.secondary_kinds``).
+    restates: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ def build_units(
     sentences: Sequence[Sequence[Sentence]],
     terms: QuestionTerms,
     comment_sources: frozenset[str],
+    restating_sources: frozenset[str] = frozenset(),
 ) -> list[list[Unit]]:
     """The quotable units of each candidate, in reading order, with their features."""
     best_cosine = max((s.cosine for group in sentences for s in group), default=0.0)
@@ -291,6 +294,7 @@ def build_units(
                     features,
                     main.vector,
                     asked,
+                    chunk.source in restating_sources,
                 )
             )
             if text.rstrip().endswith("?"):
@@ -408,7 +412,8 @@ def choose_answer(
     """The answer: the most probable unit first, then others that are nearly as good.
 
     Only eligible units of the first ``passages`` passages compete; one saying what a
-    chosen unit already says (the same text, or a near-identical sentence) is skipped.
+    chosen unit already says (the same text, or a near-identical sentence) is skipped, or
+    takes its place when it is the source's wording of a restatement.
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
     best unit of the first kind found opens the answer. Units saying what one of ``avoid``
     says (another comparison side's sentence) are left out.
@@ -440,8 +445,11 @@ def choose_answer(
             break
         if chosen and probability < max(TUNING.answer_floor, TUNING.answer_ratio * first):
             break
-        if not any(_same(unit, kept) for kept in chosen):
+        twin = next((i for i, kept in enumerate(chosen) if _same(unit, kept)), None)
+        if twin is None:
             chosen.append(unit)
+        elif chosen[twin].restates and not unit.restates:
+            chosen[twin] = unit  # the same thing in its source's own words
     return chosen
 
 
@@ -515,10 +523,22 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 
 
 def _same(a: Unit, b: Unit) -> bool:
+    """Whether two units say the same thing: one holds the other, their meanings are
+    near-identical, or nearly all the words of the shorter are in the longer (a path file
+    restating the article's sentence). Table cells compare their values, not labels."""
     ta, tb = _normal(a.text), _normal(b.text)
     if ta in tb or tb in ta:
         return True
-    return float(a.vector @ b.vector) >= TUNING.answer_duplicate_cosine
+    if float(a.vector @ b.vector) >= TUNING.answer_duplicate_cosine:
+        return True
+    words_a, words_b = (set(tokenize([_cell_value(u.text)])[0]) for u in (a, b))
+    shorter = min(len(words_a), len(words_b))
+    return shorter > 0 and len(words_a & words_b) >= TUNING.answer_duplicate_words * shorter
+
+
+def _cell_value(text: str) -> str:
+    label = _cell_label(text)
+    return text[len(label) + 2 :] if label else text
 
 
 def _normal(text: str) -> str:

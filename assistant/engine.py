@@ -254,7 +254,10 @@ class Assistant:
         sentences = answering.read_sentences(store, ranking.candidates, query_vector)
         ranking, sentences = answering.quotable_first(ranking, sentences)
         comments = frozenset(s for s, d in store.documents.items() if d.kind == COMMENTS_KIND)
-        units = answering.build_units(ranking.candidates, sentences, terms, comments)
+        restating = frozenset(
+            s for s, d in store.documents.items() if d.kind in TUNING.secondary_kinds
+        )
+        units = answering.build_units(ranking.candidates, sentences, terms, comments, restating)
         probabilities = answering.score_units(units, MODELS)
         return Found(ranking, sentences, units, probabilities, comments)
 

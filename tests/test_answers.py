@@ -301,3 +301,11 @@ def test_a_question_naming_a_cell_opens_with_that_cell(
     assert answer.sentences[0].text == (
         "Uncertainty — L5 Principal Engineer: Picks the multi-year bets."
     ), answer.answer
+
+
+def test_a_restated_sentence_is_said_once_in_the_sources_words(real_assistant: Assistant) -> None:
+    answer = real_assistant.ask("is SRE a dead end?")
+    cornered = [s for s in answer.sentences if "cornered" in s.text]
+    assert len(cornered) == 1, answer.answer
+    cited = answer.passages[cornered[0].citation - 1]
+    assert cited.source.startswith("articles/"), cited.source
