@@ -36,6 +36,11 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several questions in one model call, on the calling thread: each row is the
+        vector ``embed_query`` gives that text (to float rounding)."""
+        ...
+
 
 def default_model_path() -> Path:
     """The packaged all-MiniLM-L6-v2 folder inside site-packages."""
@@ -186,6 +191,11 @@ class BatchEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._encode([text])[0]
         return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """One padded batch (padding is masked): a question's few probe texts cost one
+        model call instead of one each, without the rebuild's worker pool."""
+        return self._encode(list(texts))
 
 
 def _batches(order: list[int], lengths: Sequence[int], batch_size: int) -> list[list[int]]:

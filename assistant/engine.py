@@ -347,8 +347,9 @@ class Assistant:
         unknown = [w for w in words if w not in usable]
         known = [w for w in words if w in usable]
         reduced = expanded.replace(question, " ".join(known), 1)
-        kept = float(self.embedder.embed_query(reduced) @ query_vector) if known else 0.0
-        return kept, float(self.embedder.embed_query(" ".join(unknown)) @ query_vector)
+        probes = [" ".join(unknown), *([reduced] if known else [])]
+        cosines = self.embedder.embed_queries(probes) @ query_vector
+        return (float(cosines[1]) if known else 0.0), float(cosines[0])
 
     # -- corpus and index ---------------------------------------------------------------
 

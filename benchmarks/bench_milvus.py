@@ -139,6 +139,9 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
 
 def _quality(table: Table, label: str, report: EvalReport) -> None:
     figures = report.to_json()

@@ -51,6 +51,11 @@ class CountingEmbedder:
         self.texts += 1
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.embed_queries(texts)
+
     def reset(self) -> None:
         self.calls = self.texts = 0
 

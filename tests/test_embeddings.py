@@ -55,6 +55,18 @@ def test_long_and_short_texts_batched_together_keep_their_own_vectors(
     assert np.abs(batch - single).max() < 1e-5
 
 
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_several_questions_in_one_call_give_each_ones_vector(
+    runtime: str, embedder: Embedder, torch_embedder: Embedder
+) -> None:
+    """``embed_queries`` (the ask path's probes, one model call) against ``embed_query``."""
+    model = embedder if runtime == "onnx" else torch_embedder
+    together = model.embed_queries(TEXTS)
+    alone = np.stack([model.embed_query(text) for text in TEXTS])
+    assert together.shape == alone.shape and together.dtype == np.float32
+    assert np.abs(together - alone).max() < 1e-5
+
+
 def test_progress_is_reported_per_batch(embedder: Embedder) -> None:
     seen: list[tuple[int, int]] = []
     embedder.embed(TEXTS, batch_size=3, progress=lambda done, total: seen.append((done, total)))

@@ -93,6 +93,9 @@ class StoredVectors:
     def embed_query(self, text: str) -> np.ndarray:
         return self.real.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.real.embed_queries(texts)
+
 
 @pytest.fixture(scope="module")
 def memo(embedder: Embedder) -> MemoEmbedder:
@@ -278,6 +281,9 @@ class SlowEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.memo.embed_query(text)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.memo.embed_queries(texts)
 
 
 def test_readers_keep_answering_during_a_rebuild(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,9 @@ class Renamed(MemoEmbedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         return super().embed_query(text)[: self.dimension]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return super().embed_queries(texts)[:, : self.dimension]
 
 
 @pytest.fixture(scope="module")

@@ -124,6 +124,9 @@ class MemoEmbedder:
                 vector = self.queries.setdefault(text, vector)
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.embed_query(text) for text in texts])
+
 
 @dataclass(frozen=True)
 class Prebuilt:

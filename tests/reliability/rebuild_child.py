@@ -63,6 +63,9 @@ class ReplayEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         raise RuntimeError("the child never answers questions")
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("the child never answers questions")
+
 
 def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)

@@ -271,6 +271,9 @@ class _TinyEmbedder:
         vector = raw.astype(np.float32) + 1.0
         return vector / np.linalg.norm(vector)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.embed_query(t) for t in texts])
+
 
 @pytest.fixture
 def foreign_dimension(prebuilt: Prebuilt, tmp_path: Path) -> Copy:
