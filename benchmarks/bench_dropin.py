@@ -2,13 +2,15 @@
 
 The corpus imitates what users bring (HTML pages inside a large site menu repeated on
 every page, Markdown ladders with big tables), about 5 MB. Each rebuild runs in its own
-``career-assistant index`` process so its peak RSS is its own (``wait4``). The baseline
-in the same run is the naive pipeline (paragraph split of the raw text + the same
-embedder + FAISS flat) over the same files, also in its own process.
+``career-assistant index --json`` process so its peak RSS is its own (``wait4``); the
+table shows the process's wall time and the rebuild's own seconds from its report. The
+baseline in the same run is the naive pipeline (paragraph split of the raw text + the
+same embedder + FAISS flat) over the same files, also in its own process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -112,19 +114,22 @@ def run(workspace: Workspace) -> Report:
     full_s, full_mb, full_out = _timed(index, env)
     edited = corpus / "ladders" / "ladder-0.md"
     edited.write_text(edited.read_text() + "\nA new closing paragraph about promotions.\n")
-    inc_s, inc_mb, _ = _timed(index, env)
-    chunks = full_out.split('"chunks_total": ')[1].split(",")[0]
+    inc_s, inc_mb, inc_out = _timed(index, env)
+    full, inc = json.loads(full_out), json.loads(inc_out)
 
     table = Table(
         f"{files} files, {size_mb:.1f} MB (HTML in a repeated 150-link menu, Markdown tables)",
-        ["run", "wall s", "peak RSS MB", "vs naive baseline (time, memory)", "target"],
-    )
-    table.add("naive baseline: paragraph split + embed + FAISS", f"{naive_s:.1f}",
+        ["run", "wall s", "rebuild s", "peak RSS MB", "vs naive baseline (time, memory)",
+         "target"],
+    )  # fmt: skip
+    table.add("naive baseline: paragraph split + embed + FAISS", f"{naive_s:.1f}", "–",
               f"{naive_mb:.0f}", "1.00×, 1.00×", "–")  # fmt: skip
-    table.add(f"full rebuild ({chunks} chunks)", f"{full_s:.1f}", f"{full_mb:.0f}",
+    table.add(f"full rebuild ({full['chunks_total']} chunks)", f"{full_s:.1f}",
+              f"{full['seconds']:.1f}", f"{full_mb:.0f}",
               f"{ratio(full_s, naive_s)}, {ratio(full_mb, naive_mb)}",
               f"≤ {TARGET_FULL_SECONDS:.0f} s, ≤ {TARGET_PEAK_MB:.0f} MB")  # fmt: skip
-    table.add("one file changed", f"{inc_s:.1f}", f"{inc_mb:.0f}",
+    table.add(f"one file changed ({inc['chunks_embedded']} chunk embedded)", f"{inc_s:.1f}",
+              f"{inc['seconds']:.1f}", f"{inc_mb:.0f}",
               f"{ratio(inc_s, naive_s)}, {ratio(inc_mb, naive_mb)}",
               f"≤ {TARGET_INCREMENTAL_SECONDS:.0f} s")  # fmt: skip
     table.notes += [
@@ -136,9 +141,15 @@ def run(workspace: Workspace) -> Report:
         + verdict(full_mb <= TARGET_PEAK_MB)
         + f"; one file changed ≤ {TARGET_INCREMENTAL_SECONDS:.0f} s "
         + verdict(inc_s <= TARGET_INCREMENTAL_SECONDS),
-        "wall times include each process's start-up and model load (about 1 s); the "
-        "one-file rebuild also re-parses all files and rewrites the whole index",
+        "wall s is the whole `career-assistant index` process: interpreter start and imports "
+        "(about 0.7 s), the model's load (about 0.5 s, when anything is embedded) and the "
+        "rebuild; rebuild s is the rebuild alone, as its --json report gives it (model load "
+        "included); the targets are on wall s",
+        "the one-file rebuild parses only the changed file (the others come from the parse "
+        "cache the full rebuild left in the index folder), embeds only its changed chunks, "
+        "and publishes a whole new build (written, then switched to atomically)",
         "the embedder is float32 ONNX (the same answers on every CPU, issue 12): about "
-        "half the throughput of the former int8 export, which the before-figure used",
+        "half the throughput of the former int8 export, which the before-figure used; "
+        "embedding is nearly all of the full rebuild",
     ]
     return Report(NAME, "A real-sized drop-in corpus: rebuild time and memory", [table])
