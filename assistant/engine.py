@@ -610,38 +610,60 @@ def _comparison(
     subjects: tuple[Subject, Subject],
     sides: tuple[Found, ...],
 ) -> tuple[Comparison | None, list[answering.Unit]]:
-    """The side-by-side view and one answer unit per side (none if a side found nothing);
-    a side's sentence is one that names it, when one does."""
-    views: list[ComparisonSide] = []
-    chosen: list[answering.Unit] = []
-    for subject, found in zip(subjects, sides, strict=True):
-        if not found.ranking.candidates:
-            return None, []
-        best = answering.choose_answer(
+    """The side-by-side view and one answer unit per side (none if a side found nothing).
+
+    A side's sentence is one that names it, when one does. A sentence of a side's
+    passages that names both sides (one that compares them) is that side's sentence, and
+    opens the answer."""
+    if not all(found.ranking.candidates for found in sides):
+        return None, []
+    comparing = _comparing_unit(subjects, sides)
+    picks: list[list[answering.Unit]] = [[], []]
+    for index, (subject, found) in enumerate(zip(subjects, sides, strict=True)):
+        taken = comparing and comparing[0] in picks[0]
+        if comparing and not taken and any(comparing[0] in group for group in found.units):
+            picks[index] = comparing
+            continue
+        picks[index] = answering.choose_answer(
             found.units,
             found.probabilities,
             passages=TUNING.compare_passages,
             most=1,
             prefer=[answering.naming(subject.names)],
-            avoid=chosen,
+            avoid=[*comparing, *picks[0]],
         )
-        chosen += best
-        first = found.ranking.candidates[0].chunk
-        views.append(
-            ComparisonSide(
-                first.path if subject.paths else "",
-                subject.label,
-                first.family if subject.paths else "",
-                answering.to_passages(
-                    found.ranking.candidates,
-                    found.units,
-                    found.probabilities,
-                    found.comments,
-                    best,
-                ),
-            )
+    chosen = sorted(picks[0] + picks[1], key=lambda unit: unit not in comparing)
+    views = [
+        ComparisonSide(
+            found.ranking.candidates[0].chunk.path if subject.paths else "",
+            subject.label,
+            found.ranking.candidates[0].chunk.family if subject.paths else "",
+            answering.to_passages(
+                found.ranking.candidates, found.units, found.probabilities, found.comments, chosen
+            ),
         )
+        for subject, found in zip(subjects, sides, strict=True)
+    ]
     return Comparison(views[0], views[1]), chosen
+
+
+def _comparing_unit(
+    subjects: tuple[Subject, Subject], sides: tuple[Found, ...]
+) -> list[answering.Unit]:
+    """The most probable quotable unit of the sides' passages that names both sides."""
+    names = [answering.naming(subject.names) for subject in subjects]
+    both = [
+        (probability, unit)
+        for found in sides
+        for group, probabilities in zip(
+            found.units[: TUNING.compare_passages],
+            found.probabilities[: TUNING.compare_passages],
+            strict=True,
+        )
+        for unit, probability in zip(group, probabilities, strict=True)
+        if unit.eligible and all(named(unit) for named in names)
+    ]
+    return [max(both, key=lambda pair: pair[0])[1]] if both else []
 
 
 def _excluding(intent: Intent) -> Callable[[StoredChunk], bool] | None:

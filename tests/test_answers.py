@@ -116,8 +116,8 @@ def test_short_comparisons_get_one_sentence_per_side(
     assert answer.compare is not None
     assert {answer.compare.left.path, answer.compare.right.path} == paths
     assert len(answer.sentences) == 2
-    sides = [answer.passages[s.citation - 1].path for s in answer.sentences]
-    assert sides == [answer.compare.left.path, answer.compare.right.path]
+    sides = {answer.passages[s.citation - 1].path for s in answer.sentences}
+    assert sides == {answer.compare.left.path, answer.compare.right.path}
     assert_readable(answer)
 
 
@@ -309,3 +309,12 @@ def test_a_restated_sentence_is_said_once_in_the_sources_words(real_assistant: A
     assert len(cornered) == 1, answer.answer
     cited = answer.passages[cornered[0].citation - 1]
     assert cited.source.startswith("articles/"), cited.source
+
+
+def test_a_comparison_opens_with_the_sentence_that_compares_both_sides(
+    real_assistant: Assistant,
+) -> None:
+    answer = real_assistant.ask("what's the difference between a PM and a TPM?")
+    assert answer.compare is not None
+    first = answer.sentences[0].text.casefold()
+    assert "product manager" in first and "tpm" in first, answer.answer
