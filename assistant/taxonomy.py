@@ -243,8 +243,9 @@ class Names(Generic[T]):
 
         Every word of the phrase must match a word of the name (exactly, as an
         abbreviation, or despite a typo) and one of them must be distinctive, unless the
-        phrase spells a whole name ("eng manager"); the names covering the largest share
-        of their own words win, ties kept. Acronyms match here in any case ("sre").
+        phrase spells a whole name ("eng manager"); one ordinary word must cover half a
+        name ("staff", not "technical" for a three-word name); the names covering the
+        largest share of their own words win, ties kept. Acronyms match here in any case ("sre").
         """
         words = [w for w in phrase if w not in STOP_WORDS]
         if not words:
@@ -265,6 +266,8 @@ class Names(Generic[T]):
                 whole = share == 1
                 if not whole and all(name_words[j] in self._generic for j in covered):
                     continue
+                if len(words) == 1 and share < 0.5 and words[0] in self._vocabulary:
+                    continue  # "technical" alone is a word, not "technical program manager"
                 if share > best:
                     best, winners = share, [target]
                 elif share == best and target not in winners:

@@ -21,6 +21,7 @@ PATHS = Taxonomy(
         CareerPath("devops", "DevOps Engineer", "individual-contributor", ("DevOps",)),
         CareerPath("pm", "Product Manager", "business-process", ("PM", "product management")),
         CareerPath("sales", "Sales Engineer", "business-sales"),
+        CareerPath("tpm", "Technical Program Manager", "business-process", ("TPM",)),
     ]
 )
 TITLES = Names(
@@ -99,3 +100,9 @@ def test_the_search_text_drops_what_is_ruled_out_and_names_the_families_left() -
     assert analyse("what does an EM do?", PATHS).search_text("what does an EM do?") == (
         "what does an EM do?"
     )
+
+
+def test_an_ordinary_word_is_not_a_side_for_a_long_path_name() -> None:
+    """ "stay technical" names no path: one word of "technical program manager" is not it."""
+    comparison = analyse("should I become an engineering manager or stay technical?", PATHS)
+    assert comparison.comparison is None, comparison.comparison
