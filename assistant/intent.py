@@ -211,11 +211,20 @@ def _first_subject(
             label = " / ".join(taxonomy.paths[s].title for s in slugs)
             names = tuple(n for s in slugs for n in taxonomy.paths[s].names)
             return Subject(label, paths=frozenset(slugs), names=names)
-        sources = titles.resolve(phrase) if titles is not None else []
+        sources = _documents_named(phrase, titles) if titles is not None else []
         if sources and len(sources) <= TUNING.max_subject_documents:
             label = " ".join(_trim(phrase))
             return Subject(label, sources=frozenset(sources), names=(label,))
     return None
+
+
+def _documents_named(phrase: list[str], titles: Names[str]) -> list[str]:
+    """The documents a phrase names; one distinctive word names all that share it
+    ("IC3" → every IC3 page, not the one whose title is shortest)."""
+    words = [w for w in phrase if w not in STOP_WORDS]
+    if len(words) == 1 and not words[0].isalpha():
+        return titles.sharing(words[0]) or titles.resolve(phrase)
+    return titles.resolve(phrase)
 
 
 def _trim(phrase: list[str]) -> list[str]:

@@ -238,6 +238,10 @@ class Names(Generic[T]):
                 claim(target, window[0].start, window[-1].end, True)
         return sorted(found.values(), key=lambda item: item[1])
 
+    def sharing(self, word: str) -> list[T]:
+        """Every thing with ``word`` as a word of its name ("IC3" → each IC3 page)."""
+        return list(dict.fromkeys(target for words, target in self._words if word in words))
+
     def resolve(self, phrase: Sequence[str]) -> list[T]:
         """The things a short phrase ("staff", "eng director", "IC3") most likely names.
 

@@ -106,3 +106,20 @@ def test_an_ordinary_word_is_not_a_side_for_a_long_path_name() -> None:
     """ "stay technical" names no path: one word of "technical program manager" is not it."""
     comparison = analyse("should I become an engineering manager or stay technical?", PATHS)
     assert comparison.comparison is None, comparison.comparison
+
+
+def test_a_level_code_names_every_page_of_that_level() -> None:
+    titles = Names(
+        [
+            ("IC3 Software Engineer", "ic3-swe.html"),
+            ("IC3 SDET", "ic3-sdet.html"),
+            ("IC4 Software Engineer", "ic4-swe.html"),
+            ("IC4 SDET", "ic4-sdet.html"),
+        ]
+    )
+    comparison = analyse("IC3 vs IC4 - what changes?", PATHS, titles).comparison
+    assert comparison is not None
+    assert [set(side.sources) for side in comparison] == [
+        {"ic3-swe.html", "ic3-sdet.html"},
+        {"ic4-swe.html", "ic4-sdet.html"},
+    ]
