@@ -285,7 +285,7 @@ class Tuning:
     missing_meaning: float = 0.3
     #: Abstain below this calibrated probability that the corpus answers the question
     #: (chosen on the shipped, external and combined corpora; see README "Abstention").
-    abstain_below: float = 0.5
+    abstain_below: float = 0.45
     #: With a family filter, the answer is said to lie outside it when the unfiltered
     #: search's best sentence is this much closer (cosine) than the filtered one's.
     outside_filter_margin: float = 0.1

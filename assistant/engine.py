@@ -43,7 +43,7 @@ from .ingest.loaders import parse_file
 from .intent import Intent, Subject, analyse
 from .records import Filter, StoredChunk
 from .results import Answer, Comparison, ComparisonSide
-from .retrieval import Candidate, Ranking, corrected, rank, typo_corrections
+from .retrieval import Candidate, Ranking, compound_forms, corrected, rank, typo_corrections
 from .scorer import load_models
 from .taxonomy import (
     FAMILIES,
@@ -183,6 +183,8 @@ class Assistant:
         intent = analyse(question, store.taxonomy, document_names(store), known)
         corrections = typo_corrections(store, question, self.vocabulary)
         extra = [word for words in corrections.values() for word in words]
+        compounds = compound_forms(store, question)
+        extra += compounds.values()
         names = alias_titles(question, list(intent.mentions))
         plain = " ".join([question, *names, *extra])  # the question as asked, expanded
         expanded = " ".join([intent.search_text(question), *names, *extra])

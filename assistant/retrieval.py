@@ -32,6 +32,7 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
 }
 assert tuple(FUSION_WEIGHTS) == RETRIEVERS
 _LETTERS = string.ascii_lowercase
+_COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,24 @@ def typo_corrections(
         if known:
             found[folded] = known
     return found
+
+
+def compound_forms(store: SearchBackend, text: str) -> dict[str, str]:
+    """The corpus's own spelling of each hyphenated compound of the question that it
+    writes another way: joined ("on-call" → "oncall") or, from three parts on, as
+    initials ("keep-the-lights-on" → "ktlo"). BM25 needs the corpus's form."""
+    forms: dict[str, list[str]] = {}
+    for compound in dict.fromkeys(_COMPOUND.findall(text)):
+        parts = compound.casefold().split("-")
+        options = ["".join(parts)]
+        if len(parts) >= 3:
+            options.append("".join(part[0] for part in parts))
+        forms[compound] = options
+    if not forms:
+        return {}
+    known = set(store.known_words(" ".join(o for options in forms.values() for o in options)))
+    found = {c: next((o for o in options if o in known), "") for c, options in forms.items()}
+    return {compound: form for compound, form in found.items() if form}
 
 
 def corrected(text: str, corrections: dict[str, list[str]]) -> str:

@@ -318,3 +318,24 @@ def test_a_comparison_opens_with_the_sentence_that_compares_both_sides(
     assert answer.compare is not None
     first = answer.sentences[0].text.casefold()
     assert "product manager" in first and "tpm" in first, answer.answer
+
+
+def test_a_hyphenated_compound_finds_the_corpus_spelling(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    from assistant.retrieval import compound_forms
+
+    notes = (
+        "# Recognition\n\nReducing KTLO and oncall toil counts as impact in your review.\n\n"
+        "## Reviews\n\nReviews happen twice a year with your manager.\n"
+    )
+    corpus = write_corpus(tmp_path / "corpus", {"recognition.md": notes, "articles/a.md": ARTICLE})
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    question = "does on-call and keep-the-lights-on work get recognised?"
+    assert compound_forms(assistant.store(), question) == {
+        "on-call": "oncall",
+        "keep-the-lights-on": "ktlo",
+    }
+    found = assistant.evidence(question).found.ranking.candidates
+    assert found[0].chunk.source == "recognition.md" and found[0].lexical > 0
