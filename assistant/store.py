@@ -360,7 +360,10 @@ class IndexStore:
         with self._lock:
             rows = dict(self._db.execute(f"SELECT embed_key, row FROM {table}").fetchall())
         vectors = self.vectors if table == "chunks" else self.sentence_vectors
-        return {key: np.asarray(vectors[rows[key]]) for key in keys if key in rows}
+        found = [key for key in keys if key in rows]
+        # One read of all the rows: a memmap row at a time costs ~10 µs each (0.1 s here).
+        block = np.asarray(vectors[[rows[key] for key in found]])
+        return dict(zip(found, block, strict=True))
 
     def close(self) -> None:
         db = getattr(self, "_db", None)
