@@ -270,7 +270,7 @@ class Tuning:
     #: Two answer sentences this close (cosine) say the same thing: keep the first.
     answer_duplicate_cosine: float = 0.8
     #: … or when this share of the shorter one's words are in the other.
-    answer_duplicate_words: float = 0.75
+    answer_duplicate_words: float = 0.7
     #: A unit right after a document's own question answers the one asked when that
     #: question is the closest sentence and at least this close (cosine).
     asked_min_cosine: float = 0.6
