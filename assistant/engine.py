@@ -620,11 +620,11 @@ def _comparison(
     if not all(found.ranking.candidates for found in sides):
         return None, []
     comparing = _comparing_unit(subjects, sides)
+    opener = [comparing[1]] if comparing else []
     picks: list[list[answering.Unit]] = [[], []]
     for index, (subject, found) in enumerate(zip(subjects, sides, strict=True)):
-        taken = comparing and comparing[0] in picks[0]
-        if comparing and not taken and any(comparing[0] in group for group in found.units):
-            picks[index] = comparing
+        if comparing and index == comparing[0]:
+            picks[index] = opener
             continue
         picks[index] = answering.choose_answer(
             found.units,
@@ -632,9 +632,9 @@ def _comparison(
             passages=TUNING.compare_passages,
             most=1,
             prefer=[answering.naming(subject.names)],
-            avoid=[*comparing, *picks[0]],
+            avoid=[*opener, *picks[0]],
         )
-    chosen = sorted(picks[0] + picks[1], key=lambda unit: unit not in comparing)
+    chosen = sorted(picks[0] + picks[1], key=lambda unit: unit not in opener)
     views = [
         ComparisonSide(
             found.ranking.candidates[0].chunk.path if subject.paths else "",
@@ -651,12 +651,13 @@ def _comparison(
 
 def _comparing_unit(
     subjects: tuple[Subject, Subject], sides: tuple[Found, ...]
-) -> list[answering.Unit]:
-    """The most probable quotable unit of the sides' passages that names both sides."""
+) -> tuple[int, answering.Unit] | None:
+    """The most probable quotable unit of the sides' passages that names both sides, with
+    the side whose passages hold it."""
     names = [answering.naming(subject.names) for subject in subjects]
     both = [
-        (probability, unit)
-        for found in sides
+        (probability, side, unit)
+        for side, found in enumerate(sides)
         for group, probabilities in zip(
             found.units[: TUNING.compare_passages],
             found.probabilities[: TUNING.compare_passages],
@@ -665,7 +666,10 @@ def _comparing_unit(
         for unit, probability in zip(group, probabilities, strict=True)
         if unit.eligible and all(named(unit) for named in names)
     ]
-    return [max(both, key=lambda pair: pair[0])[1]] if both else []
+    if not both:
+        return None
+    _, side, unit = max(both, key=lambda found: found[0])
+    return side, unit
 
 
 def _excluding(intent: Intent) -> Callable[[StoredChunk], bool] | None:
