@@ -250,18 +250,25 @@ class Assistant:
         keep: Callable[[StoredChunk], bool] | None,
         timings: dict[str, float] | None = None,
     ) -> Found:
+        kinds = _KINDS.get(store.manifest.build_id, partial(SourceKinds.of, store))
         ranking = rank(
-            store, query_vector, query_text, k, where, timings, self.settings.retriever, keep
+            store,
+            query_vector,
+            query_text,
+            k,
+            where,
+            timings,
+            self.settings.retriever,
+            keep,
+            kinds.restating,
         )
         sentences = answering.read_sentences(store, ranking.candidates, query_vector)
         ranking, sentences = answering.quotable_first(ranking, sentences)
-        comments = frozenset(s for s, d in store.documents.items() if d.kind == COMMENTS_KIND)
-        restating = frozenset(
-            s for s, d in store.documents.items() if d.kind in TUNING.secondary_kinds
+        units = answering.build_units(
+            ranking.candidates, sentences, terms, kinds.comments, kinds.restating
         )
-        units = answering.build_units(ranking.candidates, sentences, terms, comments, restating)
         probabilities = answering.score_units(units, MODELS)
-        return Found(ranking, sentences, units, probabilities, comments)
+        return Found(ranking, sentences, units, probabilities, kinds.comments)
 
     def _decide(self, evidence: Evidence) -> Answer:
         """Abstain, point outside the filter, or answer from the units found."""
@@ -501,6 +508,24 @@ def stored_family(family: str) -> str:
 
 
 COMMENTS_KIND = "comments"
+
+
+@dataclass(frozen=True)
+class SourceKinds:
+    """The sources whose kind changes how they are quoted, read once per build."""
+
+    comments: frozenset[str]  # reader comments: quoted as a reader's view
+    restating: frozenset[str]  # restate others (``Tuning.secondary_kinds``)
+
+    @classmethod
+    def of(cls, store: SearchBackend) -> SourceKinds:
+        documents = store.documents.items()
+        return cls(
+            frozenset(s for s, d in documents if d.kind == COMMENTS_KIND),
+            frozenset(s for s, d in documents if d.kind in TUNING.secondary_kinds),
+        )
+
+
 MODELS = load_models()
 
 
@@ -721,6 +746,7 @@ class PerBuild(Generic[T]):
 
 _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
+_KINDS: PerBuild[SourceKinds] = PerBuild()
 
 
 def document_names(store: SearchBackend) -> Names[str]:

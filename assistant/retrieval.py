@@ -62,11 +62,13 @@ def rank(
     timings: dict[str, float] | None = None,
     retriever: str = "hybrid",
     keep: Callable[[StoredChunk], bool] | None = None,
+    restating: Collection[str] = frozenset(),
 ) -> Ranking:
     """The best ``k`` diverse chunks for a question, among those ``where`` allows.
 
     ``keep`` drops chunks after search (an exclusion such as "not management", which a
-    backend filter cannot say). ``timings`` (if given) receives the milliseconds spent in
+    backend filter cannot say). ``restating`` are the sources that restate others
+    (``Tuning.secondary_kinds``). ``timings`` (if given) receives the milliseconds spent in
     "search" and "fuse".
     """
     started = time.perf_counter()
@@ -91,7 +93,9 @@ def rank(
     for hits, weight in zip(lists, FUSION_WEIGHTS[retriever], strict=True):
         for position, (chunk_id, _) in enumerate(hits if weight else ()):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (TUNING.rrf_k + position)
-    _prefer_sources(store, pool, query_vector, fused)
+    vectors = np.vstack([c.vector for c in pool]) if pool else np.empty((0, len(query_vector)))
+    cosines = dict(zip(by_id, (vectors @ query_vector).tolist(), strict=True))
+    _prefer_sources(pool, cosines, restating, fused)
     dense_by_id = dict(dense_hits)
     lexical_by_id = dict(lexical_hits)
 
@@ -100,8 +104,7 @@ def rank(
         order = [chunk_id for chunk_id in order if keep(by_id[chunk_id])]
     order = order[: 4 * k + 4]
     for chunk_id in order:  # found by BM25 only: still report its cosine honestly
-        if chunk_id not in dense_by_id:
-            dense_by_id[chunk_id] = float(by_id[chunk_id].vector @ query_vector)
+        dense_by_id.setdefault(chunk_id, cosines[chunk_id])
     unscored = [chunk_id for chunk_id in order if chunk_id not in lexical_by_id]
     if unscored:  # found by dense search only: its BM25 score, usually 0
         scores = store.lexical_scores(query_text, unscored)
@@ -131,18 +134,21 @@ def rank(
 
 
 def _prefer_sources(
-    store: SearchBackend, pool: list[StoredChunk], query_vector: np.ndarray, fused: dict[str, float]
+    pool: list[StoredChunk],
+    cosines: dict[str, float],
+    restating: Collection[str],
+    fused: dict[str, float],
 ) -> None:
-    """Weigh down (in place) the fused score of each passage of a restating document when
-    a source passage is about as close to the question (within ``secondary_margin``
+    """Weigh down (in place) the fused score of each passage of a ``restating`` document
+    when a source passage is about as close to the question (within ``secondary_margin``
     cosine): the author's own words are quoted, never a less relevant passage."""
-    secondary = [store.documents[c.source].kind in TUNING.secondary_kinds for c in pool]
-    if not any(secondary) or all(secondary):
+    sources = [cosines[c.chunk_id] for c in pool if c.source not in restating]
+    if not sources or len(sources) == len(pool):
         return
-    cosines = np.array([c.vector for c in pool]) @ query_vector
-    best_source = max(float(c) for c, s in zip(cosines, secondary, strict=True) if not s)
-    for chunk, cosine, restates in zip(pool, cosines.tolist(), secondary, strict=True):
-        if restates and best_source >= cosine - TUNING.secondary_margin:
+    best_source = max(sources)
+    for chunk in pool:
+        close = best_source >= cosines[chunk.chunk_id] - TUNING.secondary_margin
+        if chunk.source in restating and close:
             fused[chunk.chunk_id] *= TUNING.secondary_weight
 
 
