@@ -14,6 +14,7 @@ from assistant import Assistant, Settings
 from assistant.config import PROJECT_ROOT
 from assistant.embeddings import Embedder
 from assistant.engine import shared_embedder
+from assistant.taxonomy import CareerPath, Taxonomy
 
 REAL_CORPUS = PROJECT_ROOT / "corpus"
 # The one-time int8 ONNX export (~15 s) is shared by every test, subprocess and page run.
@@ -59,6 +60,28 @@ of the team rather than from code you write yourself.
 
 A staff engineer influences several teams. Communication matters as much as code.
 """
+
+
+#: A small taxonomy for reading questions: names, aliases and acronyms of ten paths.
+SAMPLE_PATHS = Taxonomy(
+    [
+        CareerPath("em", "Engineering Manager", "management", ("EM", "manager", "people manager")),
+        CareerPath("cto", "Startup CTO", "management", ("CTO",)),
+        CareerPath(
+            "staff",
+            "Staff / Principal Engineer",
+            "individual-contributor",
+            ("Staff Engineer", "Principal Engineer", "staff eng"),
+        ),
+        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", ("SRE",)),
+        CareerPath("devops", "DevOps Engineer", "individual-contributor", ("DevOps",)),
+        CareerPath("pm", "Product Manager", "business-process", ("PM", "product management")),
+        CareerPath("tpm", "Technical Program Manager", "business-process", ("TPM",)),
+        CareerPath("sales", "Sales Engineer", "business-sales"),
+        CareerPath("devrel", "Developer Advocate", "business-sales", ("devrel",)),
+        CareerPath("ceo", "Startup CEO", "business-sales", ("founder",)),
+    ]
+)
 
 
 def write_corpus(root: Path, files: dict[str, str]) -> Path:

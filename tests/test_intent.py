@@ -5,25 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.intent import analyse
-from assistant.taxonomy import CareerPath, Names, Taxonomy
+from assistant.taxonomy import Names
 
-PATHS = Taxonomy(
-    [
-        CareerPath("em", "Engineering Manager", "management", ("EM", "manager", "people manager")),
-        CareerPath("cto", "Startup CTO", "management", ("CTO",)),
-        CareerPath(
-            "staff",
-            "Staff / Principal Engineer",
-            "individual-contributor",
-            ("Staff Engineer", "Principal Engineer", "staff eng"),
-        ),
-        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", ("SRE",)),
-        CareerPath("devops", "DevOps Engineer", "individual-contributor", ("DevOps",)),
-        CareerPath("pm", "Product Manager", "business-process", ("PM", "product management")),
-        CareerPath("sales", "Sales Engineer", "business-sales"),
-        CareerPath("tpm", "Technical Program Manager", "business-process", ("TPM",)),
-    ]
-)
+from .conftest import SAMPLE_PATHS
+
 TITLES = Names(
     [
         ("Engineering Director", "m6.html"),
@@ -50,7 +35,7 @@ TITLES = Names(
     ],
 )
 def test_exclusions(question: str, families: set[str], paths: set[str]) -> None:
-    intent = analyse(question, PATHS)
+    intent = analyse(question, SAMPLE_PATHS)
     assert (set(intent.excluded_families), set(intent.excluded_paths)) == (families, paths)
 
 
@@ -66,7 +51,7 @@ def test_exclusions(question: str, families: set[str], paths: set[str]) -> None:
     ],
 )
 def test_comparisons_of_two_paths(question: str, left: set[str], right: set[str]) -> None:
-    comparison = analyse(question, PATHS).comparison
+    comparison = analyse(question, SAMPLE_PATHS).comparison
     assert comparison is not None
     assert (set(comparison[0].paths), set(comparison[1].paths)) == (left, right)
 
@@ -81,12 +66,12 @@ def test_comparisons_of_two_paths(question: str, left: set[str], right: set[str]
     ],
 )
 def test_no_comparison(question: str) -> None:
-    assert analyse(question, PATHS).comparison is None
+    assert analyse(question, SAMPLE_PATHS).comparison is None
 
 
 def test_comparison_of_two_documents_by_their_titles() -> None:
     comparison = analyse(
-        "eng director vs senior eng director - how far out do they plan?", PATHS, TITLES
+        "eng director vs senior eng director - how far out do they plan?", SAMPLE_PATHS, TITLES
     ).comparison
     assert comparison is not None
     assert (set(comparison[0].sources), set(comparison[1].sources)) == ({"m6.html"}, {"m7.html"})
@@ -94,17 +79,17 @@ def test_comparison_of_two_documents_by_their_titles() -> None:
 
 def test_the_search_text_drops_what_is_ruled_out_and_names_the_families_left() -> None:
     question = "I don't want to manage people, what else is there?"
-    text = analyse(question, PATHS).search_text(question)
+    text = analyse(question, SAMPLE_PATHS).search_text(question)
     assert "manage" not in text and text.startswith("I , what else is there?")
     assert "Individual Contributor" in text and "Management" not in text
-    assert analyse("what does an EM do?", PATHS).search_text("what does an EM do?") == (
+    assert analyse("what does an EM do?", SAMPLE_PATHS).search_text("what does an EM do?") == (
         "what does an EM do?"
     )
 
 
 def test_an_ordinary_word_is_not_a_side_for_a_long_path_name() -> None:
     """ "stay technical" names no path: one word of "technical program manager" is not it."""
-    comparison = analyse("should I become an engineering manager or stay technical?", PATHS)
+    comparison = analyse("should I become an engineering manager or stay technical?", SAMPLE_PATHS)
     assert comparison.comparison is None, comparison.comparison
 
 
@@ -117,7 +102,7 @@ def test_a_level_code_names_every_page_of_that_level() -> None:
             ("IC4 SDET", "ic4-sdet.html"),
         ]
     )
-    comparison = analyse("IC3 vs IC4 - what changes?", PATHS, titles).comparison
+    comparison = analyse("IC3 vs IC4 - what changes?", SAMPLE_PATHS, titles).comparison
     assert comparison is not None
     assert [set(side.sources) for side in comparison] == [
         {"ic3-swe.html", "ic3-sdet.html"},

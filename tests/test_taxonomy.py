@@ -4,6 +4,8 @@ import pytest
 
 from assistant.taxonomy import CareerPath, Taxonomy, trusted_paths
 
+from .conftest import SAMPLE_PATHS
+
 PATHS = Taxonomy(
     [
         CareerPath("pm", "Product Manager", "business-process", ("PM", "PO", "product owner")),
@@ -39,26 +41,9 @@ def test_section_tagging_uses_family_headings_and_path_names() -> None:
     assert PATHS.tag_section(("To conclude",)) == ("", "")
 
 
-FULL = Taxonomy(
-    [
-        CareerPath("em", "Engineering Manager", "management", ("EM", "manager", "people manager")),
-        CareerPath(
-            "staff",
-            "Staff / Principal Engineer",
-            "individual-contributor",
-            ("Staff Engineer", "Principal Engineer", "staff eng"),
-        ),
-        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", ("SRE",)),
-        CareerPath("sales", "Sales Engineer", "business-sales"),
-        CareerPath("devrel", "Developer Advocate", "business-sales", ("devrel",)),
-        CareerPath("ceo", "Startup CEO", "business-sales", ("founder",)),
-    ]
-)
-
-
 def fuzzy(text: str, known: set[str] | None = None) -> list[tuple[str, bool]]:
     check = None if known is None else known.__contains__
-    return [(m.path.slug, m.fuzzy) for m in FULL.mentions(text, check)]
+    return [(m.path.slug, m.fuzzy) for m in SAMPLE_PATHS.mentions(text, check)]
 
 
 @pytest.mark.parametrize(
@@ -93,7 +78,7 @@ def test_a_real_word_is_not_taken_for_a_typo_of_a_one_word_name() -> None:
     ],
 )
 def test_short_phrases_resolve_to_the_path_they_abbreviate(phrase: str, slugs: list[str]) -> None:
-    assert FULL.names.resolve(phrase.split()) == slugs
+    assert SAMPLE_PATHS.names.resolve(phrase.split()) == slugs
 
 
 def test_trust_rules_keep_shipped_claims_and_drop_bogus_aliases() -> None:
