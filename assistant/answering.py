@@ -215,38 +215,36 @@ def question_terms(
     return QuestionTerms(terms, share, asks_what, asks_definition, slugs, patterns)
 
 
-def quotable_first(
-    ranking: Ranking, sentences: Sequence[Sequence[Sentence]]
-) -> tuple[Ranking, list[list[Sentence]]]:
-    """The ranking with passages that hold nothing quotable (a list of path names, a
-    progression line, a heading) moved after those that do, order otherwise kept: they
-    match a question's names without saying anything about them."""
-    quotable = [
-        any(span[3] for span in _spans(c.chunk.text, group))
-        for c, group in zip(ranking.candidates, sentences, strict=True)
-    ]
-    order = sorted(range(len(quotable)), key=lambda i: not quotable[i])
-    candidates = [ranking.candidates[i] for i in order]
-    return replace(ranking, candidates=candidates), [list(sentences[i]) for i in order]
-
-
 def build_units(
-    candidates: Sequence[Candidate],
+    ranking: Ranking,
     sentences: Sequence[Sequence[Sentence]],
     terms: QuestionTerms,
     comment_sources: frozenset[str],
     restating_sources: frozenset[str] = frozenset(),
-) -> list[list[Unit]]:
-    """The quotable units of each candidate, in reading order, with their features."""
+) -> tuple[Ranking, list[list[Sentence]], list[list[Unit]]]:
+    """The quotable units of each candidate, in reading order, with their features.
+
+    Passages that hold nothing quotable (a list of path names, a progression line, a
+    heading) move after those that do, order otherwise kept: they match a question's
+    names without saying anything about them. Returns the ranking and sentences in that
+    order, with the units.
+    """
+    found = [
+        _spans(c.chunk.text, group) for c, group in zip(ranking.candidates, sentences, strict=True)
+    ]
+    order = sorted(range(len(found)), key=lambda i: not any(span[3] for span in found[i]))
+    ranking = replace(ranking, candidates=[ranking.candidates[i] for i in order])
+    ordered = [list(sentences[i]) for i in order]
+    candidates = ranking.candidates
     best_cosine = max((s.cosine for group in sentences for s in group), default=0.0)
     best_chunk = max((c.dense for c in candidates), default=0.0)
     best_fused = max((c.fused for c in candidates), default=0.0) or 1.0
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     out = []
-    for rank, (candidate, group) in enumerate(zip(candidates, sentences, strict=True), start=1):
+    for rank, (candidate, searched) in enumerate(zip(candidates, order, strict=True), start=1):
         chunk = candidate.chunk
         comment = chunk.source in comment_sources
-        spans = _spans(chunk.text, group)
+        spans = found[searched]
         closest = max((span[2].cosine for span in spans if span[3]), default=1.0)
         units = []
         asked = 0.0
@@ -302,7 +300,7 @@ def build_units(
             elif eligible:  # a bare "Yes." between question and answer keeps it
                 asked = 0.0
         out.append(units)
-    return out
+    return ranking, ordered, out
 
 
 def _defines(text: str, names: Sequence[re.Pattern[str]]) -> bool:

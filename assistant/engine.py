@@ -263,9 +263,8 @@ class Assistant:
             kinds.restating,
         )
         sentences = answering.read_sentences(store, ranking.candidates, query_vector)
-        ranking, sentences = answering.quotable_first(ranking, sentences)
-        units = answering.build_units(
-            ranking.candidates, sentences, terms, kinds.comments, kinds.restating
+        ranking, sentences, units = answering.build_units(
+            ranking, sentences, terms, kinds.comments, kinds.restating
         )
         probabilities = answering.score_units(units, MODELS)
         return Found(ranking, sentences, units, probabilities, kinds.comments)
