@@ -44,7 +44,7 @@ def main() -> None:
     assistant, job, kept = load_assistant(*dirs), rebuild_job(*dirs), history(dirs[1])
     init_state(job, kept)
     ready, problem = index_state(assistant, job)
-    question_box(settings, ready, job)
+    question_box(ready, job)
 
     with st.sidebar:
         st.title(":material/explore: Career Q&A")
@@ -121,7 +121,7 @@ def index_state(assistant: Assistant, job: RebuildJob) -> tuple[bool, str]:
     return ready, ""
 
 
-def question_box(settings: Settings, ready: bool, job: RebuildJob) -> None:
+def question_box(ready: bool, job: RebuildJob) -> None:
     """The chat input, on the Ask tab only; a question is queued in the session at once.
 
     Queued before the sidebar runs: a rebuild finishing now reruns the page from there,
@@ -130,9 +130,10 @@ def question_box(settings: Settings, ready: bool, job: RebuildJob) -> None:
     if st.session_state.get("tab", ASK_TAB) != ASK_TAB:
         return
     waiting = "Preparing the documents…" if job.snapshot().running else "Nothing indexed yet"
+    # No max_chars: the browser would drop a longer paste without a word; the engine
+    # refuses it instead, in one line that says the limit.
     prompt = st.chat_input(
         "Ask about career paths after senior engineer…" if ready else waiting,
-        max_chars=settings.max_question_chars,
         disabled=not ready,
     )
     if prompt is not None:

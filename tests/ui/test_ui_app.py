@@ -138,6 +138,15 @@ def test_bad_input_is_a_one_line_error(small_index: Built, use_dirs: Point) -> N
     assert "question is empty" in at.error[0].value and "\n" not in at.error[0].value
 
 
+def test_an_over_long_question_is_refused_in_one_line_not_dropped(
+    small_index: Built, use_dirs: Point
+) -> None:
+    """The chat box has no max_chars: the browser would drop a longer paste silently."""
+    at = submit(start(small_index, use_dirs), "what does a TPM do? " * 150)
+    assert not at.chat_input[0].max_chars  # 0: no limit in the browser
+    assert len(at.error) == 1 and "the limit is 2,000" in unescape(at.error[0].value)
+
+
 def test_example_question_button_asks_it(small_index: Built, use_dirs: Point) -> None:
     at = start(small_index, use_dirs)
     example = at.button(key="welcome-0")
