@@ -407,7 +407,9 @@ def choose_answer(
     prefer: Sequence[Callable[[Unit], bool]] = (),
     avoid: Sequence[Unit] = (),
 ) -> list[Unit]:
-    """The answer: the most probable unit first, then others that are nearly as good.
+    """The answer: the most probable unit first, then others that are nearly as good,
+    those of its own passage first, so that the answer reads as one excerpt that goes on
+    to say more (from a restating file, the source's units are not held back for them).
 
     Only eligible units of the first ``passages`` passages compete; one saying what a
     chosen unit already says (the same text, or a near-identical sentence) is skipped, or
@@ -436,12 +438,14 @@ def choose_answer(
     if preferred:
         pool.remove(preferred[0])
         pool.insert(0, preferred[0])
-    first = pool[0][0]
+    first_probability, first = pool[0]
+    floor = max(TUNING.answer_floor, TUNING.answer_ratio * first_probability)
+    rest = [unit for probability, unit in pool[1:] if probability >= floor]
+    if not first.restates:  # a restatement's neighbours yield to the source's words
+        rest.sort(key=lambda unit: unit.chunk_id != first.chunk_id)  # stable sort
     chosen: list[Unit] = []
-    for probability, unit in pool:
+    for unit in [first, *rest]:
         if len(chosen) == most:
-            break
-        if chosen and probability < max(TUNING.answer_floor, TUNING.answer_ratio * first):
             break
         twin = next((i for i, kept in enumerate(chosen) if _same(unit, kept)), None)
         if twin is None:
