@@ -227,8 +227,12 @@ class Tuning:
     #: Reciprocal-rank fusion constant and weights of (chunk cosine, BM25, sentence cosine).
     rrf_k: int = 60
     fusion_hybrid: tuple[float, float, float] = (1.0, 0.5, 2.0)
-    #: Candidates read from each retriever: at least this many, or 10 per passage asked.
+    #: Candidates read from each retriever: at least ``min_depth``, or ``depth_per_passage``
+    #: per passage asked; the best ``pool_per_passage`` × (k + 1) of the fused list are
+    #: kept for the diversity filter to choose ``k`` passages from.
     min_depth: int = 50
+    depth_per_passage: int = 10
+    pool_per_passage: int = 4
     #: Two passages this close (cosine), or overlapping this much, say the same thing.
     duplicate_cosine: float = 0.8
     duplicate_overlap: float = 0.5

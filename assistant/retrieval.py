@@ -73,7 +73,7 @@ def rank(
     """
     started = time.perf_counter()
     total = store.manifest.chunks
-    depth = min(total, max(TUNING.min_depth, 10 * k))
+    depth = min(total, max(TUNING.min_depth, TUNING.depth_per_passage * k))
     dense_hits = [(h.chunk_id, h.score) for h in store.dense_search(query_vector, depth, where)]
     lexical_hits = [(h.chunk_id, h.score) for h in store.lexical_search(query_text, depth, where)]
     searched = time.perf_counter()
@@ -102,7 +102,7 @@ def rank(
     order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
     if keep is not None:
         order = [chunk_id for chunk_id in order if keep(by_id[chunk_id])]
-    order = order[: 4 * k + 4]
+    order = order[: TUNING.pool_per_passage * (k + 1)]
     for chunk_id in order:  # found by BM25 only: still report its cosine honestly
         dense_by_id.setdefault(chunk_id, cosines[chunk_id])
     unscored = [chunk_id for chunk_id in order if chunk_id not in lexical_by_id]
