@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,12 +33,17 @@ from .documents import Document
 from .embeddings import Embedder, ProgressCallback
 from .errors import IndexUnavailableError
 from .ingest import load_corpus
+from .ingest.cache import parser_version
 from .records import FORMAT_VERSION, ChunkRow, Manifest, NewBuild, SentenceRow
 from .taxonomy import CareerPath, Taxonomy, trust_documents
 
 KEEP_BUILDS = 2  # after a rebuild: the new build and the one it replaced
 #: Under the index directory: each file's parse, so a rebuild re-parses only what changed.
 PARSE_CACHE = "parsed"
+#: The modules besides the ingestion package whose code decides a build's rows (chunks,
+#: sentences, the texts embedded and searched, their families).
+PLAN_MODULES = ("chunking.py", "indexer.py", "taxonomy.py")
+PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -163,10 +170,25 @@ def _current_id(backend: IndexBackend) -> str:
 
 
 def _same_settings(manifest: Manifest, settings: Settings, backend: IndexBackend) -> bool:
+    """Whether ``manifest``'s build is what this code and these settings would plan."""
     m = manifest
-    built = (m.chunk_size, m.chunk_overlap, m.contextual_header)
+    built = (m.chunk_size, m.chunk_overlap, m.contextual_header, m.plan_version)
     wanted = (settings.chunk_size, settings.chunk_overlap, settings.contextual_header)
-    return built == wanted and m.index_kind == backend.index_kind(m.chunks)
+    return built == (*wanted, plan_version()) and m.index_kind == backend.index_kind(m.chunks)
+
+
+@functools.cache
+def plan_version(package: Path = PACKAGE) -> str:
+    """A hash of the code that turns files into a build's rows: the ingestion code and
+    parsers (:func:`parser_version`) and :data:`PLAN_MODULES` in ``package``.
+
+    Recorded in the manifest, so a build planned by other code is planned again even when
+    no file changed (as the parse cache re-parses); its unchanged texts keep their vectors.
+    """
+    digest = hashlib.sha256(parser_version().encode() + b"\0")
+    for name in PLAN_MODULES:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -232,6 +254,7 @@ class BuildPlan:
             chunks=len(self.chunks),
             sentences=len(self.sentences),
             contextual_header=settings.contextual_header,
+            plan_version=plan_version(),
         )
         return NewBuild(
             manifest, self.documents, self.chunks, self.sentences, chunk_vectors, sentence_vectors

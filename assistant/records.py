@@ -40,6 +40,8 @@ class Manifest:
     #: What each chunk's embedded text started with (``Settings.contextual_header``);
     #: builds made before it was recorded used the title.
     contextual_header: str = "title"
+    #: The code that planned the rows (``indexer.plan_version``); "" before it was recorded.
+    plan_version: str = ""
 
     def to_rows(self) -> list[tuple[str, str]]:
         return [(key, json.dumps(value)) for key, value in self.__dict__.items()]

@@ -8,9 +8,11 @@ import pytest
 
 import assistant.backends.local as local
 import assistant.indexer as indexer
-from assistant import Assistant, CorpusError
+from assistant import Assistant, CorpusError, Settings
 from assistant.backends.local import LOCK_FILE
+from assistant.chunking import Chunk, chunk_document
 from assistant.cli import main
+from assistant.documents import Document
 from assistant.errors import RebuildBusyError
 from assistant.store import BUILDS, CURRENT
 
@@ -71,6 +73,44 @@ def test_a_new_contextual_header_re_embeds_the_chunks_without_a_file_change(
     again = index_json(small_corpus, index, capsys)
     assert again["files_unchanged"] == 2 and again["chunks_embedded"] > 0
     assert again["chunks_total"] == first["chunks_total"]
+
+
+def test_a_change_to_the_chunking_code_re_plans_without_a_file_change(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    index = tmp_path / "idx"
+    first = index_json(small_corpus, index, capsys)
+
+    def new_chunker(document: Document, size: int, overlap: int, tagger: object) -> list[Chunk]:
+        """Other chunking code: the TPM file now in passages of about one sentence."""
+        if "technical-program" in document.source:
+            size, overlap = 80, 0
+        return chunk_document(document, size, overlap, tagger)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(indexer, "chunk_document", new_chunker)
+    same_code = index_json(small_corpus, index, capsys)  # the recorded version says: as built
+    assert same_code["chunks_total"] == first["chunks_total"] and same_code["chunks_embedded"] == 0
+
+    monkeypatch.setattr(indexer, "plan_version", lambda: "edited chunker")
+    replanned = index_json(small_corpus, index, capsys)
+    assert replanned["files_unchanged"] == 2
+    assert replanned["chunks_total"] > first["chunks_total"]
+    assert 0 < replanned["chunks_embedded"] < replanned["chunks_total"]  # the article's reused
+    store = Assistant(Settings(corpus_dir=small_corpus, index_dir=index)).store()
+    assert store.manifest.plan_version == "edited chunker"
+    assert index_json(small_corpus, index, capsys)["chunks_embedded"] == 0
+
+
+def test_the_plan_version_is_a_hash_of_the_planning_code(tmp_path: Path) -> None:
+    package = Path(indexer.__file__).parent
+    for name in indexer.PLAN_MODULES:
+        (tmp_path / name).write_bytes((package / name).read_bytes())
+    assert indexer.plan_version(tmp_path) == indexer.plan_version()
+    chunker = tmp_path / "chunking.py"
+    chunker.write_text(chunker.read_text() + "\n# an edited chunker\n")
+    indexer.plan_version.cache_clear()
+    assert indexer.plan_version(tmp_path) != indexer.plan_version()
 
 
 def test_removed_file_disappears_from_results(
