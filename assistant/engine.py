@@ -45,6 +45,7 @@ from .records import Filter, StoredChunk
 from .results import Answer, Comparison, ComparisonSide
 from .retrieval import Candidate, Ranking, compound_forms, corrected, rank, typo_corrections
 from .scorer import load_models
+from .shared_names import shared_names, without_names, written_names
 from .taxonomy import (
     FAMILIES,
     OTHER_FAMILY,
@@ -199,7 +200,8 @@ class Assistant:
         keep = _excluding(intent)
         where = Filter(family=stored_family(family)) if family else None
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
-        search = partial(self._search, store, query_vector, expanded, terms)
+        focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
+        search = partial(self._search, store, query_vector, expanded, terms, focus=focus)
         found = search(k, where, keep, timings)
         plain_vector = query_vector
         judged = found
@@ -207,7 +209,7 @@ class Assistant:
             # Whether the corpus answers is judged on the question as asked, before its
             # own exclusions: "besides management" is about careers, whatever is left.
             plain_vector = self.embedder.embed_query(plain)
-            judged = self._search(store, plain_vector, plain, terms, k, where, None)
+            judged = self._search(store, plain_vector, plain, terms, k, where, None, focus=focus)
         outside = search(k, None, keep) if family else None
         sides = None
         if intent.comparison is not None:
@@ -249,7 +251,10 @@ class Assistant:
         where: Filter | None,
         keep: Callable[[StoredChunk], bool] | None,
         timings: dict[str, float] | None = None,
+        focus: Callable[[str], np.ndarray] | None = None,
     ) -> Found:
+        """One search's passages and units. Units are scored against the question without
+        the names all its candidate documents share; ``focus`` embeds that text."""
         kinds = _KINDS.get(store.manifest.build_id, partial(SourceKinds.of, store))
         ranking = rank(
             store,
@@ -262,12 +267,30 @@ class Assistant:
             keep,
             kinds.restating,
         )
-        sentences = answering.read_sentences(store, ranking.candidates, query_vector)
+        focus_vector = self._focus(store, query_text, ranking, focus or self.embedder.embed_query)
+        sentences = answering.read_sentences(store, ranking.candidates, query_vector, focus_vector)
         ranking, sentences, units = answering.build_units(
             ranking, sentences, terms, kinds.comments, kinds.restating
         )
         probabilities = answering.score_units(units, MODELS)
         return Found(ranking, sentences, units, probabilities, kinds.comments)
+
+    @staticmethod
+    def _focus(
+        store: SearchBackend,
+        query_text: str,
+        ranking: Ranking,
+        embed: Callable[[str], np.ndarray],
+    ) -> np.ndarray | None:
+        """The question without the names all its candidate documents share, embedded
+        (None when there are none to take out)."""
+        sources = dict.fromkeys(c.chunk.source for c in ranking.candidates)
+        names = _NAMES.get(store.manifest.build_id, dict)
+        for source in sources:
+            if source not in names:  # read once per document and build
+                names[source] = written_names(store.document_text(source))
+        shared = shared_names(query_text, [names[source] for source in sources])
+        return embed(without_names(query_text, shared)) if shared else None
 
     def _decide(self, evidence: Evidence) -> Answer:
         """Abstain, point outside the filter, or answer from the units found."""
@@ -746,6 +769,8 @@ class PerBuild(Generic[T]):
 _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
+#: The names each document writes (:func:`shared_names.written_names`), filled as read.
+_NAMES: PerBuild[dict[str, frozenset[str]]] = PerBuild()
 
 
 def document_names(store: SearchBackend) -> Names[str]:

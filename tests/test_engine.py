@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 
 from assistant import Assistant, BadInputError
 from assistant.store import open_current
+
+from .conftest import write_corpus
 
 
 @pytest.mark.parametrize(
@@ -178,3 +181,40 @@ def test_per_build_values_are_kept_for_several_builds_and_evicted_oldest_first()
         assert cache.get(build, lambda build=build: make(build)) == build.upper()
     # Two builds alternate without recomputing; a third evicts the least recently used.
     assert made == ["a", "b", "c", "a"]
+
+
+LADDER_PAGES = {
+    "ladder/staff.md": (
+        "# Staff Engineer\n\nI help Quillfeather succeed as a business, and I know how teams "
+        "work across Quillfeather. I plan the work of my group over a horizon of one to two "
+        "years. I review the architecture proposals of several teams.\n"
+    ),
+    "ladder/support.md": (
+        "# Support Specialist\n\nCustomers of Quillfeather reach me by email and chat. I answer "
+        "tickets within a day, escalate outages to the on-call engineer and keep the help "
+        "center articles current.\n"
+    ),
+    "ladder/benefits.md": (
+        "# Benefits\n\nQuillfeather pays for health insurance for you and your family. Every "
+        "three years of service earns a month of paid sabbatical, and Quillfeather matches "
+        "retirement savings up to six percent.\n"
+    ),
+}
+
+
+def test_a_company_name_on_every_page_does_not_choose_the_answer(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """Sentences are scored against the question without the name all candidate pages
+    share, so those that merely mention the company do not outrank the answer."""
+    corpus = write_corpus(tmp_path / "corpus", LADDER_PAGES)
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    question = "how far ahead does a staff engineer at quillfeather plan?"
+    sentences = [s for group in assistant.evidence(question).found.sentences for s in group]
+    assert any(abs(s.focus - s.cosine) > 1e-6 for s in sentences)
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.reason
+    assert "horizon" in answer.sentences[0].text, answer.answer
+    plain = assistant.evidence("how far ahead does a staff engineer plan?").found.sentences
+    assert all(s.focus == s.cosine for group in plain for s in group)
