@@ -24,6 +24,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString
 
 from ..documents import Block, BlockKind
 from .layout import Parsed, cap_label, clean_inline
+from .menus import is_menu
 from .tables import table_blocks
 
 _DROPPED = frozenset(
@@ -120,12 +121,6 @@ _BLOCKS = frozenset(
     ]
 ) | frozenset(_HEADINGS)
 _WORD_SPLIT = re.compile(r"[-_\s]+")
-#: A list is a menu when at least this many items are each nothing but a link.
-MENU_MIN_LINKS = 3
-#: Share of a block's characters inside links above which it is navigation…
-MENU_LINK_SHARE = 0.9
-#: …or at most this many characters outside its links ("Other pages: · ·").
-MENU_MAX_LABEL_CHARS = 24
 #: Bounds on ``colspan``/``rowspan``: a hostile "colspan=100000" must not build a huge row.
 MAX_TABLE_SPAN = 50
 MAX_TABLE_ROWS = 500
@@ -352,13 +347,6 @@ def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
         return True
     # A block of nothing but several links ("Other pages: A · B · C") is navigation.
     return name in ("ul", "ol", "div", "p", "dl") and is_menu(size.links, size.linked, size.chars)
-
-
-def is_menu(links: int, linked_chars: int, chars: int) -> bool:
-    """Several links and next to nothing else: navigation, in HTML or Markdown."""
-    return links >= MENU_MIN_LINKS and (
-        linked_chars >= MENU_LINK_SHARE * chars or chars - linked_chars <= MENU_MAX_LABEL_CHARS
-    )
 
 
 @dataclass

@@ -20,8 +20,8 @@ from markdown_it.token import Token
 from ..documents import Block
 from .files import Warn
 from .frontmatter import split_front_matter
-from .html import MENU_LINK_SHARE, MENU_MIN_LINKS, fragment_blocks, is_menu
 from .layout import Parsed, cap_label, clean_inline
+from .menus import MENU_LINK_SHARE, MENU_MIN_LINKS, is_menu
 from .tables import table_blocks
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -100,6 +100,8 @@ def markdown_blocks(body: str) -> list[Block]:
             if token.content.strip():
                 emit(Block("code", token.content.rstrip("\n")))
         elif kind == "html_block":
+            from .html import fragment_blocks  # BeautifulSoup only for files that need it
+
             for block in fragment_blocks(token.content):
                 emit(block)
         elif kind == "table_open":

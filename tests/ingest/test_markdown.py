@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from assistant.chunking import chunk_document
+from assistant.config import PROJECT_ROOT
 
 from ..conftest import write_corpus
 from .support import load, units
@@ -129,3 +132,31 @@ def test_a_readme_is_skipped_with_a_warning(tmp_path: Path) -> None:
     warnings, docs = load(tmp_path)
     assert set(docs) == {"a.md"}
     assert any("README.md" in w and "rename" in w for w in warnings)
+
+
+def test_beautifulsoup_is_loaded_only_for_a_raw_html_block(tmp_path: Path) -> None:
+    """A one-file rebuild of a Markdown file should not pay for importing the HTML parser
+    (~0.1 s); a raw HTML block still goes through it."""
+    code = (
+        "import sys; from pathlib import Path; from assistant.ingest import load_corpus; "
+        "[doc] = load_corpus(Path(sys.argv[1]), 5_000_000, print); "
+        "print('bs4' in sys.modules, doc.text.splitlines()[-1])"
+    )
+
+    def read(text: str) -> str:
+        corpus = write_corpus(tmp_path / str(len(text)), {"notes.md": text})
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(corpus)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert read("# Notes\n\nPlain prose about promotions.\n") == (
+        "False Plain prose about promotions."
+    )
+    assert read("# Notes\n\n<div><p>Raw HTML about ladders.</p></div>\n") == (
+        "True Raw HTML about ladders."
+    )

@@ -1,0 +1,19 @@
+"""Navigation by shape, the same rule for HTML and Markdown: several links and next to
+nothing else. Apart from :mod:`.html` so that reading Markdown does not load BeautifulSoup.
+"""
+
+from __future__ import annotations
+
+#: A list is a menu when at least this many items are each nothing but a link.
+MENU_MIN_LINKS = 3
+#: Share of a block's characters inside links above which it is navigation…
+MENU_LINK_SHARE = 0.9
+#: …or at most this many characters outside its links ("Other pages: · ·").
+MENU_MAX_LABEL_CHARS = 24
+
+
+def is_menu(links: int, linked_chars: int, chars: int) -> bool:
+    """Several links and next to nothing else: navigation, in HTML or Markdown."""
+    return links >= MENU_MIN_LINKS and (
+        linked_chars >= MENU_LINK_SHARE * chars or chars - linked_chars <= MENU_MAX_LABEL_CHARS
+    )
