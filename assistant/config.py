@@ -28,6 +28,9 @@ CONTEXTUAL_HEADERS = ("title", "breadcrumb", "none")
 EMBED_BATCH_TOKENS = 768
 BACKENDS = ("local", "milvus")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Weights hashes already computed, by the files' size, mtime, ctime and inode: a new
+#: process (a one-file ``index``) skips reading 90 MB of weights (~0.15 s).
+WEIGHTS_HASH_MEMO = PROJECT_ROOT / ".index" / "weights-sha256.json"
 #: The most passages one answer may cite.
 MAX_K = 50
 #: Host names the page always answers to; any other is refused (DNS rebinding).

@@ -8,8 +8,12 @@ which keeps ``import assistant`` and commands that never embed fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import EMBED_BACKENDS, EMBED_BATCH_TOKENS
+from .config import EMBED_BACKENDS, EMBED_BATCH_TOKENS, WEIGHTS_HASH_MEMO
 from .errors import AssistantError
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
@@ -57,6 +61,8 @@ def model_name(model_path: Path) -> str:
 
 #: Files whose bytes decide a model's vectors: weights, configs, vocabularies.
 _MODEL_FILE_SUFFIXES = (".safetensors", ".bin", ".json", ".txt", ".model")
+#: Weights hashes the memo keeps (one per model folder and file state).
+_MEMO_ENTRIES = 16
 #: Other runtimes' exports that some model folders carry; sentence-transformers ignores them.
 _FOREIGN_EXPORT_DIRS = ("onnx", "openvino")
 
@@ -86,17 +92,56 @@ def weights_sha256(model_path: Path) -> str:
             "set CAREER_ASSISTANT_MODEL_PATH to a local sentence-transformers folder or unset it",
         )
     states = tuple((str(f), *_state(f)) for f in files)
-    return _hash_files(model_path, states)
+    return _remembered_hash(model_path, states)
 
 
-def _state(file: Path) -> tuple[int, int, int]:
+FileState = tuple[str, int, int, int, int]
+
+
+def _state(file: Path) -> tuple[int, int, int, int]:
     stat = file.stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 @functools.lru_cache(maxsize=8)
-def _hash_files(model_path: Path, states: tuple[tuple[str, int, int, int], ...]) -> str:
-    """Hashed once per process and file state (ctime changes on any rewrite or rename)."""
+def _remembered_hash(model_path: Path, states: tuple[FileState, ...]) -> str:
+    """Hashed once per process and file state, and remembered across processes in
+    :data:`WEIGHTS_HASH_MEMO` by that state: ctime changes on any rewrite or rename and
+    cannot be set back (unlike mtime), so a model replaced in place is hashed again."""
+    key = hashlib.sha256(json.dumps([str(model_path), states]).encode()).hexdigest()
+    memo = _read_memo()
+    if isinstance(memo.get(key), str):
+        return str(memo[key])
+    digest = _hash_files(model_path, states)
+    _write_memo({**memo, key: digest})
+    return digest
+
+
+def _read_memo() -> dict[str, object]:
+    try:
+        memo = json.loads(WEIGHTS_HASH_MEMO.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def _write_memo(memo: dict[str, object]) -> None:
+    """Atomically (temp + rename); the newest entries only. A memo that cannot be
+    written costs the next process the hashing, nothing else."""
+    recent = dict(list(memo.items())[-_MEMO_ENTRIES:])
+    with contextlib.suppress(OSError):
+        WEIGHTS_HASH_MEMO.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=WEIGHTS_HASH_MEMO.parent, prefix=".weights-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(recent, out)
+            os.replace(temp, WEIGHTS_HASH_MEMO)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+
+
+def _hash_files(model_path: Path, states: tuple[FileState, ...]) -> str:
+    """The files' names and bytes, hashed."""
     digest = hashlib.sha256()
     for name, *_ in states:
         file = Path(name)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from assistant import Settings
+from assistant import Settings, embeddings
 from assistant.config import EMBED_BATCH_TOKENS
-from assistant.embeddings import BatchEmbedder, Embedder, _batches, load_embedder
+from assistant.embeddings import BatchEmbedder, Embedder, _batches, load_embedder, weights_sha256
 from assistant.errors import AssistantError
 
 TEXTS = [
@@ -108,3 +112,34 @@ def test_each_runtime_names_the_same_weights(embedder: Embedder, torch_embedder:
 def test_unknown_backend_is_a_clear_error() -> None:
     with pytest.raises(AssistantError, match="CAREER_ASSISTANT_EMBED_BACKEND"):
         load_embedder("", "tensorflow", Settings().onnx_cache_dir)
+
+
+def test_a_weights_hash_is_remembered_across_processes_until_a_file_is_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "WEIGHTS_HASH_MEMO", tmp_path / "memo.json")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    weights = model / "model.safetensors"
+    weights.write_bytes(b"first weights")
+    first = weights_sha256(model)
+
+    def no_hashing(*_: object) -> str:
+        raise AssertionError("hashed again")
+
+    embeddings._remembered_hash.cache_clear()  # as a new process would start
+    with monkeypatch.context() as patched:
+        patched.setattr(embeddings, "_hash_files", no_hashing)
+        assert weights_sha256(model) == first  # from the memo, without reading the weights
+
+    before = weights.stat()
+    time.sleep(0.05)  # past the file system's clock tick: the rewrite gets a new ctime
+    weights.write_bytes(b"other weights")  # same size, rewritten in place ...
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))  # ... mtime kept
+    assert (weights.stat().st_size, weights.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    embeddings._remembered_hash.cache_clear()
+    assert weights_sha256(model) != first
