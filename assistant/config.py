@@ -272,6 +272,8 @@ class Tuning:
     #: sentences are scored against: it does not tell their sentences apart.
     shared_name_share: float = 0.75
     shared_name_documents: int = 3
+    #: … and the question keeps at least this many terms without them.
+    min_focus_words: int = 2
     #: Passages whose units the answer is chosen from.
     answer_passages: int = 3
     max_answer_sentences: int = 3

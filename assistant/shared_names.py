@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .config import TUNING
+from .lexical import tokenize
 from .taxonomy import STOP_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9’']*")
@@ -50,15 +51,19 @@ def written_names(text: str) -> frozenset[str]:
 
 def shared_names(question: str, documents: Sequence[frozenset[str]]) -> list[str]:
     """The question's words that are names in nearly all ``documents`` (the names of
-    each candidate passage's document), when there are enough documents to tell."""
+    each candidate passage's document), when there are enough documents to tell and the
+    question has something left to ask without them ("what does 37signals do?" is about
+    the name itself)."""
     if len(documents) < TUNING.shared_name_documents:
         return []
     words = dict.fromkeys(_bare(m.group()).casefold() for m in _WORD.finditer(question))
-    return [
+    shared = [
         word
         for word in words
         if sum(word in names for names in documents) >= TUNING.shared_name_share * len(documents)
     ]
+    rest = tokenize([without_names(question, shared)])[0] if shared else []
+    return shared if len(rest) >= TUNING.min_focus_words else []
 
 
 def without_names(text: str, names: Sequence[str]) -> str:

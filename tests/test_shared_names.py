@@ -30,6 +30,8 @@ def test_a_name_nearly_every_candidate_document_writes_is_shared() -> None:
     assert shared_names(question, [company, company, other, other]) == []
     # Two documents are too few to tell a shared name from the one asked about.
     assert shared_names(question, [company, company]) == []
+    # A question about the name itself keeps it.
+    assert shared_names("what is Quillfeather?", [company, company, company]) == []
 
 
 def test_without_names_takes_out_the_name_and_its_possessive() -> None:
