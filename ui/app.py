@@ -24,6 +24,7 @@ import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from assistant.errors import BackendUnavailableError  # noqa: E402
+from assistant.taxonomy import OTHER_FAMILY, CareerPath  # noqa: E402
 from ui import career_map, conversation, documents, examples, fit_view, sidebar, views  # noqa: E402
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
@@ -46,14 +47,15 @@ def main() -> None:
     ready, problem = index_state(assistant, job)
     question_box(ready, job)
 
+    paths = career_map.career_paths(assistant) if ready else []
     with st.sidebar:
         st.title(":material/explore: Career Q&A")
-        options = sidebar.answer_options(settings.k)
+        held = held_families(assistant, paths) if ready else None
+        options = sidebar.answer_options(settings.k, held)
         sidebar.index_panel(dirs, job, ready, problem)
 
     st.title("Career paths after senior engineer")
     notice = ask_pending(assistant, options, ready, kept)
-    paths = career_map.career_paths(assistant) if ready else []
     turns: list[conversation.Turn] = st.session_state["turns"]
     ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
     if ask_tab.open:
@@ -75,6 +77,14 @@ def main() -> None:
             documents.show(assistant, dirs, job, ready)
     # How long this script run took, for benchmarks/bench_page.py.
     st.session_state["last_run_ms"] = (time.perf_counter() - started) * 1000
+
+
+def held_families(assistant: Assistant, paths: list[CareerPath]) -> list[str]:
+    """The families of the indexed paths, and "other" when documents lie outside them."""
+    held = [path.family for path in paths]
+    if career_map.other_documents(assistant):
+        held.append(OTHER_FAMILY)
+    return held
 
 
 def page_setup() -> Settings:

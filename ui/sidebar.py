@@ -6,6 +6,7 @@ Engineering details (model, index kind, re-embedding everything) sit in a collap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -30,7 +31,22 @@ class Options:
     family: str | None
 
 
-def answer_options(default_k: int) -> Options:
+def family_choices(held: Sequence[str] | None) -> dict[str, str]:
+    """The family box's options (value → label): "All families", then the families
+    ``held`` by the index, in ``FAMILIES`` order, with Other documents last.
+
+    ``held`` are the family values of the indexed documents ("other" for those outside
+    the families); None while there is no index to ask, when every family is offered.
+    A family the corpus has no document of could only ever be refused.
+    """
+    offered = {**FAMILIES, OTHER_FAMILY: OTHER_LABEL}
+    if held is not None:
+        offered = {value: label for value, label in offered.items() if value in held}
+    return {ALL_FAMILIES: "All families", **offered}
+
+
+def answer_options(default_k: int, held: Sequence[str] | None = None) -> Options:
+    """The reader's choices; ``held``: the families the index holds (see family_choices)."""
     st.header("Answers")
     k = st.slider(
         "Quotes per answer",
@@ -40,7 +56,9 @@ def answer_options(default_k: int) -> Options:
         key="k",
         help="How many passages of the corpus each answer shows.",
     )
-    labels = {ALL_FAMILIES: "All families", **FAMILIES, OTHER_FAMILY: OTHER_LABEL}
+    labels = family_choices(held)
+    if st.session_state.get("family", ALL_FAMILIES) not in labels:
+        st.session_state["family"] = ALL_FAMILIES  # its family left the corpus
     family = st.selectbox(
         "Career family",
         list(labels),

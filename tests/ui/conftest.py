@@ -25,6 +25,25 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(corpus, index)
 
 
+#: A company's own documents: no front matter names a family, so no career path.
+PATHLESS_CORPUS = {
+    "handbook.md": "# Handbook\n\n## Holidays\n\nEveryone gets 28 days of paid holiday "
+    "plus public holidays.\n",
+    "promotion.txt": "Promotion guide\n\nPromotion cycles happen twice a year, in March and "
+    "in September.\n",
+}
+
+
+@pytest.fixture(scope="session")
+def pathless_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A corpus of documents outside the four families (no career path), indexed once."""
+    root = tmp_path_factory.mktemp("pathless")
+    corpus = write_corpus(root / "corpus", PATHLESS_CORPUS)
+    index = root / "index"
+    Assistant(Settings.from_env(corpus_dir=corpus, index_dir=index)).rebuild()
+    return Built(corpus, index)
+
+
 @pytest.fixture
 def use_dirs(monkeypatch: pytest.MonkeyPatch) -> Callable[[Built], Built]:
     """Point the page at a corpus and index through the environment, as the CLI does."""

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from assistant import Settings
+from assistant import Assistant, Settings
 from assistant.engine import shared_embedder
 from ui.resources import rebuild_job
 from ui.sidebar import ALL_FAMILIES
@@ -298,6 +298,31 @@ def test_sidebar_speaks_plainly(small_index: Built, use_dirs: Point) -> None:
     assert at.slider(key="k").label == "Quotes per answer"
     for jargon in ("Chunks", "chunks", "Re-embed", "embedding"):
         assert jargon not in shown
+
+
+def test_family_box_offers_only_the_families_the_corpus_holds(
+    small_index: Built, pathless_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """A family without a document could only ever be refused ("not in Management")."""
+    built = small_index.copy(tmp_path)
+    at = start(built, use_dirs)  # no Business and Sales path in the small corpus
+    assert at.selectbox(key="family").options == [
+        "All families",
+        "Individual Contributor",
+        "Management",
+        "Business / Process",
+        "Other documents",
+    ]
+    at.selectbox(key="family").set_value("management").run()
+    (built.corpus / "paths" / "engineering-manager.md").unlink()  # its only path goes
+    Assistant(Settings.from_env(corpus_dir=built.corpus, index_dir=built.index)).rebuild()
+    at.run()
+    assert not at.exception
+    family = at.selectbox(key="family")
+    assert family.value == ALL_FAMILIES and "Management" not in family.options
+
+    at = start(pathless_index, use_dirs)  # a company's own documents, no career path
+    assert at.selectbox(key="family").options == ["All families", "Other documents"]
 
 
 def test_other_documents_is_a_family_choice(small_index: Built, use_dirs: Point) -> None:
