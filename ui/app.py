@@ -68,7 +68,7 @@ def main() -> None:
                 )
     if fit_tab.open:
         with fit_tab:
-            fit_view.show(assistant, ready, kept)
+            fit_view.show(assistant, ready, kept, has_paths=bool(paths))
     if map_tab.open:
         with map_tab:
             career_map.show(assistant, paths, conversation.answer_paths(turns))

@@ -25,7 +25,11 @@ EXAMPLE = "I enjoy working with customers and presenting; I don't want to write 
 SHOWN = 5
 
 
-def show(assistant: Assistant, ready: bool, kept: History) -> None:
+def show(assistant: Assistant, ready: bool, kept: History, has_paths: bool = True) -> None:
+    """The tab; ``has_paths``: whether the index holds any career path to rank."""
+    if ready and not has_paths:
+        no_paths()
+        return
     st.markdown(
         "Say what you enjoy and what you would rather avoid. The career paths are ranked by "
         "what the corpus says about each, and every reason is a quoted sentence."
@@ -46,6 +50,19 @@ def show(assistant: Assistant, ready: bool, kept: History) -> None:
     result: FitResult | None = st.session_state.get("fit")
     if result is not None and not error:
         show_result(result)
+
+
+def no_paths() -> None:
+    """Said instead of the form when there is nothing to rank: otherwise every wish would
+    be reported as something "the corpus says nothing about", which is not so."""
+    families = ", ".join(f"`{slug}`" for slug in FAMILIES)
+    with st.container(key="fit-no-paths"):
+        st.info(
+            "Your documents describe no career paths, so there is nothing to rank here. "
+            "A career path is a Markdown file whose front matter names its `family` "
+            f"({families}). Ask about your documents on the Ask tab.",
+            icon=":material/explore_off:",
+        )
 
 
 def run(assistant: Assistant, description: str, kept: History) -> None:

@@ -61,3 +61,13 @@ def test_paths_with_more_against_than_for_are_set_apart(
     result = at.session_state["fit"]
     assert result.paths and all(fit.score <= 0 for fit in result.paths)
     assert any("Less of a fit" in m.value for m in at.markdown)
+
+
+def test_a_corpus_without_career_paths_says_so_instead_of_ranking(
+    pathless_index: Built, use_dirs: Point
+) -> None:
+    """Not "the corpus says nothing about mentoring" when it does, only about no path."""
+    at = open_tab(start(pathless_index, use_dirs), FIT_TAB)
+    said = unescape("\n".join(texts(at.get_by_key("fit-no-paths"))))
+    assert "describe no career paths" in said and "`family`" in said
+    assert not at.text_area  # no form that could only mislead
