@@ -425,7 +425,8 @@ def choose_answer(
     takes its place when it is the source's wording of a restatement.
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
     best unit of the first kind found opens the answer. Units saying what one of ``avoid``
-    says (another comparison side's sentence) are left out.
+    says (another comparison side's sentence) are left out. An opening unit that points
+    back ("This is why …") is preceded by the unit it points to.
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
@@ -461,7 +462,21 @@ def choose_answer(
             chosen.append(unit)
         elif chosen[twin].restates and not unit.restates:
             chosen[twin] = unit  # the same thing in its source's own words
+    before = _antecedent(units, chosen[0]) if most > 1 else None
+    if before is not None and not any(_same(before, kept) for kept in chosen):
+        chosen = [before, *chosen][:most]
     return chosen
+
+
+def _antecedent(units: Sequence[Sequence[Unit]], unit: Unit) -> Unit | None:
+    """The quotable unit right before ``unit`` in its passage when ``unit`` opens with a
+    word pointing back to it ("This is why …"): quoted first, so the answer can be read."""
+    if not _DANGLING.match(unit.text):
+        return None
+    group = next((g for g in units if any(u is unit for u in g)), [])
+    at = next(i for i, u in enumerate(group) if u is unit) if group else 0
+    previous = group[at - 1] if at > 0 else None
+    return previous if previous is not None and previous.eligible else None
 
 
 def _on_subject(unit: Unit) -> bool:

@@ -12,11 +12,13 @@ from assistant.answering import UNIT_FEATURES, Unit, choose_answer
 WORDS = ("".join(letters) for letters in itertools.product("bdgkp", "aeiou", "lmnrst", "aeiou"))
 
 
-def unit(chunk: int, dimension: int, restates: bool = False) -> Unit:
-    """An eligible unit of passage ``chunk``, whose meaning (vector) no other unit shares."""
+def unit(
+    chunk: int, dimension: int, restates: bool = False, opening: str = "", eligible: bool = True
+) -> Unit:
+    """A unit of passage ``chunk``, whose meaning (vector) no other unit shares."""
     vector = np.zeros(16, dtype=np.float32)
     vector[dimension] = 1.0
-    text = " ".join(next(WORDS) for _ in range(5)).capitalize() + "."
+    text = " ".join([opening, *(next(WORDS) for _ in range(5))]).strip().capitalize() + "."
     return Unit(
         f"chunk-{chunk}",
         chunk,
@@ -24,7 +26,7 @@ def unit(chunk: int, dimension: int, restates: bool = False) -> Unit:
         dimension * 100 + len(text),
         text,
         0.5,
-        True,
+        eligible,
         "",
         (0.0,) * len(UNIT_FEATURES),
         vector,
@@ -58,3 +60,16 @@ def test_a_restatements_neighbours_yield_to_the_source() -> None:
     source = unit(2, 8)
     chosen = choose_answer([[best, neighbour], [source]], [[0.6, 0.25], [0.4]], most=2)
     assert chosen == [best, source]
+
+
+def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None:
+    """ "This is why …" cannot be read alone: the sentence before it opens the answer."""
+    before, pointing, elsewhere = unit(1, 9), unit(1, 10, opening="this is why"), unit(2, 11)
+    chosen = choose_answer([[before, pointing], [elsewhere]], [[0.05, 0.6], [0.4]])
+    assert chosen == [before, pointing, elsewhere]
+    # A comparison side's single sentence stays the one chosen.
+    assert choose_answer([[before, pointing]], [[0.05, 0.6]], most=1) == [pointing]
+    # A heading or question before it is not quoted.
+    heading = unit(3, 12, eligible=False)
+    dangling = unit(3, 13, opening="it")
+    assert choose_answer([[heading, dangling]], [[0.05, 0.6]]) == [dangling]
