@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
 from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
 from .progress import ProgressClock, time_left
-from .taxonomy import FAMILIES, OTHER_FAMILY
+from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
 
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
     from .engine import Assistant, IndexStatus
@@ -38,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Text that cannot be encoded (a lone surrogate from a JSON "\ud800") is printed
         # escaped, as JSON would escape it, instead of failing the command.
         sys.stdout.reconfigure(errors="backslashreplace")
+    settings: Settings | None = None
     try:
         settings = Settings.from_env(
             corpus_dir=getattr(args, "corpus", None),
@@ -46,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(args.run(args, settings))
     except AssistantError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_error_line(error, settings)}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # the reader left (`ask … | head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -57,6 +59,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: one line, not a traceback
         print(f"unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+
+
+def _error_line(error: AssistantError, settings: Settings | None) -> str:
+    """The error in one line; advice to run `career-assistant index…` names the corpus and
+    index folders given, so following it rebuilds this index and not the default one."""
+    if settings is None:
+        return str(error)
+    folders = _index_command(settings).removeprefix("career-assistant index")
+    fix = re.sub(
+        r"`career-assistant index((?: --[a-z-]+)*)`",
+        lambda found: f"`career-assistant index{found[1]}{folders}`",
+        error.fix,
+    )
+    return f"{error.problem} — {fix}" if fix else error.problem
+
+
+def _family(value: str) -> str:
+    """``--family`` as the page names it too: "Management", "business process", "Other
+    documents" are read as management, business-process, other."""
+    labels = {label.casefold(): slug for slug, label in FAMILIES.items()}
+    labels[OTHER_LABEL.casefold()] = OTHER_FAMILY
+    folded = " ".join(value.casefold().split())
+    return labels.get(folded, folded.replace(" / ", "-").replace(" ", "-"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
     ask.add_argument(
         "--family",
+        type=_family,
         choices=[*sorted(FAMILIES), OTHER_FAMILY],
         help=f"only this family of paths ({OTHER_FAMILY}: documents outside the families)",
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.cli import main
+from assistant.cli import _parser, main
 from assistant.store import CURRENT
 
 PASSAGE_KEYS = {
@@ -167,3 +167,35 @@ def test_status_says_how_the_corpus_changed(
     (small_corpus / "extra.md").write_text("# Extra\n\nA new note about mentoring juniors.\n")
     code, out, _ = run(capsys, "status", *argv)
     assert code == 0 and "(1 added, 0 changed, 0 removed); run `career-assistant index" in out
+
+
+def test_advice_to_rebuild_names_the_folders_given(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Following the advice must build this index, not the default one from the default
+    corpus."""
+    index = tmp_path / "no index here"
+    code, _, err = run(capsys, "status", "--corpus", str(small_corpus), "--index-dir", str(index))
+    assert code == 3
+    assert f"run `career-assistant index --corpus {small_corpus} --index-dir '{index}'`" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [
+        ("management", "management"),
+        ("Management", "management"),
+        ("Business / Process", "business-process"),
+        ("business process", "business-process"),
+        ("Other documents", "other"),
+        ("OTHER", "other"),
+    ],
+)
+def test_family_is_read_as_the_page_names_it(given: str, family: str) -> None:
+    assert _parser().parse_args(["ask", "q", "--family", given]).family == family
+
+
+def test_an_unknown_family_is_still_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        _parser().parse_args(["ask", "q", "--family", "sales"])
+    assert exit_.value.code == 2 and "invalid choice: 'sales'" in capsys.readouterr().err
