@@ -118,7 +118,7 @@ def rank(
         )
         for chunk_id in order
     ]
-    chosen = _diverse(candidates, k)
+    chosen = _diverse(candidates, k, restating)
     if timings is not None:
         timings["search"] = (searched - started) * 1000
         timings["fuse"] = (time.perf_counter() - searched) * 1000
@@ -166,14 +166,24 @@ def _best_sentence(
     return np.maximum.reduceat(cosines, starts)
 
 
-def _diverse(candidates: list[Candidate], k: int) -> list[Candidate]:
-    """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero)."""
+def _diverse(
+    candidates: list[Candidate], k: int, restating: Collection[str] = frozenset()
+) -> list[Candidate]:
+    """Drop near-duplicates, and filler that only fusion rank kept (cosine near zero).
+
+    Of a restating document's passage and its source's near-duplicate, the source's is
+    kept, in the place of the first of the two."""
     chosen: list[Candidate] = []
     for candidate in candidates:
         if chosen and candidate.dense < TUNING.min_passage_cosine:
             continue
-        if not any(_duplicates(candidate.chunk, kept.chunk) for kept in chosen):
+        twin = next(
+            (i for i, kept in enumerate(chosen) if _duplicates(candidate.chunk, kept.chunk)), None
+        )
+        if twin is None:
             chosen.append(candidate)
+        elif chosen[twin].chunk.source in restating and candidate.chunk.source not in restating:
+            chosen[twin] = candidate
         if len(chosen) == k:
             break
     return chosen

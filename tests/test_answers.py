@@ -311,6 +311,17 @@ def test_a_restated_sentence_is_said_once_in_the_sources_words(real_assistant: A
     assert cited.source.startswith("articles/"), cited.source
 
 
+@pytest.mark.parametrize("question", ["so what is a TPM, really?", "what does an SRE do?"])
+def test_the_source_is_quoted_rather_than_a_file_restating_it(
+    real_assistant: Assistant, question: str
+) -> None:
+    """A path file restates the article: of two passages saying the same, the article's
+    is kept, even when the restatement is closer to the question."""
+    answer = real_assistant.ask(question)
+    cited = answer.passages[answer.sentences[0].citation - 1]
+    assert cited.source.startswith("articles/"), answer.answer
+
+
 def test_a_comparison_opens_with_the_sentence_that_compares_both_sides(
     real_assistant: Assistant,
 ) -> None:
