@@ -67,7 +67,8 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     if not uploads:
         st.caption("Nothing uploaded yet.")
     file_list(uploads, corpus_dir, job, limit_mb)
-    with st.expander(f"Documents that came with the assistant ({len(shipped)})"):
+    # The page cannot tell the shipped files from those the reader put into the folder.
+    with st.expander(f"Documents in the corpus folder ({len(shipped)})"):
         file_list(shipped, corpus_dir, job, limit_mb)
 
 
@@ -237,7 +238,8 @@ def file_list(
                 continue
             if confirming == row.source:
                 st.warning(
-                    "This document came with the assistant. Delete it anyway?",
+                    "This document was not uploaded here: it is a file of the corpus folder. "
+                    "Delete it anyway?",
                     icon=":material/warning:",
                 )
             with st.container(horizontal=True):

@@ -144,7 +144,7 @@ def delete_document(corpus_dir: Path, source: str, shipped_confirmed: bool = Fal
     """
     if not is_upload(source) and not shipped_confirmed:
         raise BadInputError(
-            f"{source} came with the assistant, it was not uploaded",
+            f"{source} was not uploaded here, it is a file of the corpus folder",
             "confirm that you want to delete it",
         )
     target = corpus_dir / source
