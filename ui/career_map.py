@@ -191,6 +191,8 @@ def map_data(
                 "more": f"and {more} more: see the Documents tab" if more else "",
             }
         )
+    if not paths:  # one's own documents only: nobody "moves on to" a handbook
+        return {"root": "Your documents", "hint": "click one to read it", "groups": groups}
     return {"root": "Senior engineer", "hint": "can move on to…", "groups": groups}
 
 
@@ -223,6 +225,9 @@ def show(assistant: Assistant, paths: Sequence[CareerPath], lit: Sequence[str]) 
     st.caption(
         "Click a path to ask what it does. Orange: paths the latest answer quotes. "
         "Dashed: next steps named in each path's file."
+        if paths
+        else "No career path is indexed (a career path is a Markdown file whose front "
+        "matter names its `family`); click a document to read it below."
     )
     with st.container(border=True, key="map-details"):
         detail = st.selectbox("Read about", choices, format_func=titles.__getitem__, key=DETAIL_KEY)

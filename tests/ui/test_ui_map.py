@@ -101,3 +101,16 @@ def test_the_click_callback_queues_the_question_on_the_ask_tab() -> None:
     at.run()
     assert "pending" not in at.session_state  # a document is shown, not asked about
     assert at.session_state["map-detail"] == "doc:notes.md"
+
+
+def test_without_career_paths_the_map_is_a_list_of_ones_own_documents(
+    pathless_index: Built, use_dirs: Point
+) -> None:
+    """No "Senior engineer can move on to…" a handbook, no talk of paths to click."""
+    at = open_tab(start(pathless_index, use_dirs), MAP_TAB)
+    data = drawn(at)
+    assert (data["root"], data["hint"]) == ("Your documents", "click one to read it")
+    assert [g["label"] for g in data["groups"]] == ["Other documents"]
+    shown = unescape(" ".join(c.value for c in at.caption))
+    assert "No career path is indexed" in shown and "Click a path" not in shown
+    assert map_data([], [("a.md", "A")], lit=[], selected="")["root"] == "Your documents"
