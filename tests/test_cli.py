@@ -199,3 +199,20 @@ def test_an_unknown_family_is_still_refused(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as exit_:
         _parser().parse_args(["ask", "q", "--family", "sales"])
     assert exit_.value.code == 2 and "invalid choice: 'sales'" in capsys.readouterr().err
+
+
+def test_compared_documents_are_named_as_they_write_themselves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "handbook.md").write_text(
+        "# Handbook\n\n## Holidays\n\nEveryone gets 28 days of paid holiday.\n"
+    )
+    (corpus / "promotion.txt").write_text(
+        "Promotion guide\n\nPromotion cycles happen twice a year, in March and in September.\n"
+    )
+    argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
+    code, out, _ = run(capsys, "ask", "handbook vs promotion guide", *argv)
+    assert code == 0
+    assert "Compared: Handbook vs Promotion guide (see --json for both sides)" in out

@@ -333,3 +333,15 @@ def test_other_documents_is_a_family_choice(small_index: Built, use_dirs: Point)
     submit(at, "What comes next after senior engineer?")
     assert {p.family for p in passages(at)} == {""}
     assert "only Other documents" in unescape(" ".join(c.value for c in at.caption))
+
+
+def test_two_documents_compared_are_named_as_they_write_themselves(
+    pathless_index: Built, use_dirs: Point
+) -> None:
+    """Not "Compared: handbook vs promotion guide", as the question was read."""
+    at = submit(start(pathless_index, use_dirs), "handbook vs promotion guide")
+    compare = at.session_state["turns"][0].answer.compare
+    assert compare is not None
+    shown = unescape(" ".join(m.value for m in at.markdown))
+    assert "**Compared:** Handbook vs Promotion guide" in shown
+    assert "#### Handbook" in shown and "#### Promotion guide" in shown
