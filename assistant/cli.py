@@ -330,7 +330,7 @@ def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:
         out += [text[cursor:start], opening, text[start:end], closing]
         cursor = end
     out.append(text[cursor:])
-    return "    " + "".join(out).replace("\n", "\n    ")
+    return "\n".join("    " + line if line.strip() else "" for line in "".join(out).split("\n"))
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

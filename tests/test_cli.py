@@ -216,3 +216,19 @@ def test_compared_documents_are_named_as_they_write_themselves(
     code, out, _ = run(capsys, "ask", "handbook vs promotion guide", *argv)
     assert code == 0
     assert "Compared: Handbook vs Promotion guide (see --json for both sides)" in out
+
+
+def test_a_passage_is_indented_without_trailing_spaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Blank lines between a passage's paragraphs stay blank (no "    " to copy along)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "leave.md").write_text(
+        "# Leave\n\nBirth parents receive 26 weeks of fully paid leave.\n\n"
+        "Other parents receive 16 weeks of fully paid leave.\n"
+    )
+    argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
+    code, out, _ = run(capsys, "ask", "how much parental leave do parents get?", *argv)
+    assert code == 0 and "\n\n    " in out  # a passage of two paragraphs
+    assert all(line == line.rstrip() for line in out.splitlines())
