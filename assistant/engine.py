@@ -13,7 +13,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -303,7 +303,8 @@ class Assistant:
         if elsewhere is not None:
             return refuse(outside_filter_reason(evidence.family or "", elsewhere))
         if evidence.probability() < TUNING.abstain_below:
-            return refuse(abstention_reason(evidence.family))
+            families = {d.family for d in self.store().documents.values()}
+            return refuse(abstention_reason(evidence.family, families))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
         if evidence.sides is not None and evidence.intent.comparison is not None:
@@ -505,17 +506,24 @@ def clean_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-def abstention_reason(family: str | None) -> str:
+def abstention_reason(family: str | None, families: Collection[str] = ()) -> str:
+    """Why nothing is quoted, and what the corpus does hold: the career-path ``families``
+    its documents belong to ("" for documents outside them), so a handbook's index is not
+    said to cover career paths after senior engineer."""
     where = ""
     if family == OTHER_FAMILY:
         where = f" in {OTHER_LABEL.lower()}"
     elif family:
         where = f" in the {FAMILIES[family]} family"
+    named = [label for slug, label in FAMILIES.items() if slug in families]
+    covered = []
+    if named:
+        covered.append(f"career paths after senior engineer ({', '.join(named)})")
+    if "" in families or not named:
+        covered.append(f"the {OTHER_LABEL.lower()} added to it" if named else "its documents")
     return (
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
-        "It covers career paths after senior engineer ("
-        + ", ".join(FAMILIES.values())
-        + f") and {OTHER_LABEL.lower()} added to it."
+        f"It covers {' and '.join(covered)}."
     )
 
 

@@ -218,3 +218,17 @@ def test_a_company_name_on_every_page_does_not_choose_the_answer(
     assert "horizon" in answer.sentences[0].text, answer.answer
     plain = assistant.evidence("how far ahead does a staff engineer plan?").found.sentences
     assert all(s.focus == s.cosine for group in plain for s in group)
+
+
+def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
+    tmp_path: Path, make_assistant: Callable[..., Assistant], real_assistant: Assistant
+) -> None:
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", LADDER_PAGES))
+    assistant.rebuild()
+    answer = assistant.ask("easy sourdough bread recipe")
+    assert answer.abstained
+    assert "career paths" not in answer.reason and "its documents" in answer.reason
+    shipped = real_assistant.ask("easy sourdough bread recipe").reason
+    assert "(Individual Contributor, Management, Business / Process, Business and Sales)" in (
+        shipped
+    )
