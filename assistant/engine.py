@@ -520,7 +520,9 @@ def abstention_reason(family: str | None, families: Collection[str] = ()) -> str
     if named:
         covered.append(f"career paths after senior engineer ({', '.join(named)})")
     if "" in families or not named:
-        covered.append(f"the {OTHER_LABEL.lower()} added to it" if named else "its documents")
+        covered.append(
+            f"the {OTHER_LABEL.lower()} added to it" if named else "the documents it holds"
+        )
     return (
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
         f"It covers {' and '.join(covered)}."

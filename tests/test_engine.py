@@ -227,7 +227,7 @@ def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
     assistant.rebuild()
     answer = assistant.ask("easy sourdough bread recipe")
     assert answer.abstained
-    assert "career paths" not in answer.reason and "its documents" in answer.reason
+    assert "career paths" not in answer.reason and "the documents it holds" in answer.reason
     shipped = real_assistant.ask("easy sourdough bread recipe").reason
     assert "(Individual Contributor, Management, Business / Process, Business and Sales)" in (
         shipped
