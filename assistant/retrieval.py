@@ -33,6 +33,7 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
 assert tuple(FUSION_WEIGHTS) == RETRIEVERS
 _LETTERS = string.ascii_lowercase
 _COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,15 @@ def _diverse(
 
 
 def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
+    """Overlapping windows of one document, or two passages saying the same thing. Two
+    documents stating different figures (a relocation budget of £8,000 and one of £9,000)
+    disagree, however alike their words: both are kept."""
     if a.source == b.source:
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > TUNING.duplicate_overlap * min(a.end - a.start, b.end - b.start):
             return True
+    elif sorted(_NUMBER.findall(a.text)) != sorted(_NUMBER.findall(b.text)):
+        return False
     return float(a.vector @ b.vector) >= TUNING.duplicate_cosine
 
 

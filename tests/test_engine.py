@@ -232,3 +232,28 @@ def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
     assert "(Individual Contributor, Management, Business / Process, Business and Sales)" in (
         shipped
     )
+
+
+def test_two_documents_stating_different_figures_are_both_shown(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """Near-duplicate removal must not hide that two documents disagree."""
+    policy = (
+        "# Relocation {office}\n\nEmployees who move for a role receive a relocation budget "
+        "of £{amount} to cover removals, travel and the first month of housing. Claims are "
+        "paid within thirty days of receipts.\n"
+    )
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "policies/relocation-2023.md": policy.format(office="policy", amount="8,000"),
+            "policies/relocation-2024.md": policy.format(office="policy", amount="9,000"),
+            "policies/holidays.md": "# Holidays\n\nEveryone gets 25 days of paid holiday.\n",
+        },
+    )
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    answer = assistant.ask("how much is the relocation budget?")
+    assert not answer.abstained, answer.reason
+    sources = {p.source for p in answer.passages}
+    assert {"policies/relocation-2023.md", "policies/relocation-2024.md"} <= sources
