@@ -627,14 +627,17 @@ def _highlights(
     quoted: set[tuple[str, int, int]],
 ) -> tuple[Highlight, ...]:
     """What a card marks: the units the answer quotes from it; otherwise its best
-    quotable units (never a heading or a question, which the answer would not quote)."""
+    quotable units, if any is likely enough to answer to join an answer
+    (``Tuning.answer_floor``): never a heading or a question, nor a sentence on another
+    topic only because it is the card's closest."""
     pairs = [(p, u) for p, u in zip(probabilities, units, strict=True) if u.eligible]
     answered = [(p, u) for p, u in pairs if (u.chunk_id, u.start, u.end) in quoted]
+    likely = [(p, u) for p, u in pairs if p >= TUNING.answer_floor]
     if answered:
         chosen = answered
-    elif pairs:
-        best = max(p for p, _ in pairs)
-        top = sorted(pairs, key=lambda pair: -pair[0])[: TUNING.max_highlights]
+    elif likely:
+        best = max(p for p, _ in likely)
+        top = sorted(likely, key=lambda pair: -pair[0])[: TUNING.max_highlights]
         chosen = [(p, u) for p, u in top if p >= best - TUNING.highlight_margin]
     else:
         return ()

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from assistant.answering import UNIT_FEATURES, Unit, choose_answer
+from assistant.answering import UNIT_FEATURES, Unit, _highlights, choose_answer
 
 #: Made-up words, each used once: no two units share enough words to count as one statement.
 WORDS = ("".join(letters) for letters in itertools.product("bdgkp", "aeiou", "lmnrst", "aeiou"))
@@ -73,3 +73,11 @@ def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None
     heading = unit(3, 12, eligible=False)
     dangling = unit(3, 13, opening="it")
     assert choose_answer([[heading, dangling]], [[0.05, 0.6]]) == [dangling]
+
+
+def test_a_card_the_answer_does_not_quote_marks_only_a_likely_answer() -> None:
+    """Not its closest sentence on another topic: nothing, unless one is probable."""
+    weak, weaker = unit(4, 14), unit(4, 15)
+    assert _highlights(0, [weak, weaker], [0.05, 0.03], set()) == ()
+    marked = _highlights(0, [weak, weaker], [0.3, 0.03], set())
+    assert [h.text for h in marked] == [weak.text]
