@@ -21,7 +21,7 @@ import numpy as np
 from .backend import SearchBackend
 from .config import TUNING
 from .ingest.tables import LABEL_SEPARATOR
-from .lexical import tokenize
+from .lexical import figures, tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
 from .scorer import Models
@@ -549,12 +549,15 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 
 
 def _same(a: Unit, b: Unit) -> bool:
-    """Whether two units say the same thing: one holds the other, their meanings are
-    near-identical, or nearly all the words of the shorter are in the longer (a path file
-    restating the article's sentence). Table cells compare their values, not labels."""
+    """Whether two units say the same thing: one holds the other, or they state the same
+    figures and their meanings are near-identical or nearly all the words of the shorter
+    are in the longer (a path file restating the article's sentence). Table cells compare
+    their values, not labels."""
     ta, tb = _normal(a.text), _normal(b.text)
     if ta in tb or tb in ta:
         return True
+    if figures(_cell_value(a.text)) != figures(_cell_value(b.text)):
+        return False  # "26 weeks" and "16 weeks of fully paid leave" differ
     if float(a.vector @ b.vector) >= TUNING.answer_duplicate_cosine:
         return True
     words_a, words_b = (set(tokenize([_cell_value(u.text)])[0]) for u in (a, b))

@@ -18,6 +18,8 @@ from bm25s.stopwords import STOPWORDS_EN
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s' default token pattern
+#: A figure: digits not glued to a letter (so not the 4 of "IC4"), with their separators.
+_FIGURE = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -30,6 +32,12 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS])
         for text in texts
     ]
+
+
+def figures(text: str) -> list[str]:
+    """The figures ``text`` states, sorted: two texts alike in words but not in figures
+    ("26 weeks" / "16 weeks") say different things."""
+    return sorted(_FIGURE.findall(text))
 
 
 class LexicalIndex:

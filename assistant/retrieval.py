@@ -20,7 +20,7 @@ import numpy as np
 
 from .backend import SearchBackend
 from .config import RETRIEVERS, TUNING
-from .lexical import tokenize
+from .lexical import figures, tokenize
 from .records import Filter, StoredChunk
 
 #: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine);
@@ -33,7 +33,6 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
 assert tuple(FUSION_WEIGHTS) == RETRIEVERS
 _LETTERS = string.ascii_lowercase
 _COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
-_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > TUNING.duplicate_overlap * min(a.end - a.start, b.end - b.start):
             return True
-    elif sorted(_NUMBER.findall(a.text)) != sorted(_NUMBER.findall(b.text)):
+    elif figures(a.text) != figures(b.text):
         return False
     return float(a.vector @ b.vector) >= TUNING.duplicate_cosine
 

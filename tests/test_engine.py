@@ -257,3 +257,16 @@ def test_two_documents_stating_different_figures_are_both_shown(
     assert not answer.abstained, answer.reason
     sources = {p.source for p in answer.passages}
     assert {"policies/relocation-2023.md", "policies/relocation-2024.md"} <= sources
+
+
+def test_sentences_alike_but_for_their_figures_are_both_quoted(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    leave = (
+        "# Leave\n\nBirth parents receive 26 weeks of fully paid leave.\n\n"
+        "Other parents receive 16 weeks of fully paid leave.\n"
+    )
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"leave.md": leave}))
+    assistant.rebuild()
+    answer = assistant.ask("how much parental leave do parents get?")
+    assert "26 weeks" in answer.answer and "16 weeks" in answer.answer, answer.answer
