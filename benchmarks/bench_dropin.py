@@ -10,6 +10,7 @@ same embedder + FAISS flat) over the same files, also in its own process.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import random
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from assistant.config import PROJECT_ROOT
 
 from .common import Report, Table, ratio, verdict
 from .workload import _sentence
@@ -26,6 +29,9 @@ NAME = "dropin"
 TARGET_FULL_SECONDS = 60.0
 TARGET_PEAK_MB = 600.0
 TARGET_INCREMENTAL_SECONDS = 2.0
+#: One-file rebuilds measured (each its own process, another file each time): the
+#: median is reported, one sample being at the mercy of a shared machine.
+EDITS = 3
 #: The issue's figures before the ingestion rewrite, for reference (not re-measured).
 BEFORE = "1,594 chunks in 40-50 s at 794 MB peak"
 
@@ -109,13 +115,19 @@ def run(workspace: Workspace) -> Report:
         HF_HUB_OFFLINE="1",
     )
     index = [sys.executable, "-m", "assistant.cli", "index", "--json"]
+    # As after any first run: the package's bytecode is cached (an environment with
+    # PYTHONDONTWRITEBYTECODE=1 would otherwise recompile it in every process, ~0.2 s).
+    compileall.compile_dir(PROJECT_ROOT / "assistant", quiet=1)
     naive_s, naive_cpu, naive_mb, naive_out = _timed(
         [sys.executable, "-c", NAIVE, str(corpus), str(ONNX_CACHE)], env
     )
     full_s, full_cpu, full_mb, full_out = _timed(index, env)
-    edited = corpus / "ladders" / "ladder-0.md"
-    edited.write_text(edited.read_text() + "\nA new closing paragraph about promotions.\n")
-    inc_s, inc_cpu, inc_mb, inc_out = _timed(index, env)
+    edits = []
+    for number in range(1, EDITS + 1):
+        edited = corpus / "ladders" / f"ladder-{number}.md"
+        edited.write_text(edited.read_text() + "\nA new closing paragraph about promotions.\n")
+        edits.append(_timed(index, env))
+    inc_s, inc_cpu, inc_mb, inc_out = sorted(edits)[EDITS // 2]  # the median by wall time
     full, inc = json.loads(full_out), json.loads(inc_out)
 
     table = Table(
@@ -129,8 +141,8 @@ def run(workspace: Workspace) -> Report:
               f"{full['seconds']:.1f}", f"{full_cpu:.1f}", f"{full_mb:.0f}",
               f"{ratio(full_s, naive_s)}, {ratio(full_mb, naive_mb)}",
               f"≤ {TARGET_FULL_SECONDS:.0f} s, ≤ {TARGET_PEAK_MB:.0f} MB")  # fmt: skip
-    table.add(f"one file changed ({inc['chunks_embedded']} chunk embedded)", f"{inc_s:.1f}",
-              f"{inc['seconds']:.1f}", f"{inc_cpu:.1f}", f"{inc_mb:.0f}",
+    table.add(f"one file changed ({inc['chunks_embedded']} chunk embedded), median of {EDITS}",
+              f"{inc_s:.2f}", f"{inc['seconds']:.2f}", f"{inc_cpu:.2f}", f"{inc_mb:.0f}",
               f"{ratio(inc_s, naive_s)}, {ratio(inc_mb, naive_mb)}",
               f"≤ {TARGET_INCREMENTAL_SECONDS:.0f} s")  # fmt: skip
     table.notes += [
@@ -143,11 +155,14 @@ def run(workspace: Workspace) -> Report:
         + f"; one file changed ≤ {TARGET_INCREMENTAL_SECONDS:.0f} s "
         + verdict(inc_s <= TARGET_INCREMENTAL_SECONDS),
         "wall s is the whole `career-assistant index` process: interpreter start and imports "
-        "(about 0.7 s), the model's load (about 0.5 s, when anything is embedded) and the "
+        "(about 0.4–0.5 s), the model's load (about 0.3 s, when anything is embedded) and the "
         "rebuild; rebuild s is the rebuild alone, as its --json report gives it (model load "
         "included); CPU s is the process's user + system time on both cores: on a busy "
         "machine wall s grows, CPU s much less, and an idle 2-core machine needs at least "
         "CPU s / 2 of wall time; the targets are on wall s",
+        f"one file changed, each of the {EDITS} runs (wall / CPU s): "
+        + ", ".join(f"{wall:.2f} / {cpu:.2f}" for wall, cpu, _, _ in edits),
+        "the package's bytecode is compiled before the runs, as any run after the first finds it",
         "the one-file rebuild parses only the changed file (the others come from the parse "
         "cache the full rebuild left in the index folder), embeds only its changed chunks, "
         "and publishes a whole new build (written, then switched to atomically)",
