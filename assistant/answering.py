@@ -115,8 +115,12 @@ _WHAT = re.compile(r"\s*(?:so\s+)?(?:what(?:'s|’s|s)?|who)\b(?!\s+(?:if|about)
 _WHAT_IS = re.compile(
     r"\s*(?:so\s+)?(?:what|who)(?:(?:'s|’s)|\s+(?:\w+\s+)?(?:is|are|does|do)\b)", re.IGNORECASE
 )
+#: Opening words that point back to the sentence before: a pronoun, or a connective
+#: answering it ("However, …").
 _DANGLING = re.compile(
-    r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such)\b", re.IGNORECASE
+    r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
+    r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise)\b",
+    re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
 #: After a subject, a lower-case word that is not a joining word is its verb ("A TPM is

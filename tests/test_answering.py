@@ -69,6 +69,9 @@ def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None
     assert chosen == [before, pointing, elsewhere]
     # A comparison side's single sentence stays the one chosen.
     assert choose_answer([[before, pointing]], [[0.05, 0.6]], most=1) == [pointing]
+    # A connective answering the sentence before points back too.
+    plain, contrast = unit(5, 16), unit(5, 17, opening="however,")
+    assert choose_answer([[plain, contrast]], [[0.05, 0.6]]) == [plain, contrast]
     # A heading or question before it is not quoted.
     heading = unit(3, 12, eligible=False)
     dangling = unit(3, 13, opening="it")
