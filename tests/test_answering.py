@@ -16,7 +16,7 @@ def unit(
     chunk: int, dimension: int, restates: bool = False, opening: str = "", eligible: bool = True
 ) -> Unit:
     """A unit of passage ``chunk``, whose meaning (vector) no other unit shares."""
-    vector = np.zeros(16, dtype=np.float32)
+    vector = np.zeros(32, dtype=np.float32)
     vector[dimension] = 1.0
     text = " ".join([opening, *(next(WORDS) for _ in range(5))]).strip().capitalize() + "."
     return Unit(
