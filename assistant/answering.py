@@ -130,6 +130,8 @@ _DEFINING_VERB = re.compile(
     r"[a-z]+\b"
 )
 _TERMINAL = (".", "!", "?", "…", ":", ";")
+#: "Pension match: Up to 6% of salary": a table row's label and value, complete as it is.
+_LABELLED = re.compile(r"[^:\n]{2,60}: \S")
 
 
 @dataclass(frozen=True)
@@ -372,7 +374,9 @@ def _quotable(text: str) -> bool:
         return False
     words = bare.split()
     return len(words) >= TUNING.min_answer_words and (
-        bare.rstrip("”\"')]").endswith(_TERMINAL) or len(words) >= 2 * TUNING.min_answer_words
+        bare.rstrip("”\"')]").endswith(_TERMINAL)
+        or len(words) >= 2 * TUNING.min_answer_words
+        or bool(_LABELLED.match(bare))
     )
 
 

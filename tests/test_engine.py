@@ -270,3 +270,18 @@ def test_sentences_alike_but_for_their_figures_are_both_quoted(
     assistant.rebuild()
     answer = assistant.ask("how much parental leave do parents get?")
     assert "26 weeks" in answer.answer and "16 weeks" in answer.answer, answer.answer
+
+
+def test_a_two_column_table_row_is_quoted_as_it_stands(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """ "Pension match: Up to 6% of salary" has no full stop, yet it is a whole answer."""
+    benefits = (
+        "# Benefits\n\nEveryone gets 30 days of paid holiday plus public holidays.\n\n"
+        "| Benefit | Amount |\n|---|---|\n| Pension match | Up to 6% of salary |\n"
+        "| Home office allowance | £400 once |\n"
+    )
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"benefits.md": benefits}))
+    assistant.rebuild()
+    answer = assistant.ask("what is the pension match?")
+    assert answer.sentences and answer.sentences[0].text == "Pension match: Up to 6% of salary"
