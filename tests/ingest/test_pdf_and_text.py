@@ -22,7 +22,8 @@ def two_page_pdf(path: Path) -> None:
         [
             "Promotion",
             "Promotion to staff needs evidence of impact beyond",
-            "one team, and the promotion case is written by the manager.",
+            "one team, and the promotion case is written by the manager, who meets you in a one-",
+            "on-one every week.",
             "Leaving the company",
             "Engineers give one month of notice.",
         ],
@@ -47,7 +48,7 @@ def test_pdf_text_is_repaired_and_running_lines_dropped(tmp_path: Path) -> None:
     )
     assert (
         "Promotion to staff needs evidence of impact beyond one team, and the promotion case "
-        "is written by the manager." in texts
+        "is written by the manager, who meets you in a one-on-one every week." in texts
     )
     assert doc.title == "Staff Engineer Guide"  # not the generated metadata title
     assert "CONFIDENTIAL" not in doc.text and "Page 1" not in doc.text
