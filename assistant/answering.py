@@ -245,7 +245,8 @@ def build_units(
     order, with the units.
     """
     found = [
-        _spans(c.chunk.text, group) for c, group in zip(ranking.candidates, sentences, strict=True)
+        _spans(c.chunk.text, c.chunk.start, group)
+        for c, group in zip(ranking.candidates, sentences, strict=True)
     ]
     order = sorted(range(len(found)), key=lambda i: not any(span[3] for span in found[i]))
     ranking = replace(ranking, candidates=[ranking.candidates[i] for i in order])
@@ -331,7 +332,7 @@ def _defines(text: str, names: Sequence[re.Pattern[str]]) -> bool:
 
 
 def _spans(
-    chunk_text: str, group: Sequence[Sentence]
+    chunk_text: str, chunk_start: int, group: Sequence[Sentence]
 ) -> list[tuple[int, int, Sentence, bool, bool]]:
     """(start, end, main sentence, eligible, list item) for each unit of one passage."""
     spans: list[tuple[int, int, Sentence, bool, bool]] = []
@@ -339,7 +340,8 @@ def _spans(
     for sentence in group:
         text = sentence.text.strip()
         item = bool(_BULLET.match(text))
-        if spans and _continues(text) and not item:
+        gap = chunk_text[spans[-1][1] - chunk_start : sentence.start - chunk_start] if spans else ""
+        if spans and _continues(text) and not item and "\n\n" not in gap:
             start, _, main, eligible, was_item = spans.pop()
             main = main if main.focus >= sentence.focus else sentence
             spans.append((start, sentence.end, main, eligible, was_item))
@@ -360,7 +362,8 @@ def _spans(
 
 
 def _continues(text: str) -> bool:
-    """A piece the splitter cut off mid-sentence: it starts lower-case or with a comma."""
+    """A piece the splitter cut off mid-sentence: it starts lower-case or with a comma
+    (and, as :func:`_spans` checks, no blank line parts it from the piece before)."""
     first = text[:1]
     return bool(first) and (first.islower() or first in ",;)]”’")
 

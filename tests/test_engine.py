@@ -285,3 +285,18 @@ def test_a_two_column_table_row_is_quoted_as_it_stands(
     assistant.rebuild()
     answer = assistant.ask("what is the pension match?")
     assert answer.sentences and answer.sentences[0].text == "Pension match: Up to 6% of salary"
+
+
+def test_a_lower_case_paragraph_is_not_glued_to_the_sentence_before(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """A piece starting lower-case continues a sentence only within its paragraph."""
+    expenses = (
+        "# Expenses\n\nClaims over £200 need a receipt and the approval of your manager.\n\n"
+        "unfinished\n"
+    )
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"expenses.md": expenses}))
+    assistant.rebuild()
+    answer = assistant.ask("what do expense claims over £200 need?")
+    assert answer.sentences, answer.reason
+    assert answer.sentences[0].text.endswith("approval of your manager."), answer.answer
