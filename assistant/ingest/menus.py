@@ -5,7 +5,7 @@ nothing else. Apart from :mod:`.html` so that reading Markdown does not load Bea
 from __future__ import annotations
 
 #: A list is a menu when at least this many items are each nothing but a link.
-MENU_MIN_LINKS = 3
+MENU_MIN_LINKS = 2
 #: Share of a block's characters inside links above which it is navigation…
 MENU_LINK_SHARE = 0.9
 #: …or at most this many characters outside its links ("Other pages: · ·").

@@ -100,3 +100,14 @@ def test_site_headers_by_class_and_title_suffixes_are_dropped(tmp_path: Path) ->
     doc = load(tmp_path)[1]["benefits.html"]
     assert doc.title == "Benefits"
     assert units(doc) == ["Everyone gets twenty-eight days of paid holiday."]
+
+
+def test_a_list_of_two_links_is_navigation(tmp_path: Path) -> None:
+    body = (
+        "<p>Engineers join the on-call rotation after three months.</p>"
+        '<ul><li><a href="runbooks.html">Runbooks</a></li>'
+        '<li><a href="escalation.html">Escalation</a></li></ul>'
+    )
+    write_corpus(tmp_path, {"oncall.html": page("On call", body, menu="")})
+    _, docs = load(tmp_path)
+    assert units(docs["oncall.html"]) == ["Engineers join the on-call rotation after three months."]

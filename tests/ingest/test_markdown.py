@@ -85,7 +85,8 @@ def test_breadcrumb_starts_with_the_front_matter_title(tmp_path: Path) -> None:
 def test_navigation_lists_are_dropped_and_a_file_of_only_links_is_skipped(tmp_path: Path) -> None:
     page = (
         "# Developer\n\nOther pages: [Intro](a.md) · [Developer](b.md) · [Tech Lead](c.md)\n\n"
-        "Developers write and review code every day.\n"
+        "Developers write and review code every day.\n\n"
+        "- [Promotion FAQ](faq.md)\n- [Handbook](handbook/index.html)\n"  # two links: "see also"
     )
     only_links = "# Index\n\n- [Intro](a.md)\n- [Developer](b.md)\n- [Tech Lead](c.md)\n"
     write_corpus(tmp_path, {"developer.md": page, "index.md": only_links})
