@@ -130,6 +130,14 @@ _DEFINING_VERB = re.compile(
     r"[a-z]+\b"
 )
 _TERMINAL = (".", "!", "?", "…", ":", ";")
+#: Two things set side by side, up to three words each: "Q3 vs Q4", "senior designer or
+#: lead designer", "between a senior engineer and a staff engineer".
+_JOINED = re.compile(
+    r"(?:\bbetween\s+(?P<a>(?:[\w+-]+\s+){0,2}?[\w+-]+)\s+and"
+    r"|(?P<b>(?:[\w+-]+\s+){0,2}[\w+-]+)\s+(?:vs\.?|versus|or))"
+    r"\s+(?P<right>[\w+-]+(?:\s+[\w+-]+){0,2})",
+    re.IGNORECASE,
+)
 #: "Pension match: Up to 6% of salary": a table row's label and value, complete as it is.
 _LABELLED = re.compile(r"[^:\n]{2,60}: \S")
 
@@ -514,6 +522,55 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Calla
     scores = {key: len(tokens & telling) for key, tokens in labels.items()}
     best = max(scores.values(), default=0)
     return lambda unit: best > 0 and scores.get(id(unit), 0) == best
+
+
+def labels_compared(
+    units: Sequence[Sequence[Unit]],
+    probabilities: Sequence[Sequence[float]],
+    terms: QuestionTerms,
+    question: str,
+) -> list[Unit]:
+    """ "Q3 vs Q4 mentorship" over a ladder table: the cell of each side (a row or column
+    label on either side of "vs", "versus" or "or"), each the one whose labels hold most
+    of the question's other label terms ("mentorship"), then the most probable. Empty
+    unless both sides label cells of the answer passages, never the same cell."""
+    sides = _compared_terms(question)
+    if sides is None:
+        return []
+    left, right = sides
+    pool = [
+        (p, u, set(tokenize([_cell_label(u.text)])[0]))
+        for group, probs in zip(units[: TUNING.answer_passages], probabilities, strict=False)
+        for u, p in zip(group, probs, strict=True)
+        if u.eligible and _cell_label(u.text)
+    ]
+    others = {
+        t for t in terms.terms if t not in (left, right) and any(t in lab for *_, lab in pool)
+    }
+    picks = []
+    for side, other in ((left, right), (right, left)):
+        cells = [
+            (len(lab & others), p, u) for p, u, lab in pool if side in lab and other not in lab
+        ]
+        if not cells:
+            return []
+        picks.append(max(cells, key=lambda cell: cell[:2])[2])
+    return picks
+
+
+def _compared_terms(question: str) -> tuple[str, str] | None:
+    """The terms telling apart the two things a question sets side by side: "senior
+    designer vs lead designer" → (senior, lead); "between a senior engineer and a staff
+    engineer" → (senior, staff). The word next to the joining word is taken on each side."""
+    joined = _JOINED.search(question)
+    if joined is None:
+        return None
+    left, right = (tokenize([text])[0] for text in (joined["a"] or joined["b"], joined["right"]))
+    left_only = [t for t in left if t not in right]
+    right_only = [t for t in right if t not in left]
+    if not left_only or not right_only:
+        return None
+    return left_only[-1], right_only[0]
 
 
 def _cell_label(text: str) -> str:

@@ -310,6 +310,10 @@ class Assistant:
         if evidence.sides is not None and evidence.intent.comparison is not None:
             compare, chosen = _comparison(evidence.intent.comparison, evidence.sides)
         if not chosen:
+            chosen = answering.labels_compared(
+                found.units, found.probabilities, evidence.terms, evidence.question
+            )
+        if not chosen:
             asked = answering.answers_asked(found.units)
             cells = answering.labels_asked(found.units, evidence.terms)
             chosen = answering.choose_answer(

@@ -300,3 +300,35 @@ def test_a_lower_case_paragraph_is_not_glued_to_the_sentence_before(
     answer = assistant.ask("what do expense claims over £200 need?")
     assert answer.sentences, answer.reason
     assert answer.sentences[0].text.endswith("approval of your manager."), answer.answer
+
+
+LADDER_TABLE = (
+    "# Engineering ladder\n\n"
+    "| Competency | Q3 Senior Engineer | Q4 Staff Engineer | Q5 Principal Engineer |\n"
+    "|---|---|---|---|\n"
+    "| Mentorship | Mentors one or two junior engineers. | Grows senior engineers into "
+    "technical leads. | Sponsors staff engineers across the company. |\n"
+    "| Incident response | Joins the on-call rotation of the team. | Leads the postmortem "
+    "process for the product area. | Sets reliability targets for the company. |\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("Q3 vs Q4 mentorship", ("Mentorship — Q3", "Mentorship — Q4")),
+        (
+            "what is the difference between a staff engineer and a principal engineer "
+            "in incident response?",
+            ("Incident response — Q4", "Incident response — Q5"),
+        ),
+    ],
+)
+def test_two_levels_of_a_ladder_table_are_compared_cell_by_cell(
+    tmp_path: Path, make_assistant: Callable[..., Assistant], question: str, sides: tuple[str, str]
+) -> None:
+    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"ladder.md": LADDER_TABLE}))
+    assistant.rebuild()
+    texts = [s.text for s in assistant.ask(question).sentences]
+    assert len(texts) >= 2 and texts[0].startswith(sides[0]), texts
+    assert texts[1].startswith(sides[1]), texts
