@@ -417,6 +417,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         )
         if status.stale:
             print(_changed_since(status, settings))
+        for problem in status.skipped:
+            print(problem)
     return 0
 
 

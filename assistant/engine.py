@@ -81,6 +81,8 @@ class IndexStatus:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: Why each corpus file that is not indexed is skipped (binary, empty, unreadable…).
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -96,7 +98,7 @@ class Assistant:
         self.backend: IndexBackend = create_backend(self.settings)
         self._store: SearchBackend | None = None
         self._store_lock = threading.Lock()
-        self._usable_files: dict[tuple[str, str], bool] = {}
+        self._problems: dict[tuple[str, str], str] = {}
 
     # -- model and index ----------------------------------------------------------------
 
@@ -410,11 +412,19 @@ class Assistant:
 
     def status(self) -> IndexStatus:
         store = self.store()
-        files = corpus_files(self.settings.corpus_dir, self.settings.max_file_bytes, _ignore)
+        unlisted: list[str] = []  # files not even read: too large, a README, …
+        files = corpus_files(
+            self.settings.corpus_dir, self.settings.max_file_bytes, unlisted.append
+        )
         then = {source: doc.sha256 for source, doc in store.documents.items()}
-        now = {  # files the rebuild would skip as unreadable do not make the index stale
-            f.source: f.sha256 for f in files if then.get(f.source) == f.sha256 or self._usable(f)
+        # Files the rebuild would skip as unreadable do not make the index stale; why
+        # each is skipped is said, so that a restart does not lose the rebuild's warnings.
+        skipped = {
+            f.source: problem
+            for f in files
+            if then.get(f.source) != f.sha256 and (problem := self._problem(f))
         }
+        now = {f.source: f.sha256 for f in files if f.source not in skipped}
         diff = diff_sources(then, now)
         m = store.manifest
         return IndexStatus(
@@ -426,16 +436,19 @@ class Assistant:
             added=diff.added,
             changed=diff.changed,
             removed=diff.removed,
+            skipped=[*unlisted, *skipped.values()],
         )
 
-    def _usable(self, file: CorpusFile) -> bool:
-        """Whether a new or changed file would be indexed: parsed once per content hash."""
+    def _problem(self, file: CorpusFile) -> str:
+        """Why a new or changed file would not be indexed ("" if it would): the rebuild's
+        own warning, read once per content hash."""
         key = (file.source, file.sha256)
-        if key not in self._usable_files:
-            parsed = parse_file(file, _ignore)
-            usable = parsed is not None and to_document(file, parsed, _ignore) is not None
-            self._usable_files[key] = usable
-        return self._usable_files[key]
+        if key not in self._problems:
+            said: list[str] = []
+            parsed = parse_file(file, said.append)
+            usable = parsed is not None and to_document(file, parsed, said.append) is not None
+            self._problems[key] = "" if usable else "; ".join(said) or f"skipped {file.source}"
+        return self._problems[key]
 
     def verify(self) -> None:
         """Check the whole current build against what was recorded (slow on huge indexes)."""
@@ -466,10 +479,6 @@ class Assistant:
         if source not in store.documents:
             return ""
         return section_body(store.document_text(source), start)
-
-
-def _ignore(_: str) -> None:
-    """Warnings about unreadable files belong to ``rebuild``; ``status`` only compares."""
 
 
 def expand_aliases(question: str, mentions: list[Mention]) -> str:

@@ -169,6 +169,22 @@ def test_status_says_how_the_corpus_changed(
     assert code == 0 and "(1 added, 0 changed, 0 removed); run `career-assistant index" in out
 
 
+def test_status_still_says_which_files_were_skipped_after_a_restart(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rebuild's warnings are gone with its process; status finds them again."""
+    (small_corpus / "empty.md").write_text("")
+    (small_corpus / "scan.bin.md").write_bytes(bytes(range(256)) * 8)
+    argv = ["--corpus", str(small_corpus), "--index-dir", str(tmp_path / "i")]
+    assert run(capsys, "index", *argv)[0] == 0
+    code, out, _ = run(capsys, "status", *argv)
+    assert code == 0 and "stale" not in out.casefold()
+    assert "skipped empty.md: the file is empty" in out
+    assert "skipped scan.bin.md" in out and "binary" in out
+    data = json.loads(run(capsys, "status", "--json", *argv)[1])
+    assert len(data["skipped"]) == 2 and data["stale"] is False
+
+
 def test_advice_to_rebuild_names_the_folders_given(
     small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

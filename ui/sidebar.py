@@ -122,4 +122,9 @@ def _status(dirs: Dirs, ready: bool, problem: str, building: bool) -> IndexStatu
             "Update the search index to search them.",
             icon=":material/warning:",
         )
+    if status.skipped:
+        count = len(status.skipped)
+        with st.expander(f"{count} file{'s' if count > 1 else ''} not indexed"):
+            for problem in status.skipped:
+                st.caption(escape_inline(problem))
     return status

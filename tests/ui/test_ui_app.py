@@ -345,3 +345,19 @@ def test_two_documents_compared_are_named_as_they_write_themselves(
     shown = unescape(" ".join(m.value for m in at.markdown))
     assert "**Compared:** Handbook vs Promotion guide" in shown
     assert "#### Handbook" in shown and "#### Promotion guide" in shown
+
+
+def test_files_not_indexed_are_listed_after_a_restart(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """A fresh page (no rebuild in this session) still says which files were skipped."""
+    built = small_index.copy(tmp_path)
+    (built.corpus / "notes" / "empty.md").parent.mkdir()
+    (built.corpus / "notes" / "empty.md").write_text("")
+    at = start(built, use_dirs)
+    expander = next(e for e in at.sidebar.expander if "not indexed" in e.label)
+    assert expander.label == "1 file not indexed"
+    assert any(
+        "skipped notes/empty.md: the file is empty" in unescape(c.value) for c in expander.caption
+    )
+    assert not any("changed since" in w.value for w in at.sidebar.warning)
