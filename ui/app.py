@@ -45,16 +45,16 @@ def main() -> None:
     assistant, job, kept = load_assistant(*dirs), rebuild_job(*dirs), history(dirs[1])
     init_state(job, kept)
     ready, problem = index_state(assistant, job)
-    question_box(ready, job)
-
     paths = career_map.career_paths(assistant) if ready else []
+    question_box(ready, job, conversation.topic(paths))
+
     with st.sidebar:
         st.title(":material/explore: Career Q&A")
         held = held_families(assistant, paths) if ready else None
         options = sidebar.answer_options(settings.k, held)
         sidebar.index_panel(dirs, job, ready, problem)
 
-    st.title("Career paths after senior engineer")
+    st.title(conversation.topic(paths).capitalize())
     notice = ask_pending(assistant, options, ready, kept)
     turns: list[conversation.Turn] = st.session_state["turns"]
     ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
@@ -131,7 +131,7 @@ def index_state(assistant: Assistant, job: RebuildJob) -> tuple[bool, str]:
     return ready, ""
 
 
-def question_box(ready: bool, job: RebuildJob) -> None:
+def question_box(ready: bool, job: RebuildJob, topic: str) -> None:
     """The chat input, on the Ask tab only; a question is queued in the session at once.
 
     Queued before the sidebar runs: a rebuild finishing now reruns the page from there,
@@ -143,7 +143,7 @@ def question_box(ready: bool, job: RebuildJob) -> None:
     # No max_chars: the browser would drop a longer paste without a word; the engine
     # refuses it instead, in one line that says the limit.
     prompt = st.chat_input(
-        "Ask about career paths after senior engineer…" if ready else waiting,
+        f"Ask about {topic}…" if ready else waiting,
         disabled=not ready,
     )
     if prompt is not None:

@@ -106,10 +106,16 @@ def show(
         st.info(notice, icon=":material/lightbulb:")
 
 
+def topic(paths: Sequence[CareerPath]) -> str:
+    """What the page offers to answer about: the career paths, when the corpus describes
+    any, else the documents a user added (a handbook is not "career paths after …")."""
+    return "career paths after senior engineer" if paths else "your documents"
+
+
 def welcome(paths: Sequence[CareerPath], examples: Sequence[str]) -> None:
     st.markdown(
-        "Ask about career paths after senior engineer. Every answer is quoted from the "
-        "corpus, with its source, and the assistant says so when the corpus has no answer."
+        f"Ask about {topic(paths)}. Every answer is quoted from the corpus, with its "
+        "source, and the assistant says so when the corpus has no answer."
     )
     views.example_buttons(examples, "welcome", pick_question)
     if paths:

@@ -361,3 +361,14 @@ def test_files_not_indexed_are_listed_after_a_restart(
         "skipped notes/empty.md: the file is empty" in unescape(c.value) for c in expander.caption
     )
     assert not any("changed since" in w.value for w in at.sidebar.warning)
+
+
+def test_a_corpus_without_career_paths_is_offered_as_ones_documents(
+    pathless_index: Built, small_index: Built, use_dirs: Point
+) -> None:
+    """A handbook's page does not call itself "career paths after senior engineer"."""
+    at = start(pathless_index, use_dirs)
+    assert at.title[0].value == "Your documents"
+    assert at.chat_input[0].placeholder == "Ask about your documents…"
+    shipped = start(small_index, use_dirs)
+    assert shipped.title[0].value == "Career paths after senior engineer"
