@@ -24,7 +24,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString
 
 from ..documents import Block, BlockKind
 from .layout import Parsed, cap_label, clean_inline
-from .menus import is_menu
+from .menus import is_link_list, is_menu
 from .tables import table_blocks
 
 _DROPPED = frozenset(
@@ -345,7 +345,10 @@ def _is_chrome(tag: Tag, sizes: dict[int, _Size], page_chars: int) -> bool:
         return True
     if words & _CHROME_WORDS:
         return True
-    # A block of nothing but several links ("Other pages: A · B · C") is navigation.
+    # A block of nothing but several links ("Other pages: A · B · C") is navigation, and
+    # so is a list of two links and nothing else ("Runbooks", "Escalation").
+    if name in ("ul", "ol") and is_link_list(size.links, size.linked, size.chars):
+        return True
     return name in ("ul", "ol", "div", "p", "dl") and is_menu(size.links, size.linked, size.chars)
 
 

@@ -21,7 +21,7 @@ from ..documents import Block
 from .files import Warn
 from .frontmatter import split_front_matter
 from .layout import Parsed, cap_label, clean_inline
-from .menus import MENU_LINK_SHARE, MENU_MIN_LINKS, is_menu
+from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
 from .tables import table_blocks
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -79,7 +79,7 @@ def markdown_blocks(body: str) -> list[Block]:
             lists.append(_List(ordered=kind == "ordered_list_open"))
         elif kind in ("bullet_list_close", "ordered_list_close"):
             done = lists.pop()
-            if not (done.items >= MENU_MIN_LINKS and done.link_only_items == done.items):
+            if not (done.items >= LIST_MENU_MIN_LINKS and done.link_only_items == done.items):
                 for block in done.blocks:
                     emit(block)
         elif kind == "list_item_open":

@@ -4,8 +4,10 @@ nothing else. Apart from :mod:`.html` so that reading Markdown does not load Bea
 
 from __future__ import annotations
 
-#: A list is a menu when at least this many items are each nothing but a link.
-MENU_MIN_LINKS = 2
+#: A block is a menu when it holds at least this many links and next to nothing else…
+MENU_MIN_LINKS = 3
+#: …and a list when at least this many items are each nothing but a link ("See also").
+LIST_MENU_MIN_LINKS = 2
 #: Share of a block's characters inside links above which it is navigation…
 MENU_LINK_SHARE = 0.9
 #: …or at most this many characters outside its links ("Other pages: · ·").
@@ -17,3 +19,8 @@ def is_menu(links: int, linked_chars: int, chars: int) -> bool:
     return links >= MENU_MIN_LINKS and (
         linked_chars >= MENU_LINK_SHARE * chars or chars - linked_chars <= MENU_MAX_LABEL_CHARS
     )
+
+
+def is_link_list(links: int, linked_chars: int, chars: int) -> bool:
+    """A list of nothing but links, two or more: navigation, even without separators."""
+    return links >= LIST_MENU_MIN_LINKS and linked_chars >= MENU_LINK_SHARE * chars

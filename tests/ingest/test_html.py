@@ -107,7 +107,11 @@ def test_a_list_of_two_links_is_navigation(tmp_path: Path) -> None:
         "<p>Engineers join the on-call rotation after three months.</p>"
         '<ul><li><a href="runbooks.html">Runbooks</a></li>'
         '<li><a href="escalation.html">Escalation</a></li></ul>'
+        '<p>Talk to <a href="m.html">your manager</a> and <a href="hr.html">HR</a> first.</p>'
     )
     write_corpus(tmp_path, {"oncall.html": page("On call", body, menu="")})
     _, docs = load(tmp_path)
-    assert units(docs["oncall.html"]) == ["Engineers join the on-call rotation after three months."]
+    assert units(docs["oncall.html"]) == [
+        "Engineers join the on-call rotation after three months.",
+        "Talk to your manager and HR first.",
+    ]

@@ -86,12 +86,16 @@ def test_navigation_lists_are_dropped_and_a_file_of_only_links_is_skipped(tmp_pa
     page = (
         "# Developer\n\nOther pages: [Intro](a.md) · [Developer](b.md) · [Tech Lead](c.md)\n\n"
         "Developers write and review code every day.\n\n"
-        "- [Promotion FAQ](faq.md)\n- [Handbook](handbook/index.html)\n"  # two links: "see also"
+        "- [Promotion FAQ](faq.md)\n- [Handbook](handbook/index.html)\n\n"  # "see also"
+        "Talk to [your manager](m.md) and [HR](hr.md) first.\n"  # two links in a sentence
     )
     only_links = "# Index\n\n- [Intro](a.md)\n- [Developer](b.md)\n- [Tech Lead](c.md)\n"
     write_corpus(tmp_path, {"developer.md": page, "index.md": only_links})
     warnings, docs = load(tmp_path)
-    assert units(docs["developer.md"]) == ["Developers write and review code every day."]
+    assert units(docs["developer.md"]) == [
+        "Developers write and review code every day.",
+        "Talk to your manager and HR first.",
+    ]
     assert "index.md" not in docs
     assert any("index.md" in w and "navigation" in w for w in warnings)
 
