@@ -482,8 +482,8 @@ def choose_answer(
         elif chosen[twin].restates and not unit.restates:
             chosen[twin] = unit  # the same thing in its source's own words
     before = _antecedent(units, chosen[0]) if most > 1 else None
-    if before is not None and not any(_same(before, kept) for kept in chosen):
-        chosen = [before, *chosen][:most]
+    if before is not None:  # first, even when it was chosen on its own merit
+        chosen = [before, *(unit for unit in chosen if not _same(before, unit))][:most]
     return chosen
 
 
@@ -537,40 +537,48 @@ def labels_compared(
     sides = _compared_terms(question)
     if sides is None:
         return []
-    left, right = sides
     pool = [
         (p, u, set(tokenize([_cell_label(u.text)])[0]))
         for group, probs in zip(units[: TUNING.answer_passages], probabilities, strict=False)
         for u, p in zip(group, probs, strict=True)
         if u.eligible and _cell_label(u.text)
     ]
-    others = {
-        t for t in terms.terms if t not in (left, right) and any(t in lab for *_, lab in pool)
-    }
+    labels = [label for *_, label in pool]
+    # Each side by its term nearest the joining word that tells labels apart (some hold
+    # it, not all): "senior engineer vs staff" → senior (every label says engineer), staff.
+    anchors: list[str] = []
+    for said in (sides[0][::-1], sides[1]):
+        telling = [t for t in said if 0 < sum(t in label for label in labels) < len(labels)]
+        if not telling:
+            return []
+        anchors.append(telling[0])
+    left, right = anchors
+    others = {t for t in terms.terms if t not in anchors and any(t in label for label in labels)}
     picks = []
     for side, other in ((left, right), (right, left)):
         cells = [
-            (len(lab & others), p, u) for p, u, lab in pool if side in lab and other not in lab
+            (len(label & others), p, u)
+            for p, u, label in pool
+            if side in label and other not in label
         ]
-        if not cells:
+        best = max(cells, key=lambda cell: cell[:2], default=None)
+        if best is None or best[1] < TUNING.answer_floor:  # no cell, or one unlikely to answer
             return []
-        picks.append(max(cells, key=lambda cell: cell[:2])[2])
+        picks.append(best[2])
     return picks
 
 
-def _compared_terms(question: str) -> tuple[str, str] | None:
+def _compared_terms(question: str) -> tuple[list[str], list[str]] | None:
     """The terms telling apart the two things a question sets side by side: "senior
-    designer vs lead designer" → (senior, lead); "between a senior engineer and a staff
-    engineer" → (senior, staff). The word next to the joining word is taken on each side."""
+    designer vs lead designer" → ([senior], [lead]); "between a senior engineer and a
+    staff engineer" → ([senior], [staff])."""
     joined = _JOINED.search(question)
     if joined is None:
         return None
     left, right = (tokenize([text])[0] for text in (joined["a"] or joined["b"], joined["right"]))
     left_only = [t for t in left if t not in right]
     right_only = [t for t in right if t not in left]
-    if not left_only or not right_only:
-        return None
-    return left_only[-1], right_only[0]
+    return (left_only, right_only) if left_only and right_only else None
 
 
 def _cell_label(text: str) -> str:

@@ -6,19 +6,34 @@ import itertools
 
 import numpy as np
 
-from assistant.answering import UNIT_FEATURES, Unit, _highlights, choose_answer
+from assistant.answering import (
+    UNIT_FEATURES,
+    QuestionTerms,
+    Unit,
+    _highlights,
+    choose_answer,
+    labels_compared,
+)
+from assistant.lexical import tokenize
 
 #: Made-up words, each used once: no two units share enough words to count as one statement.
 WORDS = ("".join(letters) for letters in itertools.product("bdgkp", "aeiou", "lmnrst", "aeiou"))
 
 
 def unit(
-    chunk: int, dimension: int, restates: bool = False, opening: str = "", eligible: bool = True
+    chunk: int,
+    dimension: int,
+    restates: bool = False,
+    opening: str = "",
+    eligible: bool = True,
+    label: str = "",
 ) -> Unit:
-    """A unit of passage ``chunk``, whose meaning (vector) no other unit shares."""
+    """A unit of passage ``chunk``, whose meaning (vector) no other unit shares; with a
+    ``label``, a table cell ("Mentorship — Q3: …")."""
     vector = np.zeros(32, dtype=np.float32)
     vector[dimension] = 1.0
     text = " ".join([opening, *(next(WORDS) for _ in range(5))]).strip().capitalize() + "."
+    text = f"{label}: {text}" if label else text
     return Unit(
         f"chunk-{chunk}",
         chunk,
@@ -69,6 +84,10 @@ def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None
     assert chosen == [before, pointing, elsewhere]
     # A comparison side's single sentence stays the one chosen.
     assert choose_answer([[before, pointing]], [[0.05, 0.6]], most=1) == [pointing]
+    # The sentence pointed to opens the answer even when it was chosen on its own.
+    again, pointing_again = unit(6, 18), unit(6, 19, opening="this is why")
+    chosen = choose_answer([[again, pointing_again], [elsewhere]], [[0.4, 0.6], [0.35]])
+    assert chosen == [again, pointing_again, elsewhere]
     # A connective answering the sentence before points back too.
     plain, contrast = unit(5, 16), unit(5, 17, opening="however,")
     assert choose_answer([[plain, contrast]], [[0.05, 0.6]]) == [plain, contrast]
@@ -84,3 +103,32 @@ def test_a_card_the_answer_does_not_quote_marks_only_a_likely_answer() -> None:
     assert _highlights(0, [weak, weaker], [0.05, 0.03], set()) == ()
     marked = _highlights(0, [weak, weaker], [0.3, 0.03], set())
     assert [h.text for h in marked] == [weak.text]
+
+
+def cells() -> list[list[Unit]]:
+    return [
+        [
+            unit(7, 20, label="Mentorship — Q3 Senior Engineer"),
+            unit(7, 21, label="Mentorship — Q4 Staff Engineer"),
+            unit(7, 22, label="Incident response — Q3 Senior Engineer"),
+            unit(7, 23, label="Incident response — Q4 Staff Engineer"),
+        ]
+    ]
+
+
+def compared(question: str, probabilities: list[float]) -> list[str]:
+    terms = QuestionTerms(tuple(tokenize([question])[0]), 1.0, False, False, frozenset(), ())
+    table = cells()
+    picked = labels_compared(table, [probabilities], terms, question)
+    return [u.text.split(":")[0] for u in picked]
+
+
+def test_two_labels_set_side_by_side_get_a_cell_each() -> None:
+    even = [0.3, 0.3, 0.3, 0.3]
+    assert compared("senior engineer vs staff engineer: incident response?", even) == [
+        "Incident response — Q3 Senior Engineer",
+        "Incident response — Q4 Staff Engineer",
+    ]
+    # Nothing the labels tell apart on one side, or cells too unlikely: no comparison.
+    assert compared("should I become a manager or stay an IC?", even) == []
+    assert compared("Q3 vs Q4 mentorship", [0.05, 0.3, 0.3, 0.3]) == []

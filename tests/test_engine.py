@@ -317,6 +317,7 @@ LADDER_TABLE = (
     ("question", "sides"),
     [
         ("Q3 vs Q4 mentorship", ("Mentorship — Q3", "Mentorship — Q4")),
+        ("Senior Engineer vs. Principal mentorship", ("Mentorship — Q3", "Mentorship — Q5")),
         (
             "what is the difference between a staff engineer and a principal engineer "
             "in incident response?",
