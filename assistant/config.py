@@ -272,6 +272,8 @@ class Tuning:
     #: sentences are scored against: it does not tell their sentences apart.
     shared_name_share: float = 0.75
     shared_name_documents: int = 3
+    #: A word is a document's name when this share of its mid-sentence uses is capitalised.
+    name_capitalised_share: float = 0.9
     #: … and the question keeps at least this many terms without them.
     min_focus_words: int = 2
     #: Passages whose units the answer is chosen from.

@@ -22,10 +22,10 @@ from .taxonomy import STOP_WORDS
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9’']*")
 _DIGITS_THEN_LETTERS = re.compile(r"\d+[a-z]{3,}")
 #: A word right after an all-lower-case word on the same line is not capitalised for
-#: opening a sentence, a heading or a list item, nor as one word of a title-case phrase.
+#: opening a sentence, a heading or a list item, nor as one word of a title-case phrase…
 _MID_SENTENCE = re.compile(r"(?<![\w’'])[a-z]+,?[ \t]+$")
-#: Of a word's mid-sentence occurrences, this share must be capitalised for it to be a name.
-_NAME_SHARE = 0.9
+#: …nor when a capitalised word follows it: "a Staff Engineer" is a title, not a name.
+_TITLE_GOES_ON = re.compile(r"[ \t]+[A-Z]")
 
 
 def written_names(text: str) -> frozenset[str]:
@@ -43,9 +43,11 @@ def written_names(text: str) -> frozenset[str]:
             continue
         if not _MID_SENTENCE.search(text[max(0, match.start() - 24) : match.start()]):
             continue
+        if _TITLE_GOES_ON.match(text, match.end()):
+            continue
         seen[folded] += 1
         capitalised[folded] += word[0].isupper() and not word.isupper()
-    names |= {w for w, n in seen.items() if capitalised[w] >= _NAME_SHARE * n}
+    names |= {w for w, n in seen.items() if capitalised[w] >= TUNING.name_capitalised_share * n}
     return frozenset(names)
 
 

@@ -9,7 +9,7 @@ LADDER = """# Staff Engineer
 ## Business Acumen
 
 - I help Quillfeather meet its goals, and I know how teams work across Quillfeather
-- I partner with the TPM and the Engineering Manager of my area
+- I partner with the TPM and the Engineering Manager of my area, as a Staff Engineer does
 - Impact starts with customers. Then our engineering teams ship weekly at 42widgets scale.
 """
 
