@@ -182,7 +182,15 @@ def _diverse(
         )
         if twin is None:
             chosen.append(candidate)
-        elif chosen[twin].chunk.source in restating and candidate.chunk.source not in restating:
+        elif (
+            chosen[twin].chunk.source in restating
+            and candidate.chunk.source not in restating
+            and not any(
+                _duplicates(candidate.chunk, kept.chunk)
+                for i, kept in enumerate(chosen)
+                if i != twin
+            )
+        ):
             chosen[twin] = candidate
         if len(chosen) == k:
             break
