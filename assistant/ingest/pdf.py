@@ -145,11 +145,12 @@ def _is_heading(line: str, following: str, width: int) -> bool:
 
 def _join(lines: list[str]) -> str:
     """Join wrapped lines, rejoining words hyphenated at a line end ("devel-" + "opment");
-    a compound broken at one of its hyphens keeps it ("one-" + "on-one")."""
+    a compound broken at one of its hyphens keeps it ("one-" + "on-one", "state-of-the-"
+    + "art")."""
     text = lines[0]
     for line in lines[1:]:
         if re.search(r"[A-Za-z]-$", text) and line[:1].islower():
-            compound = "-" in line.split(maxsplit=1)[0]
+            compound = "-" in line.split(maxsplit=1)[0] or "-" in text.split()[-1][:-1]
             text = (text if compound else text[:-1]) + line
         else:
             text = f"{text} {line}"

@@ -23,7 +23,8 @@ def two_page_pdf(path: Path) -> None:
             "Promotion",
             "Promotion to staff needs evidence of impact beyond",
             "one team, and the promotion case is written by the manager, who meets you in a one-",
-            "on-one every week.",
+            "on-one every week about state-of-the-",
+            "art tooling.",
             "Leaving the company",
             "Engineers give one month of notice.",
         ],
@@ -48,7 +49,8 @@ def test_pdf_text_is_repaired_and_running_lines_dropped(tmp_path: Path) -> None:
     )
     assert (
         "Promotion to staff needs evidence of impact beyond one team, and the promotion case "
-        "is written by the manager, who meets you in a one-on-one every week." in texts
+        "is written by the manager, who meets you in a one-on-one every week about "
+        "state-of-the-art tooling." in texts
     )
     assert doc.title == "Staff Engineer Guide"  # not the generated metadata title
     assert "CONFIDENTIAL" not in doc.text and "Page 1" not in doc.text
