@@ -28,7 +28,7 @@ from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
     from .engine import Assistant, IndexStatus
     from .indexer import RebuildReport
-    from .results import Answer, ComparisonSide
+    from .results import Answer
 
 BOLD, RESET = "\033[1m", "\033[0m"
 
@@ -310,16 +310,7 @@ def _print_answer(answer: Answer, color: bool) -> None:
         print()
     if answer.compare:
         left, right = answer.compare.left, answer.compare.right
-        print(f"Compared: {_side_title(left)} vs {_side_title(right)} (see --json for both sides)")
-
-
-def _side_title(side: ComparisonSide) -> str:
-    """A compared side's name as its document writes it ("Promotion FAQ"), not as the
-    question read it ("promotion faq"), when one of its passages has that title."""
-    for passage in side.passages:
-        if passage.title.casefold() == side.title.casefold():
-            return passage.title
-    return side.title
+        print(f"Compared: {left.title} vs {right.title} (see --json for both sides)")
 
 
 def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:

@@ -30,8 +30,8 @@ from .documents import CorpusFile
 from .embeddings import (
     Embedder,
     ProgressCallback,
-    default_model_path,
     load_embedder,
+    model_folder,
     model_identity,
 )
 from .errors import BadInputError, IndexUnavailableError
@@ -108,9 +108,7 @@ class Assistant:
         if self._embedder is not None:
             return self._embedder.name
         path = self.settings.model_path
-        return model_identity(
-            Path(path).expanduser() if path else default_model_path(), self.settings.embed_backend
-        )
+        return model_identity(model_folder(path), self.settings.embed_backend)
 
     @property
     def embedder(self) -> Embedder:
@@ -127,7 +125,7 @@ class Assistant:
         """The embedding model's whole-word vocabulary (WordPiece ``vocab.txt``): words of
         the language, which typo repair leaves alone. Empty, so no repair, without one."""
         path = self.settings.model_path
-        folder = Path(path).expanduser() if path else default_model_path()
+        folder = model_folder(path)
         try:
             lines = (folder / "vocab.txt").read_text(encoding="utf-8").split()
         except OSError:
@@ -286,12 +284,21 @@ class Assistant:
     ) -> np.ndarray | None:
         """The question without the names all its candidate documents share, embedded
         (None when there are none to take out)."""
-        sources = dict.fromkeys(c.chunk.source for c in ranking.candidates)
-        names = _NAMES.get(store.manifest.build_id, dict)
-        for source in sources:
-            if source not in names:  # read once per document and build
-                names[source] = written_names(store.document_text(source))
-        shared = shared_names(query_text, [names[source] for source in sources])
+        keys = {
+            (c.chunk.source, store.documents[c.chunk.source].sha256): c.chunk.source
+            for c in ranking.candidates
+            if c.chunk.source in store.documents
+        }
+        names = []
+        for key, source in keys.items():
+            found = _NAMES.get(key)
+            if found is None:  # read once per document version, whatever the build
+                found = written_names(store.document_text(source))
+                if len(_NAMES) >= _NAMES_KEPT:
+                    _NAMES.clear()
+                _NAMES[key] = found
+            names.append(found)
+        shared = shared_names(query_text, names)
         return embed(without_names(query_text, shared)) if shared else None
 
     def _decide(self, evidence: Evidence) -> Answer:
@@ -305,8 +312,7 @@ class Assistant:
         if elsewhere is not None:
             return refuse(outside_filter_reason(evidence.family or "", elsewhere))
         if evidence.probability() < TUNING.abstain_below:
-            families = {d.family for d in self.store().documents.values()}
-            return refuse(abstention_reason(evidence.family, families))
+            return refuse(abstention_reason(evidence.family, self.families()))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
         if evidence.sides is not None and evidence.intent.comparison is not None:
@@ -466,6 +472,14 @@ class Assistant:
         store.check_compatible(self.model_name, self.embedder.dimension)
         return rank_paths(store, self.embedder, self.career_paths(), description, self.settings)
 
+    def families(self) -> list[str]:
+        """The families the index's documents belong to, in :data:`FAMILIES` order, then
+        :data:`OTHER_FAMILY` when some document lies outside them: what a filter can
+        choose and what a refusal says the corpus covers."""
+        held = {d.family for d in self.store().documents.values()}
+        others = [OTHER_FAMILY] if held - set(FAMILIES) else []
+        return [family for family in FAMILIES if family in held] + others
+
     def career_paths(self) -> list[CareerPath]:
         return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))
 
@@ -520,9 +534,9 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 def abstention_reason(family: str | None, families: Collection[str] = ()) -> str:
-    """Why nothing is quoted, and what the corpus does hold: the career-path ``families``
-    its documents belong to ("" for documents outside them), so a handbook's index is not
-    said to cover career paths after senior engineer."""
+    """Why nothing is quoted, and what the corpus does hold: the ``families`` its
+    documents belong to (:meth:`Assistant.families`), so a handbook's index is not said to
+    cover career paths after senior engineer."""
     where = ""
     if family == OTHER_FAMILY:
         where = f" in {OTHER_LABEL.lower()}"
@@ -532,7 +546,7 @@ def abstention_reason(family: str | None, families: Collection[str] = ()) -> str
     covered = []
     if named:
         covered.append(f"career paths after senior engineer ({', '.join(named)})")
-    if "" in families or not named:
+    if OTHER_FAMILY in families or not named:
         covered.append(
             f"the {OTHER_LABEL.lower()} added to it" if named else "the documents it holds"
         )
@@ -708,7 +722,7 @@ def _comparison(
     views = [
         ComparisonSide(
             found.ranking.candidates[0].chunk.path if subject.paths else "",
-            subject.label,
+            _written_title(subject, found),
             found.ranking.candidates[0].chunk.family if subject.paths else "",
             answering.to_passages(
                 found.ranking.candidates, found.units, found.probabilities, found.comments, chosen
@@ -717,6 +731,15 @@ def _comparison(
         for subject, found in zip(subjects, sides, strict=True)
     ]
     return Comparison(views[0], views[1]), chosen
+
+
+def _written_title(subject: Subject, found: Found) -> str:
+    """A side's name as its document writes it ("Promotion FAQ"), not as the question
+    read it ("promotion faq"), when one of its passages has that title."""
+    for candidate in found.ranking.candidates:
+        if candidate.chunk.title.casefold() == subject.label.casefold():
+            return candidate.chunk.title
+    return subject.label
 
 
 def _comparing_unit(
@@ -792,8 +815,10 @@ class PerBuild(Generic[T]):
 _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
-#: The names each document writes (:func:`shared_names.written_names`), filled as read.
-_NAMES: PerBuild[dict[str, frozenset[str]]] = PerBuild()
+#: The names each document writes (:func:`shared_names.written_names`) by (source, content
+#: hash): filled as documents are first read, so a rebuild re-reads only changed ones.
+_NAMES: dict[tuple[str, str], frozenset[str]] = {}
+_NAMES_KEPT = 10_000
 
 
 def document_names(store: SearchBackend) -> Names[str]:

@@ -24,7 +24,6 @@ import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from assistant.errors import BackendUnavailableError  # noqa: E402
-from assistant.taxonomy import OTHER_FAMILY, CareerPath  # noqa: E402
 from ui import career_map, conversation, documents, examples, fit_view, sidebar, views  # noqa: E402
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
@@ -46,22 +45,23 @@ def main() -> None:
     init_state(job, kept)
     ready, problem = index_state(assistant, job)
     paths = career_map.career_paths(assistant) if ready else []
-    question_box(ready, job, conversation.topic(paths))
+    topic = conversation.topic(paths, ready and not problem)
+    question_box(ready, job, topic)
 
     with st.sidebar:
         st.title(":material/explore: Career Q&A")
-        held = held_families(assistant, paths) if ready else None
+        held = held_families(assistant) if ready else None
         options = sidebar.answer_options(settings.k, held)
         sidebar.index_panel(dirs, job, ready, problem)
 
-    st.title(conversation.topic(paths).capitalize())
+    st.title(topic.capitalize())
     notice = ask_pending(assistant, options, ready, kept)
     turns: list[conversation.Turn] = st.session_state["turns"]
     ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
     if ask_tab.open:
         with ask_tab:
             offered = examples.for_filter(assistant, paths, options.family) if ready else []
-            conversation.show(turns, paths, offered, notice)
+            conversation.show(turns, paths, offered, notice, topic)
             if turns:
                 st.button(
                     "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)
@@ -79,12 +79,13 @@ def main() -> None:
     st.session_state["last_run_ms"] = (time.perf_counter() - started) * 1000
 
 
-def held_families(assistant: Assistant, paths: list[CareerPath]) -> list[str]:
-    """The families of the indexed paths, and "other" when documents lie outside them."""
-    held = [path.family for path in paths]
-    if career_map.other_documents(assistant):
-        held.append(OTHER_FAMILY)
-    return held
+def held_families(assistant: Assistant) -> list[str] | None:
+    """The families the filter offers; None when the index cannot be read (the sidebar
+    shows why)."""
+    try:
+        return assistant.families()
+    except AssistantError:
+        return None
 
 
 def page_setup() -> Settings:

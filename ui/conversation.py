@@ -94,27 +94,33 @@ def answer_paths(turns: Sequence[Turn]) -> list[str]:
 
 
 def show(
-    turns: Sequence[Turn], paths: Sequence[CareerPath], examples: Sequence[str], notice: str
+    turns: Sequence[Turn],
+    paths: Sequence[CareerPath],
+    examples: Sequence[str],
+    notice: str,
+    about: str,
 ) -> None:
     """The conversation so far, or the welcome when there is none; ``examples`` are the
-    questions to offer under the active family filter."""
+    questions to offer under the active family filter, ``about`` what the page answers
+    about (:func:`topic`)."""
     if not turns:
-        welcome(paths, examples)
+        welcome(paths, examples, about)
     for i, turn in enumerate(turns):
         show_turn(turn, i, i == len(turns) - 1, paths, examples)
     if notice:
         st.info(notice, icon=":material/lightbulb:")
 
 
-def topic(paths: Sequence[CareerPath]) -> str:
+def topic(paths: Sequence[CareerPath], ready: bool) -> str:
     """What the page offers to answer about: the career paths, when the corpus describes
-    any, else the documents a user added (a handbook is not "career paths after …")."""
-    return "career paths after senior engineer" if paths else "your documents"
+    any (or while no index says otherwise), else the documents a user added (a handbook
+    is not "career paths after …")."""
+    return "career paths after senior engineer" if paths or not ready else "your documents"
 
 
-def welcome(paths: Sequence[CareerPath], examples: Sequence[str]) -> None:
+def welcome(paths: Sequence[CareerPath], examples: Sequence[str], about: str) -> None:
     st.markdown(
-        f"Ask about {topic(paths)}. Every answer is quoted from the corpus, with its "
+        f"Ask about {about}. Every answer is quoted from the corpus, with its "
         "source, and the assistant says so when the corpus has no answer."
     )
     views.example_buttons(examples, "welcome", pick_question)

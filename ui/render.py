@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from assistant import RebuildReport
-from assistant.results import ComparisonSide
 from assistant.taxonomy import OTHER_FAMILY, OTHER_LABEL
 
 _PUNCTUATION = frozenset(string.punctuation)
@@ -151,15 +150,6 @@ def document_markdown(text: str) -> str:
             paragraph.append(line)
     flush()
     return _PARAGRAPH.join(blocks)
-
-
-def side_title(side: ComparisonSide) -> str:
-    """A compared side's name as its document writes it: the library gives the name as
-    the question read it ("promotion faq"); a passage of that document has its title."""
-    for passage in side.passages:
-        if passage.title.casefold() == side.title.casefold():
-            return passage.title
-    return side.title
 
 
 def family_label(family: str, families: Mapping[str, str]) -> str:

@@ -19,7 +19,6 @@ from ui.render import (
     family_badge,
     family_label,
     highlight_markdown,
-    side_title,
 )
 
 #: The breadcrumb separator the library uses in section labels.
@@ -151,14 +150,14 @@ def show_comparison(
     """The two named paths side by side, each passage cited with its source."""
     ranks = {p.chunk_id: p.rank for p in passages}
     st.markdown(
-        f"**Compared:** {escape_inline(side_title(comparison.left))} vs "
-        f"{escape_inline(side_title(comparison.right))}"
+        f"**Compared:** {escape_inline(comparison.left.title)} vs "
+        f"{escape_inline(comparison.right.title)}"
     )
     for column, side, name in zip(
         st.columns(2), (comparison.left, comparison.right), ("left", "right"), strict=True
     ):
         with column, st.container(key=f"{key}-compare-{name}"):
-            title = escape_inline(side_title(side))
+            title = escape_inline(side.title)
             st.markdown(f"#### {title} {family_badge(side.family, FAMILIES)}")
             for i, passage in enumerate(side.passages):
                 passage_card(

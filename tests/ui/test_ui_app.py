@@ -372,3 +372,14 @@ def test_a_corpus_without_career_paths_is_offered_as_ones_documents(
     assert at.chat_input[0].placeholder == "Ask about your documents…"
     shipped = start(small_index, use_dirs)
     assert shipped.title[0].value == "Career paths after senior engineer"
+
+
+def test_a_page_still_building_its_index_keeps_the_default_title(
+    pathless_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """Until an index says the corpus has no career paths, the page does not say so."""
+    at = start(Built(pathless_index.corpus, tmp_path / "index"), use_dirs)
+    assert at.chat_input[0].disabled
+    assert at.title[0].value == "Career paths after senior engineer"
+    wait_for_rebuild(at)
+    assert at.title[0].value == "Your documents"
