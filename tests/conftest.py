@@ -119,6 +119,20 @@ def make_assistant(tmp_path: Path, embedder: Embedder) -> Callable[..., Assistan
     return make
 
 
+@pytest.fixture
+def indexed(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> Callable[[dict[str, str]], Assistant]:
+    """An Assistant over ``files`` (relative path → text), already indexed."""
+
+    def build(files: dict[str, str]) -> Assistant:
+        assistant = make_assistant(write_corpus(tmp_path / "corpus", files))
+        assistant.rebuild()
+        return assistant
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def real_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
     """The real corpus, indexed once per session into a temp dir (a copy, so tests may read it)."""

@@ -14,6 +14,8 @@ from assistant import Assistant
 from assistant.cli import _parser, main
 from assistant.store import CURRENT
 
+from .conftest import write_corpus
+
 PASSAGE_KEYS = {
     "rank", "chunk_id", "text", "source", "title", "section", "family", "path", "score",
     "highlights", "start", "end", "attribution",
@@ -220,13 +222,13 @@ def test_an_unknown_family_is_still_refused(capsys: pytest.CaptureFixture[str]) 
 def test_compared_documents_are_named_as_they_write_themselves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "handbook.md").write_text(
-        "# Handbook\n\n## Holidays\n\nEveryone gets 28 days of paid holiday.\n"
-    )
-    (corpus / "promotion.txt").write_text(
-        "Promotion guide\n\nPromotion cycles happen twice a year, in March and in September.\n"
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "handbook.md": "# Handbook\n\n## Holidays\n\nEveryone gets 28 days of paid holiday.\n",
+            "promotion.txt": "Promotion guide\n\nPromotion cycles happen twice a year, in "
+            "March and in September.\n",
+        },
     )
     argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
     code, out, _ = run(capsys, "ask", "handbook vs promotion guide", *argv)
@@ -238,12 +240,11 @@ def test_a_passage_is_indented_without_trailing_spaces(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Blank lines between a passage's paragraphs stay blank (no "    " to copy along)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "leave.md").write_text(
+    leave = (
         "# Leave\n\nBirth parents receive 26 weeks of fully paid leave.\n\n"
         "Other parents receive 16 weeks of fully paid leave.\n"
     )
+    corpus = write_corpus(tmp_path / "corpus", {"leave.md": leave})
     argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
     code, out, _ = run(capsys, "ask", "how much parental leave do parents get?", *argv)
     assert code == 0 and "\n\n    " in out  # a passage of two paragraphs

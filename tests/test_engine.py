@@ -12,8 +12,6 @@ import pytest
 from assistant import Assistant, BadInputError
 from assistant.store import open_current
 
-from .conftest import write_corpus
-
 
 @pytest.mark.parametrize(
     ("question", "expected_source", "expected_text"),
@@ -203,13 +201,11 @@ LADDER_PAGES = {
 
 
 def test_a_company_name_on_every_page_does_not_choose_the_answer(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+    indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """Sentences are scored against the question without the name all candidate pages
     share, so those that merely mention the company do not outrank the answer."""
-    corpus = write_corpus(tmp_path / "corpus", LADDER_PAGES)
-    assistant = make_assistant(corpus)
-    assistant.rebuild()
+    assistant = indexed(LADDER_PAGES)
     question = "how far ahead does a staff engineer at quillfeather plan?"
     sentences = [s for group in assistant.evidence(question).found.sentences for s in group]
     assert any(abs(s.focus - s.cosine) > 1e-6 for s in sentences)
@@ -221,10 +217,9 @@ def test_a_company_name_on_every_page_does_not_choose_the_answer(
 
 
 def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
-    tmp_path: Path, make_assistant: Callable[..., Assistant], real_assistant: Assistant
+    indexed: Callable[[dict[str, str]], Assistant], real_assistant: Assistant
 ) -> None:
-    assistant = make_assistant(write_corpus(tmp_path / "corpus", LADDER_PAGES))
-    assistant.rebuild()
+    assistant = indexed(LADDER_PAGES)
     answer = assistant.ask("easy sourdough bread recipe")
     assert answer.abstained
     assert "career paths" not in answer.reason and "the documents it holds" in answer.reason
@@ -235,7 +230,7 @@ def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
 
 
 def test_two_documents_stating_different_figures_are_both_shown(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+    indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """Near-duplicate removal must not hide that two documents disagree."""
     policy = (
@@ -243,16 +238,13 @@ def test_two_documents_stating_different_figures_are_both_shown(
         "of £{amount} to cover removals, travel and the first month of housing. Claims are "
         "paid within thirty days of receipts.\n"
     )
-    corpus = write_corpus(
-        tmp_path / "corpus",
+    assistant = indexed(
         {
             "policies/relocation-2023.md": policy.format(office="policy", amount="8,000"),
             "policies/relocation-2024.md": policy.format(office="policy", amount="9,000"),
             "policies/holidays.md": "# Holidays\n\nEveryone gets 25 days of paid holiday.\n",
         },
     )
-    assistant = make_assistant(corpus)
-    assistant.rebuild()
     answer = assistant.ask("how much is the relocation budget?")
     assert not answer.abstained, answer.reason
     sources = {p.source for p in answer.passages}
@@ -260,20 +252,19 @@ def test_two_documents_stating_different_figures_are_both_shown(
 
 
 def test_sentences_alike_but_for_their_figures_are_both_quoted(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+    indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     leave = (
         "# Leave\n\nBirth parents receive 26 weeks of fully paid leave.\n\n"
         "Other parents receive 16 weeks of fully paid leave.\n"
     )
-    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"leave.md": leave}))
-    assistant.rebuild()
+    assistant = indexed({"leave.md": leave})
     answer = assistant.ask("how much parental leave do parents get?")
     assert "26 weeks" in answer.answer and "16 weeks" in answer.answer, answer.answer
 
 
 def test_a_two_column_table_row_is_quoted_as_it_stands(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+    indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """ "Pension match: Up to 6% of salary" has no full stop, yet it is a whole answer."""
     benefits = (
@@ -281,22 +272,20 @@ def test_a_two_column_table_row_is_quoted_as_it_stands(
         "| Benefit | Amount |\n|---|---|\n| Pension match | Up to 6% of salary |\n"
         "| Home office allowance | £400 once |\n"
     )
-    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"benefits.md": benefits}))
-    assistant.rebuild()
+    assistant = indexed({"benefits.md": benefits})
     answer = assistant.ask("what is the pension match?")
     assert answer.sentences and answer.sentences[0].text == "Pension match: Up to 6% of salary"
 
 
 def test_a_lower_case_paragraph_is_not_glued_to_the_sentence_before(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+    indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """A piece starting lower-case continues a sentence only within its paragraph."""
     expenses = (
         "# Expenses\n\nClaims over £200 need a receipt and the approval of your manager.\n\n"
         "unfinished\n"
     )
-    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"expenses.md": expenses}))
-    assistant.rebuild()
+    assistant = indexed({"expenses.md": expenses})
     answer = assistant.ask("what do expense claims over £200 need?")
     assert answer.sentences, answer.reason
     assert answer.sentences[0].text.endswith("approval of your manager."), answer.answer
@@ -326,10 +315,9 @@ LADDER_TABLE = (
     ],
 )
 def test_two_levels_of_a_ladder_table_are_compared_cell_by_cell(
-    tmp_path: Path, make_assistant: Callable[..., Assistant], question: str, sides: tuple[str, str]
+    indexed: Callable[[dict[str, str]], Assistant], question: str, sides: tuple[str, str]
 ) -> None:
-    assistant = make_assistant(write_corpus(tmp_path / "corpus", {"ladder.md": LADDER_TABLE}))
-    assistant.rebuild()
+    assistant = indexed({"ladder.md": LADDER_TABLE})
     texts = [s.text for s in assistant.ask(question).sentences]
     assert len(texts) >= 2 and texts[0].startswith(sides[0]), texts
     assert texts[1].startswith(sides[1]), texts

@@ -15,14 +15,19 @@ from assistant import Assistant, Settings
 from .ui_support import SMALL_CORPUS, Built, write_corpus
 
 
-@pytest.fixture(scope="session")
-def small_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The small corpus, indexed once for the whole session with the real model."""
-    root = tmp_path_factory.mktemp("small")
-    corpus = write_corpus(root / "corpus", SMALL_CORPUS)
+def indexed_once(factory: pytest.TempPathFactory, name: str, files: dict[str, str]) -> Built:
+    """``files`` written to a corpus and indexed with the real model."""
+    root = factory.mktemp(name)
+    corpus = write_corpus(root / "corpus", files)
     index = root / "index"
     Assistant(Settings.from_env(corpus_dir=corpus, index_dir=index)).rebuild()
     return Built(corpus, index)
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The small corpus, indexed once for the whole session."""
+    return indexed_once(tmp_path_factory, "small", SMALL_CORPUS)
 
 
 #: A company's own documents: no front matter names a family, so no career path.
@@ -37,11 +42,7 @@ PATHLESS_CORPUS = {
 @pytest.fixture(scope="session")
 def pathless_index(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """A corpus of documents outside the four families (no career path), indexed once."""
-    root = tmp_path_factory.mktemp("pathless")
-    corpus = write_corpus(root / "corpus", PATHLESS_CORPUS)
-    index = root / "index"
-    Assistant(Settings.from_env(corpus_dir=corpus, index_dir=index)).rebuild()
-    return Built(corpus, index)
+    return indexed_once(tmp_path_factory, "pathless", PATHLESS_CORPUS)
 
 
 @pytest.fixture
