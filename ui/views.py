@@ -7,6 +7,7 @@ through :mod:`ui.render` before reaching ``st.markdown``; nothing here enables H
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
@@ -168,6 +169,10 @@ def show_comparison(
                 )
 
 
+#: "what paths fit me?", "which role suits someone who …": the fit tab's question.
+_ASKS_FIT = re.compile(r"\b(?:fits?|suits?|right for me|best for me)\b", re.IGNORECASE)
+
+
 def show_abstention(
     answer: Answer,
     paths: Sequence[CareerPath],
@@ -180,6 +185,11 @@ def show_abstention(
     with st.container(key=f"{key}-abstain"):
         reason = answer.reason or "the corpus does not cover this."
         st.info(escape_inline(reason[:1].upper() + reason[1:]), icon=":material/explore_off:")
+        if paths and _ASKS_FIT.search(answer.question):
+            st.markdown(
+                "To rank the paths by what you enjoy and what you would rather avoid, "
+                "describe it in the **Which path fits me?** tab."
+            )
         if paths:
             st.markdown("**What it covers**, by family:")
             st.markdown(coverage_markdown(paths))

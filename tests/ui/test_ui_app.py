@@ -121,6 +121,17 @@ def test_off_topic_question_abstains_and_says_what_is_covered(
         at.get_by_key("t0-passage-1")
 
 
+def test_a_refused_question_about_fit_points_to_the_fit_tab(
+    small_index: Built, use_dirs: Point
+) -> None:
+    at = submit(start(small_index, use_dirs), "I love baking sourdough, which path suits me?")
+    assert at.session_state["turns"][0].answer.abstained
+    shown = unescape("\n".join(texts(at.get_by_key("t0-abstain"))))
+    assert "Which path fits me?" in shown
+    plain = submit(start(small_index, use_dirs), "easy sourdough bread recipe")
+    assert "Which path fits me?" not in unescape("\n".join(texts(plain.get_by_key("t0-abstain"))))
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_empty_question_shows_guidance_not_error(
     small_index: Built, use_dirs: Point, question: str
