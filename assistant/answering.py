@@ -492,10 +492,18 @@ def _antecedent(units: Sequence[Sequence[Unit]], unit: Unit) -> Unit | None:
     word pointing back to it ("This is why …"): quoted first, so the answer can be read."""
     if not _DANGLING.match(unit.text):
         return None
-    group = next((g for g in units if any(u is unit for u in g)), [])
-    at = next(i for i, u in enumerate(group) if u is unit) if group else 0
+    group, at = _place(units, unit)
     previous = group[at - 1] if at > 0 else None
     return previous if previous is not None and previous.eligible else None
+
+
+def _place(units: Sequence[Sequence[Unit]], unit: Unit) -> tuple[Sequence[Unit], int]:
+    """The passage's units ``unit`` is one of, and its index there."""
+    for group in units:
+        for at, other in enumerate(group):
+            if other is unit:
+                return group, at
+    raise ValueError("the unit is not one of these passages'")
 
 
 def _on_subject(unit: Unit) -> bool:
@@ -590,9 +598,9 @@ def _cell_label(text: str) -> str:
 def answer_block(units: Sequence[Sequence[Unit]], opener: Unit) -> list[Unit]:
     """An FAQ's answer: ``opener`` and the quotable units after it in its passage, up to
     the document's next question (other answers are not this one's)."""
-    group = next(g for g in units if opener in g)
+    group, at = _place(units, opener)
     block: list[Unit] = []
-    for unit in group[group.index(opener) :]:
+    for unit in group[at:]:
         if block and (unit.text.rstrip().endswith("?") or not unit.eligible):
             break
         block.append(unit)
