@@ -42,9 +42,9 @@ from .ingest.corpus import to_document
 from .ingest.loaders import parse_file
 from .intent import Intent, Subject, analyse
 from .records import Filter, StoredChunk
-from .results import Answer, Comparison, ComparisonSide
+from .results import Answer, Comparison, ComparisonSide, Passage
 from .retrieval import Candidate, Ranking, compound_forms, corrected, rank, typo_corrections
-from .scorer import load_models
+from .scorer import Models, load_models
 from .shared_names import shared_names, without_names, written_names
 from .taxonomy import (
     FAMILIES,
@@ -92,9 +92,17 @@ class IndexStatus:
 class Assistant:
     """Grounded answers from the corpus in ``settings.corpus_dir``."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        models: Models | None = None,
+    ) -> None:
+        """``models`` replaces the packaged scorer (an evaluation fitted without the
+        collection it scores passes its own)."""
         self.settings = settings or Settings.from_env()
         self._embedder = embedder
+        self._models = models
         self.backend: IndexBackend = create_backend(self.settings)
         self._store: SearchBackend | None = None
         self._store_lock = threading.Lock()
@@ -119,6 +127,13 @@ class Assistant:
                 self.settings.onnx_cache_dir,
             )
         return self._embedder
+
+    @property
+    def models(self) -> Models:
+        """The scorer's two models, read on first use."""
+        if self._models is None:
+            self._models = packaged_models()
+        return self._models
 
     @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -157,7 +172,7 @@ class Assistant:
         started = time.perf_counter()
         evidence = self.evidence(question, k, family)
         timings = evidence.timings
-        answer = self._decide(evidence)
+        answer = self.decide(evidence)
         timings["total"] = (time.perf_counter() - started - evidence.load_seconds) * 1000
         return answer
 
@@ -239,6 +254,7 @@ class Assistant:
             store.manifest.chunks,
             timings,
             load_seconds,
+            self.models,
         )
 
     def _search(
@@ -272,7 +288,7 @@ class Assistant:
         ranking, sentences, units = answering.build_units(
             ranking, sentences, terms, kinds.comments, kinds.restating
         )
-        probabilities = answering.score_units(units, MODELS)
+        probabilities = answering.score_units(units, self.models)
         return Found(ranking, sentences, units, probabilities, kinds.comments)
 
     @staticmethod
@@ -301,7 +317,7 @@ class Assistant:
         shared = shared_names(query_text, names)
         return embed(without_names(query_text, shared)) if shared else None
 
-    def _decide(self, evidence: Evidence) -> Answer:
+    def decide(self, evidence: Evidence) -> Answer:
         """Abstain, point outside the filter, or answer from the units found."""
         found = evidence.found
 
@@ -585,7 +601,10 @@ class SourceKinds:
         )
 
 
-MODELS = load_models()
+@functools.cache
+def packaged_models() -> Models:
+    """The scorer's packaged weights, read once per process, on first use."""
+    return load_models()
 
 
 @dataclass(frozen=True)
@@ -631,6 +650,7 @@ class Evidence:
     chunks: int  # the corpus's size
     timings: dict[str, float]
     load_seconds: float
+    models: Models
 
     def features(self, found: Found | None = None) -> dict[str, float]:
         found = found or self.judged
@@ -655,9 +675,18 @@ class Evidence:
         """
         if found is None and self.intent.excluded_families:
             return max(
-                MODELS.question.probability(self.features(f)) for f in (self.judged, self.found)
+                self.models.question.probability(self.features(f))
+                for f in (self.judged, self.found)
             )
-        return MODELS.question.probability(self.features(found))
+        return self.models.question.probability(self.features(found))
+
+    def ranked(self) -> tuple[Passage, ...]:
+        """The passages found, in rank order, whatever :meth:`Assistant.decide` makes of
+        them: evaluation grades ranking apart from the decision to answer."""
+        found = self.found
+        return answering.to_passages(
+            found.ranking.candidates, found.units, found.probabilities, found.comments
+        )
 
     def answer_outside_filter(self) -> str | None:
         """The family the answer lies in, when a family filter set it aside, else None.

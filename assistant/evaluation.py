@@ -1,11 +1,14 @@
 """Retrieval quality on a labelled question file (the format of ``dev.jsonl``).
 
-A passage *hits* a question when it contains one of the gold ``phrases`` or, for
-questions that are not ``specific``, when its title, path or a heading of its section
-names a gold section. Over answerable questions we report hit@1/3/5 and MRR@10, and
-answer@1: how often the answer text itself (what a person reads first) contains a gold
-phrase. Over out-of-scope ones, how often the assistant rightly abstained, and the
-precision and recall of abstaining. Every figure is also given per question kind.
+A passage *hits* a question when it contains one of the gold ``phrases`` (the strict
+rule: whitespace-collapsed, case-insensitive). Over answerable questions we report
+hit@1/3/5 and MRR@10 by that rule, the lenient hit@3 (which also accepts, for questions
+that are not ``specific``, a passage whose title, path or section names a gold section),
+and answer@1: how often the answer text itself (what a person reads first) contains a
+gold phrase. Ranking is graded on the passages found even when the assistant refuses
+(:class:`Graded`), so a refusal costs answer@1 and the refusal figures, not hit@k. Over
+out-of-scope ones, how often the assistant rightly abstained, and the precision and
+recall of abstaining. Every figure is also given per question kind.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class EvalReport:
     answerable: int = 0
     out_of_scope: int = 0
     hits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(CUTOFFS, 0))
+    lenient_hits: int = 0  # at rank 3 or better, by the lenient rule
     reciprocal_ranks: float = 0.0
     answers: int = 0  # answerable questions whose answer text contains a gold phrase
     abstained_out_of_scope: int = 0
@@ -58,6 +62,7 @@ class EvalReport:
         return {
             **{f"hit@{c}": round(self.hits[c] / n, 4) for c in CUTOFFS},
             f"mrr@{MRR_DEPTH}": round(self.reciprocal_ranks / n, 4),
+            "lenient_hit@3": round(self.lenient_hits / n, 4),
             "answer@1": round(self.answers / n, 4),
             "answerable": self.answerable,
             "out_of_scope": self.out_of_scope,
@@ -122,9 +127,24 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
     return questions
 
 
+@dataclass(frozen=True)
+class Graded:
+    """An answer and the ranking it was drawn from (kept when the answer abstains)."""
+
+    answer: Answer
+    ranked: tuple[Passage, ...]
+
+
+def is_strict_hit(passage: Passage, question: LabelledQuestion) -> bool:
+    """The passage contains a gold phrase."""
+    text = _normal(passage.text)
+    return any(_normal(p) in text for p in question.phrases)
+
+
 def is_hit(passage: Passage, question: LabelledQuestion) -> bool:
-    text = " ".join(passage.text.split()).casefold()
-    if any(" ".join(p.split()).casefold() in text for p in question.phrases):
+    """The lenient rule: a gold phrase, or (but for ``specific`` questions) a gold section
+    named by the passage's title, path or section."""
+    if is_strict_hit(passage, question):
         return True
     if question.kind == "specific":
         return False
@@ -143,17 +163,22 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def evaluate(questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer]) -> EvalReport:
+def evaluate(
+    questions: Iterable[LabelledQuestion], ask: Callable[[str], Answer | Graded]
+) -> EvalReport:
+    """Grade ``ask`` (an answer, or an answer with its ranking) on every question."""
     report = EvalReport()
     for question in questions:
-        answer = ask(question.question)
+        result = ask(question.question)
+        graded = result if isinstance(result, Graded) else Graded(result, result.passages)
         kind = report.by_kind.setdefault(question.kind or "unlabelled", EvalReport())
         for target in (report, kind):
-            _score(target, question, answer)
+            _score(target, question, graded)
     return report
 
 
-def _score(report: EvalReport, question: LabelledQuestion, answer: Answer) -> None:
+def _score(report: EvalReport, question: LabelledQuestion, graded: Graded) -> None:
+    answer = graded.answer
     if not question.answerable:
         report.out_of_scope += 1
         report.abstained_out_of_scope += answer.abstained
@@ -163,11 +188,15 @@ def _score(report: EvalReport, question: LabelledQuestion, answer: Answer) -> No
     report.answerable += 1
     report.false_abstentions += answer.abstained
     report.answers += answers_question(answer, question)
-    ranks = [p.rank for p in answer.passages[:MRR_DEPTH] if is_hit(p, question)]
+    top = graded.ranked[:MRR_DEPTH]
+    ranks = [rank for rank, p in enumerate(top, start=1) if is_strict_hit(p, question)]
     first = min(ranks, default=0)
+    report.lenient_hits += any(is_hit(p, question) for p in top[:3])
     for cutoff in CUTOFFS:
         report.hits[cutoff] += bool(first) and first <= cutoff
     report.reciprocal_ranks += 1 / first if first else 0.0
     if not first or first > 3:
-        where = "abstained" if answer.abstained else f"first hit at {first or '-'}"
+        where = f"first hit at {first or '-'}"
         report.misses.append(f"{question.id}: {where}: {question.question}")
+    if answer.abstained:
+        report.misses.append(f"{question.id}: refused an answerable question")

@@ -31,6 +31,8 @@ FUSION_WEIGHTS: dict[str, tuple[float, float, float]] = {
     "lexical": (0.0, 1.0, 0.0),
 }
 assert tuple(FUSION_WEIGHTS) == RETRIEVERS
+#: The textbook reciprocal-rank constant of the untuned baseline (Cormack et al., 2009).
+UNTUNED_RRF_K = 60
 _LETTERS = string.ascii_lowercase
 _COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
 
@@ -275,3 +277,21 @@ def _one_edit(word: str) -> list[str]:
     swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
     replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
     return [e for e in dict.fromkeys(inserts + deletes + swaps + replaces) if e != word]
+
+
+def untuned_fusion(
+    store: SearchBackend, query_vector: np.ndarray, query_text: str, k: int
+) -> list[StoredChunk]:
+    """The baseline the engine must beat: reciprocal-rank fusion (constant 60, equal
+    weights) of the backend's own dense and BM25 lists, nothing tuned on top."""
+    depth = min(store.manifest.chunks, max(TUNING.min_depth, k))
+    fused: dict[str, float] = {}
+    for hits in (
+        store.dense_search(query_vector, depth),
+        store.lexical_search(query_text, depth),
+    ):
+        for position, hit in enumerate(hits, start=1):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + 1.0 / (UNTUNED_RRF_K + position)
+    order = sorted(fused, key=lambda chunk_id: (-fused[chunk_id], chunk_id))[:k]
+    by_id = {chunk.chunk_id: chunk for chunk in store.chunks(order)}
+    return [by_id[chunk_id] for chunk_id in order]

@@ -30,49 +30,20 @@ from typing import Any
 import numpy as np
 
 from assistant import Assistant, Settings
-from assistant.answering import QUESTION_FEATURES, UNIT_FEATURES
-from assistant.config import PROJECT_ROOT, TUNING
+from assistant.config import PROJECT_ROOT
 from assistant.evaluation import read_questions
-from assistant.scorer import Models, dump_models, fit
+from assistant.scorer import Models, dump_models
+from assistant.training import extract_rows, fit_models, question_matrix
 
 DATA_DIR = PROJECT_ROOT / "eval" / "scorer-data"
 WEIGHTS = PROJECT_ROOT / "assistant" / "scorer_weights.json"
-#: A unit that says what a gold phrase says (a path file restating the article in its own
-#: words) answers too: phrases are sufficient, not exhaustive.
-SAME_MEANING = 0.75
-#: Penalties of the two fits: the question model has far fewer rows, so it is shrunk more.
-UNIT_L2 = 1.0
-QUESTION_L2 = 4.0
 
 
 def extract(name: str, settings: Settings, files: list[Path]) -> Path:
     assistant = Assistant(settings)
-    rows = []
-    for file in files:
-        for question in read_questions(file):
-            evidence = assistant.evidence(question.question)
-            found = evidence.found
-            phrases = [" ".join(p.split()).casefold() for p in question.phrases]
-            gold = assistant.embedder.embed(list(question.phrases)) if phrases else None
-            units = []
-            for group in found.units[: TUNING.answer_passages]:
-                for unit in group:
-                    text = " ".join(unit.text.split()).casefold()
-                    label = any(p in text for p in phrases) or (
-                        gold is not None and float(np.max(gold @ unit.vector)) >= SAME_MEANING
-                    )
-                    units.append([int(unit.eligible), int(label), *unit.features])
-            features = evidence.features()
-            del features["best_unit"]  # recomputed with the fitted unit model
-            rows.append(
-                {
-                    "id": f"{file.stem}:{question.id}",
-                    "kind": question.kind,
-                    "answerable": question.answerable,
-                    "question": [round(features[f], 6) for f in QUESTION_FEATURES if f in features],
-                    "units": [[round(v, 6) for v in unit] for unit in units],
-                }
-            )
+    rows = [
+        row for file in files for row in extract_rows(assistant, read_questions(file), file.stem)
+    ]
     out = DATA_DIR / f"{name}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
@@ -87,42 +58,6 @@ def load_data(directory: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
         path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for path in sorted(directory.glob("*.jsonl"))
     }
-
-
-def fit_models(data: dict[str, list[dict[str, Any]]]) -> Models:
-    """Fit the unit model on answerable questions with a labelled unit, then the question model."""
-    unit_rows, unit_labels = [], []
-    for rows in data.values():
-        for row in rows:
-            units = [u for u in row["units"] if u[0]]  # eligible units only
-            if row["answerable"] and any(u[1] for u in units):
-                unit_rows += [u[2:] for u in units]
-                unit_labels += [u[1] for u in units]
-    unit = fit(np.array(unit_rows), np.array(unit_labels), UNIT_FEATURES, l2=UNIT_L2)
-    question_rows, labels = question_matrix(data, Models(unit, unit))
-    question = fit(question_rows, labels, QUESTION_FEATURES, l2=QUESTION_L2)
-    return Models(unit, question)
-
-
-def question_matrix(
-    data: dict[str, list[dict[str, Any]]], models: Models
-) -> tuple[np.ndarray, np.ndarray]:
-    rows, labels = [], []
-    for corpus_rows in data.values():
-        for row in corpus_rows:
-            rows.append(question_row(row, models))
-            labels.append(int(row["answerable"]))
-    return np.array(rows), np.array(labels)
-
-
-def question_row(row: dict[str, Any], models: Models) -> list[float]:
-    eligible = [u[2:] for u in row["units"] if u[0]]
-    best = float(models.unit.probabilities(np.array(eligible)).max()) if eligible else 0.0
-    values = dict(
-        zip([f for f in QUESTION_FEATURES if f != "best_unit"], row["question"], strict=True)
-    )
-    values["best_unit"] = best
-    return [values[f] for f in QUESTION_FEATURES]
 
 
 def _fitted_per_corpus(
