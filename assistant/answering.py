@@ -46,6 +46,7 @@ UNIT_FEATURES = (
     "defines",  # a "what is / what does" question, and the unit opens its passage
     "definition",  # such a question, and the unit says what a named path is or does
     "dangling",  # opens with a word pointing back ("It", "This", "They"): needs context
+    "pointer",  # points at other text ("as outlined below", "see the table", ends in ":")
     "log_words",
 )
 #: Features of a question, in the order the question (abstention) model reads them.
@@ -62,6 +63,7 @@ QUESTION_FEATURES = (
     "agree",  # dense and BM25 share a chunk in their top few
     "lexical",  # the best BM25 score over a rare term's: how many rare terms match
     "mentions",  # the question names a path or a document
+    "figure_missing",  # asks for a figure (how many, how long, what salary…) none gives
 )
 
 #: Everyday questions no career corpus answers. How close a corpus comes to them (its
@@ -120,6 +122,26 @@ _WHAT_IS = re.compile(
 _DANGLING = re.compile(
     r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
     r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise)\b",
+    re.IGNORECASE,
+)
+#: Words by which a sentence sends the reader to other text instead of saying something.
+_POINTER = re.compile(
+    r"\b(?:below|above|as follows|the following|outlined|see (?:the|our|this|these|here)"
+    r"|(?:this|the|that) (?:table|chart|page|document|list|section|link))\b",
+    re.IGNORECASE,
+)
+#: A question asking for a figure: an amount, a count, a duration, a date or a rate.
+_ASKS_FIGURE = re.compile(
+    r"\b(?:how (?:many|much|long|often|soon|old|big)|what (?:percentage|percent|amount|number"
+    r"|salary|budget|rate|date|age|range)|which (?:day|date|month|year)|by when|deadline"
+    r"|salary|salaries|stipend|allowance|budget|pay band|per cent|percent)\b",
+    re.IGNORECASE,
+)
+#: A figure in words, for passages that write their numbers out.
+_NUMBER_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
+    r"|thirty|forty|fifty|sixty|hundred|thousand|half|quarter|twice|once|annual(?:ly)?"
+    r"|monthly|weekly|daily|yearly|quarterly)\b",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
@@ -186,6 +208,7 @@ class QuestionTerms:
     known_share: float  # share of its content words the corpus uses
     asks_what: bool  # "what …" / "who …": a definition may answer it
     asks_definition: bool  # "what is / what does …": a sentence saying what X is answers it
+    asks_figure: bool  # "how many / how long / what salary …": only a figure answers it
     subjects: frozenset[str]  # slugs of the paths it names
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
 
@@ -235,7 +258,8 @@ def question_terms(
     asks_definition = bool(_WHAT_IS.match(question))
     share = len(known) / len(content) if content else 1.0
     slugs = frozenset(path.slug for path in subjects)
-    return QuestionTerms(terms, share, asks_what, asks_definition, slugs, patterns)
+    asks_figure = bool(_ASKS_FIGURE.search(question))
+    return QuestionTerms(terms, share, asks_what, asks_definition, asks_figure, slugs, patterns)
 
 
 def build_units(
@@ -301,6 +325,7 @@ def build_units(
                 float(terms.asks_what and index == 0),
                 float(terms.asks_definition and _defines(text, terms.names)),
                 float(bool(_DANGLING.match(text))),
+                float(bool(_POINTER.search(text)) or text.rstrip().endswith(":")),
                 math.log1p(words),
             )
             units.append(
@@ -781,4 +806,13 @@ def question_features(
         "agree": float(ranking.agree),
         "lexical": ranking.best_lexical / rare_term_weight(chunks),
         "mentions": float(mentions),
+        "figure_missing": float(
+            terms.asks_figure
+            and not any(_states_figure(c.chunk.text) for c in top[: TUNING.answer_passages])
+        ),
     }
+
+
+def _states_figure(text: str) -> bool:
+    """Whether ``text`` gives any figure, in digits or in words."""
+    return bool(figures(text) or _NUMBER_WORDS.search(text))

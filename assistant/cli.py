@@ -135,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--collections", type=Path, metavar="ROOT", help="a folder of collections (see above)"
     )
+    evaluate.add_argument(
+        "--tuning",
+        type=Path,
+        metavar="ROOT",
+        help="collections the rules were tuned on: refitted on and reported, not in the macro",
+    )
+    evaluate.add_argument(
+        "--rows-out",
+        type=Path,
+        metavar="DIR",
+        help="write each collection's scorer training rows there (scripts/train_scorer.py fit)",
+    )
     evaluate.add_argument("--k", type=int, default=10)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument(
@@ -377,6 +389,8 @@ def _eval_collections(args: argparse.Namespace, settings: Settings) -> int:
     from . import heldout
 
     collections = heldout.discover(args.collections)
+    if args.tuning is not None:
+        collections += heldout.discover(args.tuning, tuning=True)
     index_root = args.index_dir or settings.index_dir / "eval" / "collections"
     results = heldout.run(
         collections,
@@ -385,6 +399,7 @@ def _eval_collections(args: argparse.Namespace, settings: Settings) -> int:
         k=args.k,
         warn=_warn,
         log=lambda line: print(line, file=sys.stderr),
+        rows_out=args.rows_out,
     )
     if args.json:
         print(json.dumps(heldout.to_json(results), indent=2))

@@ -12,6 +12,8 @@ A collection is a folder of documents beside a file of labelled questions about 
   and BM25 search over the same chunks, each embedded under its section breadcrumb.
 
 Collections count equally in the macro average, whatever their number of questions.
+*Tuning* collections (the sets the engine's rules were chosen on) join the pool the
+scorer is refitted on and are reported, marked, but never count in the macro rows.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .errors import BadInputError
 from .evaluation import EvalReport, Graded, LabelledQuestion, evaluate, read_questions
 from .results import Answer, Passage
 from .retrieval import untuned_fusion
-from .training import Row, extract_rows, fit_models
+from .training import Row, extract_rows, fit_models, write_rows
 
 SYSTEMS = ("engine", "held out", "rrf")
 #: The figures of the table, in its column order.
@@ -43,6 +45,7 @@ class EvalCollection:
     name: str
     corpus: Path
     questions: Path
+    tuning: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,13 @@ class Result:
     system: str
     figures: dict[str, float]
     misses: tuple[str, ...]
+    tuning: bool = False
 
 
-def discover(root: Path) -> list[EvalCollection]:
+def discover(root: Path, tuning: bool = False) -> list[EvalCollection]:
     """Every ``ROOT/<name>/`` with a ``ROOT/<name>.jsonl`` beside it, by name."""
     found = [
-        EvalCollection(folder.name, folder, folder.with_suffix(".jsonl"))
+        EvalCollection(folder.name, folder, folder.with_suffix(".jsonl"), tuning)
         for folder in sorted(root.iterdir() if root.is_dir() else [])
         if folder.is_dir() and folder.with_suffix(".jsonl").is_file()
     ]
@@ -79,8 +83,13 @@ def run(
     k: int = 10,
     warn: Callable[[str], None] | None = None,
     log: Callable[[str], None] = lambda _: None,
+    rows_out: Path | None = None,
 ) -> list[Result]:
-    """Grade every system on every collection (``held out`` needs two collections)."""
+    """Grade every system on every collection (``held out`` needs two collections).
+
+    ``rows_out`` receives each collection's scorer training rows (``<name>.jsonl``:
+    numbers and labels only), from which ``scripts/train_scorer.py fit`` fits the
+    packaged weights."""
     results: list[Result] = []
     rows: dict[str, list[Row]] = {}
     assistants: dict[str, Assistant] = {}
@@ -95,12 +104,12 @@ def run(
         questions[collection.name] = read_questions(collection.questions)
         assistants[collection.name] = assistant
         asked = questions[collection.name]
-        results.append(
-            _result(collection.name, "engine", evaluate(asked, engine_grader(assistant, k)))
-        )
+        results.append(_result(collection, "engine", evaluate(asked, engine_grader(assistant, k))))
         rows[collection.name] = extract_rows(assistant, asked, collection.name)
+        if rows_out is not None:
+            write_rows(rows_out / f"{collection.name}.jsonl", rows[collection.name])
         baseline = _baseline_assistant(assistant, index_root / f"{collection.name}.rrf", warn)
-        results.append(_result(collection.name, "rrf", evaluate(asked, _fusion(baseline, k))))
+        results.append(_result(collection, "rrf", evaluate(asked, _fusion(baseline, k))))
         log(
             f"{collection.name}: {built.chunks_total} passages, {len(asked)} questions, "
             f"{time.perf_counter() - started:.0f} s"
@@ -111,7 +120,7 @@ def run(
             held = assistants[collection.name]
             refitted = Assistant(held.settings, held.embedder, models=fit_models(others))
             report = evaluate(questions[collection.name], engine_grader(refitted, k))
-            results.append(_result(collection.name, "held out", report))
+            results.append(_result(collection, "held out", report))
     return results
 
 
@@ -162,14 +171,14 @@ def _fusion(assistant: Assistant, k: int) -> Callable[[str], Graded]:
     return grade
 
 
-def _result(collection: str, system: str, report: EvalReport) -> Result:
+def _result(collection: EvalCollection, system: str, report: EvalReport) -> Result:
     data = report.to_json()
     near = report.by_kind.get(NEAR_TOPIC)
     figures = {name: float(data[name]) for name in COLUMNS[:5]}
     refusable = near or report
     figures["refused"] = round(refusable.abstained_out_of_scope / max(refusable.out_of_scope, 1), 4)
     figures["false refusals"] = round(report.false_abstentions / max(report.answerable, 1), 4)
-    return Result(collection, system, figures, tuple(report.misses))
+    return Result(collection.name, system, figures, tuple(report.misses), collection.tuning)
 
 
 def table(results: Sequence[Result]) -> str:
@@ -177,10 +186,11 @@ def table(results: Sequence[Result]) -> str:
     header = "| collection | system | " + " | ".join(COLUMNS) + " |"
     lines = [header, "|---|---|" + "---|" * len(COLUMNS)]
     order = {system: i for i, system in enumerate(SYSTEMS)}
-    for result in sorted(results, key=lambda r: (r.collection, order[r.system])):
-        lines.append(_line(result.collection, result.system, result.figures))
+    for result in sorted(results, key=lambda r: (r.tuning, r.collection, order[r.system])):
+        name = f"{result.collection} (tuning)" if result.tuning else result.collection
+        lines.append(_line(name, result.system, result.figures))
     for system in SYSTEMS:
-        mine = [r.figures for r in results if r.system == system]
+        mine = [r.figures for r in results if r.system == system and not r.tuning]
         if mine:
             macro = {c: sum(f[c] for f in mine) / len(mine) for c in COLUMNS}
             lines.append(_line(f"**macro ({len(mine)})**", system, macro))
@@ -193,6 +203,12 @@ def _line(collection: str, system: str, figures: dict[str, float]) -> str:
 
 def to_json(results: Sequence[Result]) -> list[dict[str, Any]]:
     return [
-        {"collection": r.collection, "system": r.system, **r.figures, "misses": list(r.misses)}
+        {
+            "collection": r.collection,
+            "system": r.system,
+            "tuning": r.tuning,
+            **r.figures,
+            "misses": list(r.misses),
+        }
         for r in results
     ]

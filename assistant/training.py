@@ -10,7 +10,9 @@ to one). ``fit_models`` fits the unit model, then the question (abstention) mode
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,3 +101,18 @@ def question_row(row: Row, models: Models) -> list[float]:
     )
     values["best_unit"] = best
     return [values[f] for f in QUESTION_FEATURES]
+
+
+def write_rows(path: Path, rows: Sequence[Row]) -> None:
+    """One JSON row per line, keys sorted: a re-extraction with no change is no diff."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+    path.write_text(text, encoding="utf-8")
+
+
+def read_rows(directory: Path) -> dict[str, list[Row]]:
+    """Every collection's rows in ``directory``, by name, in file-name order."""
+    return {
+        path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for path in sorted(directory.glob("*.jsonl"))
+    }

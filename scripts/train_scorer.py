@@ -21,7 +21,6 @@ corpus over a range of thresholds, fitted on all corpora and on all but the one 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ from assistant import Assistant, Settings
 from assistant.config import PROJECT_ROOT
 from assistant.evaluation import read_questions
 from assistant.scorer import Models, dump_models
-from assistant.training import extract_rows, fit_models, question_matrix
+from assistant.training import extract_rows, fit_models, question_matrix, read_rows, write_rows
 
 DATA_DIR = PROJECT_ROOT / "eval" / "scorer-data"
 WEIGHTS = PROJECT_ROOT / "assistant" / "scorer_weights.json"
@@ -41,23 +40,10 @@ WEIGHTS = PROJECT_ROOT / "assistant" / "scorer_weights.json"
 
 def extract(name: str, settings: Settings, files: list[Path]) -> Path:
     assistant = Assistant(settings)
-    rows = [
-        row for file in files for row in extract_rows(assistant, read_questions(file), file.stem)
-    ]
+    rows = [row for f in files for row in extract_rows(assistant, read_questions(f), f.stem)]
     out = DATA_DIR / f"{name}.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, sort_keys=True) + "\n")
+    write_rows(out, rows)
     return out
-
-
-def load_data(directory: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
-    """Every corpus's rows, by corpus name, in file-name order."""
-    return {
-        path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        for path in sorted(directory.glob("*.jsonl"))
-    }
 
 
 def _fitted_per_corpus(
@@ -128,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(index_dir=args.index_dir, corpus_dir=args.corpus)
         print(extract(args.name, settings, args.files))
         return 0
-    data = load_data()
+    data = read_rows(DATA_DIR)
     models = fit_models(data)
     WEIGHTS.write_text(dump_models(models), encoding="utf-8")
     print("\n".join(answer_report(data, models)))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, BadInputError
+from assistant.answering import UNIT_FEATURES
 from assistant.store import open_current
 
 
@@ -321,3 +322,50 @@ def test_two_levels_of_a_ladder_table_are_compared_cell_by_cell(
     texts = [s.text for s in assistant.ask(question).sentences]
     assert len(texts) >= 2 and texts[0].startswith(sides[0]), texts
     assert texts[1].startswith(sides[1]), texts
+
+
+POLICY = """\
+---
+title: Westwind people handbook
+---
+# Westwind people handbook
+
+## Holidays
+
+Holidays are agreed with your manager and booked in the shared calendar before you go.
+
+## Parental leave
+
+Parents take twenty-six weeks of leave on full pay.
+
+## Levels
+
+Our levels are outlined below:
+
+- Level 1 engineers learn the codebase with a mentor.
+- Level 2 engineers ship features on their own.
+"""
+
+
+def test_a_figure_asked_for_and_given_nowhere_is_a_feature_of_the_question(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """ "How many days" over passages with no figure at all is evidence the corpus does not
+    answer; the same kind of question where a passage gives one is not."""
+    assistant = indexed({"handbook.md": POLICY})
+    missing = assistant.evidence("how many days of holiday do I get per year?", k=1).features()
+    given = assistant.evidence("how long is parental leave?", k=1).features()
+    plain = assistant.evidence("who agrees my holidays?", k=1).features()
+    assert missing["figure_missing"] == 1.0
+    assert given["figure_missing"] == 0.0 and plain["figure_missing"] == 0.0
+
+
+def test_a_sentence_that_points_elsewhere_is_marked_as_a_pointer(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    assistant = indexed({"handbook.md": POLICY})
+    units = [u for group in assistant.evidence("what are the levels?").found.units for u in group]
+    pointer = UNIT_FEATURES.index("pointer")
+    by_text = {u.text.strip(): u.features[pointer] for u in units}
+    assert by_text["Our levels are outlined below:"] == 1.0
+    assert by_text["Level 2 engineers ship features on their own."] == 0.0
