@@ -209,21 +209,25 @@ class Assistant:
             if mention.fuzzy:  # "principle engineer" is the path it was taken for
                 repaired = repaired[: mention.start] + mention.path.title + repaired[mention.end :]
         repaired = corrected(repaired, corrections)
+        # Every view of the question the ranking reads, embedded in one model call: the
+        # question as searched, as asked, and the probes of how much meaning it keeps.
+        probes = _meaning_probes(store, repaired, plain.replace(question, repaired, 1))
+        views = [expanded, *([plain] if expanded != plain else []), *probes]
         t0 = time.perf_counter()
-        query_vector = self.embedder.embed_query(expanded)
+        vectors = self.embedder.embed_queries(views)
         timings = {"embed": (time.perf_counter() - t0) * 1000}
+        query_vector = vectors[0]
+        plain_vector = vectors[1] if expanded != plain else query_vector
         keep = _excluding(intent)
         where = Filter(family=stored_family(family)) if family else None
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
         focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
         search = partial(self._search, store, query_vector, expanded, terms, focus=focus)
         found = search(k, where, keep, timings)
-        plain_vector = query_vector
         judged = found
         if expanded != plain:
             # Whether the corpus answers is judged on the question as asked, before its
             # own exclusions: "besides management" is about careers, whatever is left.
-            plain_vector = self.embedder.embed_query(plain)
             judged = self._search(store, plain_vector, plain, terms, k, where, None, focus=focus)
         outside = search(k, None, keep) if family else None
         sides = None
@@ -235,9 +239,7 @@ class Assistant:
                 )
                 for subject in intent.comparison
             )
-        kept, lost = self._meaning(
-            store, repaired, plain.replace(question, repaired, 1), plain_vector
-        )
+        kept, lost = _meaning(probes, vectors[len(views) - len(probes) :], plain_vector)
         return Evidence(
             question,
             k,
@@ -393,23 +395,6 @@ class Assistant:
             sums += (features["best_cosine"], features["best_chunk_cosine"])
         mean = sums / len(answering.BACKGROUND_QUESTIONS)
         return float(mean[0]), float(mean[1])
-
-    def _meaning(
-        self, store: SearchBackend, question: str, expanded: str, query_vector: np.ndarray
-    ) -> tuple[float, float]:
-        """How much of the question's meaning the corpus's words keep, and how much the
-        words it never uses carry: cosines between the question and (1) the question cut
-        down to known words, (2) its unknown words alone."""
-        words = question.split()
-        usable = set(store.known_words(question)) | {w for w in words if _common(w)}
-        if all(w in usable for w in words):
-            return 1.0, 0.0
-        unknown = [w for w in words if w not in usable]
-        known = [w for w in words if w in usable]
-        reduced = expanded.replace(question, " ".join(known), 1)
-        probes = [" ".join(unknown), *([reduced] if known else [])]
-        cosines = self.embedder.embed_queries(probes) @ query_vector
-        return (float(cosines[1]) if known else 0.0), float(cosines[0])
 
     # -- corpus and index ---------------------------------------------------------------
 
@@ -570,6 +555,32 @@ def abstention_reason(family: str | None, families: Collection[str] = ()) -> str
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
         f"It covers {' and '.join(covered)}."
     )
+
+
+def _meaning_probes(store: SearchBackend, question: str, expanded: str) -> list[str]:
+    """The texts that tell how much of the question's meaning the corpus's words keep:
+    its words the corpus never uses, then (if any are left) the question cut down to the
+    words it knows. None when the corpus knows every word."""
+    words = question.split()
+    usable = set(store.known_words(question)) | {w for w in words if _common(w)}
+    if all(w in usable for w in words):
+        return []
+    unknown = [w for w in words if w not in usable]
+    known = [w for w in words if w in usable]
+    reduced = expanded.replace(question, " ".join(known), 1)
+    return [" ".join(unknown), *([reduced] if known else [])]
+
+
+def _meaning(
+    probes: list[str], vectors: np.ndarray, query_vector: np.ndarray
+) -> tuple[float, float]:
+    """How much of the question's meaning the corpus's words keep, and how much the
+    words it never uses carry: cosines between the question and (1) the question cut
+    down to known words, (2) its unknown words alone (see :func:`_meaning_probes`)."""
+    if not probes:
+        return 1.0, 0.0
+    cosines = vectors @ query_vector
+    return (float(cosines[1]) if len(probes) > 1 else 0.0), float(cosines[0])
 
 
 def _common(word: str) -> bool:
