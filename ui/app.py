@@ -55,13 +55,15 @@ def main() -> None:
         sidebar.index_panel(dirs, job, ready, problem)
 
     st.title(topic.capitalize())
+    asked_before = len(st.session_state["turns"])
     notice = ask_pending(assistant, options, ready, kept)
     turns: list[conversation.Turn] = st.session_state["turns"]
     ask_tab, fit_tab, map_tab, documents_tab = st.tabs(TABS, key="tab", on_change="rerun")
     if ask_tab.open:
         with ask_tab:
             offered = examples.for_filter(assistant, paths, options.family) if ready else []
-            conversation.show(turns, paths, offered, notice, topic)
+            just_asked = len(turns) > asked_before
+            conversation.show(turns, paths, offered, notice, topic, just_asked)
             if turns:
                 st.button(
                     "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)

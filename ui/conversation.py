@@ -15,7 +15,7 @@ import streamlit as st
 from assistant import Answer, Assistant, AssistantError, IndexUnavailableError
 from assistant.errors import BackendUnavailableError
 from assistant.taxonomy import FAMILIES, CareerPath
-from ui import views
+from ui import scroll, views
 from ui.render import escape_inline, family_label
 
 log = logging.getLogger(__name__)
@@ -99,14 +99,18 @@ def show(
     examples: Sequence[str],
     notice: str,
     about: str,
+    just_asked: bool = False,
 ) -> None:
     """The conversation so far, or the welcome when there is none; ``examples`` are the
     questions to offer under the active family filter, ``about`` what the page answers
-    about (:func:`topic`)."""
+    about (:func:`topic`); ``just_asked``: the newest turn was asked on this run, so it
+    is brought into view."""
     if not turns:
         welcome(paths, examples, about)
     for i, turn in enumerate(turns):
         show_turn(turn, i, i == len(turns) - 1, paths, examples)
+    if just_asked and turns:
+        scroll.bring_into_view(f"t{len(turns) - 1}")
     if notice:
         st.info(notice, icon=":material/lightbulb:")
 
@@ -134,7 +138,7 @@ def show_turn(
 ) -> None:
     """A question and its answer as a pair of chat messages."""
     key = f"t{index}"
-    with st.chat_message("user"):
+    with st.container(key=scroll.question_key(key)), st.chat_message("user"):
         st.markdown(escape_inline(turn.question))
         if turn.family:
             st.caption(f"only {escape_inline(family_label(turn.family, FAMILIES))}")

@@ -223,6 +223,33 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> No
     assert page.locator(".st-key-t0-answer").inner_text() == answer
 
 
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the element's top is on screen, below the page's top bar."""
+    box = page.locator(selector).bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    header = page.get_by_test_id("stHeader").bounding_box()
+    top = header["y"] + header["height"] if header else 0
+    return top <= box["y"] < viewport["height"]
+
+
+def test_each_new_answer_is_brought_into_view(real_app: Server, browser: Browser) -> None:
+    """After every question the page shows the question and its answer, not the end of
+    the passages under it (Streamlit keeps a chat scrolled to the bottom), and the
+    question box stays reachable."""
+    page = browser.new_page()
+    page.goto(real_app.url)
+    for turn, question in enumerate(("Is SRE a dead end?", "What does a staff engineer do?")):
+        ask(page, question)
+        page.locator(f".st-key-t{turn}-passage-1").wait_for(timeout=90_000)
+        page.wait_for_timeout(2500)  # the page has settled where it will stay
+        assert in_view(page, f".st-key-t{turn}-question"), f"question {turn} out of view"
+        assert in_view(page, f".st-key-t{turn}-answer"), f"answer {turn} out of view"
+        assert in_view(page, "[data-testid='stChatInputTextArea']")
+    page.wait_for_timeout(3000)  # and it stays there once the page lets go of it
+    assert in_view(page, ".st-key-t1-answer")
+
+
 HOSTILE = [
     "<script>alert(1)</script> then text",
     "<img src=x onerror=alert(1)> and <b>bold</b>",
