@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..documents import Block
+from .markup import strip_site_markup
 
 #: Titles, headings and section labels are capped: they are copied into every chunk's
 #: row and embedding text, so an uncapped one multiplies a file's cost (a 1 MB heading).
@@ -30,8 +31,9 @@ class Parsed:
 
 
 def clean_inline(text: str) -> str:
-    """Collapse runs of whitespace (line breaks included) into single spaces."""
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    """Drop static-site markup (:mod:`.markup`) and collapse runs of whitespace (line
+    breaks included) into single spaces: every loader's prose passes through here."""
+    return _SPACES.sub(" ", strip_site_markup(text).replace("\n", " ")).strip()
 
 
 def cap_label(text: str) -> str:

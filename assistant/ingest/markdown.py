@@ -21,6 +21,7 @@ from ..documents import Block
 from .files import Warn
 from .frontmatter import split_front_matter
 from .layout import Parsed, cap_label, clean_inline
+from .markup import strip_outside_code
 from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
 from .tables import table_blocks
 
@@ -38,7 +39,7 @@ _FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
     """Front matter (YAML ``---`` or TOML ``+++``) becomes metadata; the body, blocks."""
     meta, body = split_front_matter(text, source, warn)
-    blocks = markdown_blocks(body)
+    blocks = markdown_blocks(strip_outside_code(body))
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     if not title:
         headings = [b for b in blocks if b.kind == "heading"]
