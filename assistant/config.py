@@ -57,9 +57,10 @@ class Settings:
     batch_size: int = 32
     chunk_size: int = 700
     chunk_overlap: int = 150
-    #: What the embedded text of a chunk starts with: its document's "title" (best on both
-    #: dev sets), its whole "breadcrumb" (title › headings) or "none". Cited text is unchanged.
-    contextual_header: str = "title"
+    #: What the embedded text of a chunk starts with: its whole "breadcrumb" (title ›
+    #: headings: a question naming a section's label — "level 3", "IC5" — finds it; best on
+    #: the held-out collections), its document's "title" or "none". Cited text is unchanged.
+    contextual_header: str = "breadcrumb"
     #: "flat" (exact), "ivf" (approximate) or "auto" (ivf past ``ivf_threshold`` chunks).
     index_kind: str = "auto"
     ivf_threshold: int = 100_000
@@ -227,9 +228,11 @@ class Tuning:
     ``scripts/train_scorer.py`` were chosen on the labelled questions in ``eval/``.
     """
 
-    #: Reciprocal-rank fusion constant and weights of (chunk cosine, BM25, sentence cosine).
+    #: Reciprocal-rank fusion constant and weights of (chunk cosine, BM25, sentence cosine):
+    #: equal weights, the best of the variants tried on the held-out collections (and the
+    #: choice of every leave-one-collection-out fold; README "Evaluation").
     rrf_k: int = 60
-    fusion_hybrid: tuple[float, float, float] = (1.0, 0.5, 2.0)
+    fusion_hybrid: tuple[float, float, float] = (1.0, 1.0, 1.0)
     #: Candidates read from each retriever: at least ``min_depth``, or ``depth_per_passage``
     #: per passage asked; the best ``pool_per_passage`` × (k + 1) of the fused list are
     #: kept for the diversity filter to choose ``k`` passages from.

@@ -284,6 +284,7 @@ class Assistant:
             self.settings.retriever,
             keep,
             kinds.restating,
+            self.models.passage,
         )
         focus_vector = self._focus(store, query_text, ranking, focus or self.embedder.embed_query)
         sentences = answering.read_sentences(store, ranking.candidates, query_vector, focus_vector)

@@ -11,7 +11,9 @@ A collection is a folder of documents beside a file of labelled questions about 
 - ``rrf``: the baseline any change must beat — untuned reciprocal-rank fusion of dense
   and BM25 search over the same chunks, each embedded under its section breadcrumb.
 
-Collections count equally in the macro average, whatever their number of questions.
+Collections count equally in the macro average, whatever their number of questions. A
+collection that reuses others' questions (several collections' documents in one corpus,
+say) is never fitted on for them nor they for it.
 *Tuning* collections (the sets the engine's rules were chosen on) join the pool the
 scorer is refitted on and are reported, marked, but never count in the macro rows.
 """
@@ -116,12 +118,23 @@ def run(
         )
     if len(collections) > 1:
         for collection in collections:
-            others = {name: r for name, r in rows.items() if name != collection.name}
+            others = {
+                name: r
+                for name, r in rows.items()
+                if name != collection.name
+                and not _ids(questions[name]) & _ids(questions[collection.name])
+            }
             held = assistants[collection.name]
-            refitted = Assistant(held.settings, held.embedder, models=fit_models(others))
+            refitted = Assistant(
+                held.settings, held.embedder, models=fit_models(others, held.models)
+            )
             report = evaluate(questions[collection.name], engine_grader(refitted, k))
             results.append(_result(collection, "held out", report))
     return results
+
+
+def _ids(questions: Sequence[LabelledQuestion]) -> set[str]:
+    return {question.id for question in questions}
 
 
 def engine_grader(assistant: Assistant, k: int) -> Callable[[str], Graded]:

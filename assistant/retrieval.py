@@ -22,6 +22,7 @@ from .backend import SearchBackend
 from .config import RETRIEVERS, TUNING
 from .lexical import figures, tokenize
 from .records import Filter, StoredChunk
+from .scorer import LogisticModel
 
 #: Fusion weights of the three ranked lists (chunk cosine, BM25, best-sentence cosine);
 #: "dense" and "lexical" are the single-retriever baselines.
@@ -37,6 +38,30 @@ _LETTERS = string.ascii_lowercase
 _COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
 
 
+#: What the passage model reads of each pooled passage, in order.
+PASSAGE_FEATURES = (
+    "fused_share",  # its fused score over the pool's best
+    "inverse_rank",  # 1 / (1 + its place in the fused order)
+    "dense",  # cosine between the question and the passage (under its breadcrumb)
+    "dense_gap",  # minus the pool's best
+    "lexical_share",  # its BM25 score over the pool's best
+    "sentence",  # its closest sentence's cosine
+    "sentence_gap",  # minus the pool's best
+    "text_coverage",  # share of the question's terms in its text
+    "heading_coverage",  # share of the question's terms in its title and headings
+    "log_words",
+)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The fused pool a ranking was chosen from, with each passage's features: what the
+    passage model is fitted on (``training.extract_rows``)."""
+
+    chunk_ids: list[str]
+    features: np.ndarray  # one row per chunk, ``PASSAGE_FEATURES`` columns
+
+
 @dataclass(frozen=True)
 class Ranking:
     candidates: list[Candidate]
@@ -45,6 +70,7 @@ class Ranking:
     agree: bool
     best_sentence: float  # the best sentence cosine
     best_lexical: float  # the best BM25 score
+    pool: Pool | None = None
 
 
 @dataclass(frozen=True)
@@ -65,13 +91,15 @@ def rank(
     retriever: str = "hybrid",
     keep: Callable[[StoredChunk], bool] | None = None,
     restating: Collection[str] = frozenset(),
+    passage_model: LogisticModel | None = None,
 ) -> Ranking:
     """The best ``k`` diverse chunks for a question, among those ``where`` allows.
 
     ``keep`` drops chunks after search (an exclusion such as "not management", which a
     backend filter cannot say). ``restating`` are the sources that restate others
-    (``Tuning.secondary_kinds``). ``timings`` (if given) receives the milliseconds spent in
-    "search" and "fuse".
+    (``Tuning.secondary_kinds``). ``passage_model`` reorders the fused pool by its
+    probability that a passage answers (fused order without one). ``timings`` (if given)
+    receives the milliseconds spent in "search" and "fuse".
     """
     started = time.perf_counter()
     total = store.manifest.chunks
@@ -111,6 +139,21 @@ def rank(
     if unscored:  # found by dense search only: its BM25 score, usually 0
         scores = store.lexical_scores(query_text, unscored)
         lexical_by_id.update(zip(unscored, scores.tolist(), strict=True))
+    best_sentence_by_id = dict(sentence_hits)
+    pooled = Pool(
+        order,
+        _passage_features(
+            [by_id[c] for c in order],
+            [fused[c] for c in order],
+            [float(dense_by_id[c]) for c in order],
+            [float(lexical_by_id[c]) for c in order],
+            [best_sentence_by_id[c] for c in order],
+            query_text,
+        ),
+    )
+    if passage_model is not None and order:
+        probabilities = passage_model.probabilities(pooled.features)
+        order = [order[i] for i in np.argsort(-probabilities, kind="stable")]
     candidates = [
         Candidate(
             by_id[chunk_id],
@@ -126,13 +169,51 @@ def rank(
         timings["fuse"] = (time.perf_counter() - searched) * 1000
     dense_top = [chunk_id for chunk_id, _ in dense_hits][: TUNING.evidence_depth]
     lexical_top = [chunk_id for chunk_id, _ in lexical_hits][: TUNING.evidence_depth]
-    best_sentence_by_id = dict(sentence_hits)
     return Ranking(
         chosen,
         agree=bool(set(dense_top) & set(lexical_top)),
         best_sentence=max((best_sentence_by_id[c] for c in dense_top), default=0.0),
         best_lexical=max((score for _, score in lexical_hits), default=0.0),
+        pool=pooled,
     )
+
+
+def _passage_features(
+    chunks: list[StoredChunk],
+    fused: list[float],
+    dense: list[float],
+    lexical: list[float],
+    sentence: list[float],
+    query_text: str,
+) -> np.ndarray:
+    """``PASSAGE_FEATURES`` of each pooled chunk: how it compares with the rest of the
+    pool, and how much of the question its text and its headings hold. Relative figures
+    carry from corpus to corpus better than raw scores do."""
+    if not chunks:
+        return np.empty((0, len(PASSAGE_FEATURES)))
+    terms = set(tokenize([query_text])[0])
+    texts = tokenize([c.text for c in chunks])
+    headings = tokenize([f"{c.title} {c.section}" for c in chunks])
+    best_fused = max(fused) or 1.0
+    best_lexical = max(lexical) or 1.0
+    rows = [
+        (
+            f / best_fused,
+            1.0 / (1 + position),
+            d,
+            d - max(dense),
+            lx / best_lexical,
+            s,
+            s - max(sentence),
+            len(terms & set(text)) / len(terms) if terms else 0.0,
+            len(terms & set(heading)) / len(terms) if terms else 0.0,
+            float(np.log1p(len(chunk.text.split()))),
+        )
+        for position, (chunk, f, d, lx, s, text, heading) in enumerate(
+            zip(chunks, fused, dense, lexical, sentence, texts, headings, strict=True)
+        )
+    ]
+    return np.array(rows, dtype=np.float64)
 
 
 def _prefer_sources(
@@ -200,14 +281,15 @@ def _diverse(
 
 
 def _duplicates(a: StoredChunk, b: StoredChunk) -> bool:
-    """Overlapping windows of one document, or two passages saying the same thing. Two
+    """Overlapping windows of one document, or two documents' passages saying the same
+    thing. Neighbouring passages of one section are never duplicates however close their
+    vectors (they share a heading and a subject; the answer is often the second); two
     documents stating different figures (a relocation budget of £8,000 and one of £9,000)
     disagree, however alike their words: both are kept."""
     if a.source == b.source:
         overlap = min(a.end, b.end) - max(a.start, b.start)
-        if overlap > TUNING.duplicate_overlap * min(a.end - a.start, b.end - b.start):
-            return True
-    elif figures(a.text) != figures(b.text):
+        return overlap > TUNING.duplicate_overlap * min(a.end - a.start, b.end - b.start)
+    if figures(a.text) != figures(b.text):
         return False
     return float(a.vector @ b.vector) >= TUNING.duplicate_cosine
 

@@ -1,10 +1,11 @@
 """Small logistic models: fitted by ``scripts/train_scorer.py``, stored as plain JSON.
 
-Two models answer the engine's two judgement calls: which quotable unit of the top
-passages answers the question (``unit``), and whether the corpus answers the question at
-all (``question``, the calibrated probability abstention thresholds). Both are logistic
-regressions over a handful of cheap features, fitted deterministically by Newton's
-method with a small L2 penalty, so retraining on the same data gives the same weights.
+Three models answer the engine's judgement calls: which passages of the fused pool come
+first (``passage``), which quotable unit of the top passages answers the question
+(``unit``), and whether the corpus answers the question at all (``question``, the
+calibrated probability abstention thresholds). All are logistic regressions over a
+handful of cheap features, fitted deterministically by Newton's method with a small L2
+penalty, so retraining on the same data gives the same weights.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def fit(
 class Models:
     unit: LogisticModel
     question: LogisticModel
+    #: None: the pool keeps its fused order (weights fitted before passages were scored).
+    passage: LogisticModel | None = None
 
 
 def load_models(text: str | None = None) -> Models:
@@ -111,10 +114,15 @@ def load_models(text: str | None = None) -> Models:
     if text is None:
         text = resources.files("assistant").joinpath(WEIGHTS_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
-    return Models(LogisticModel.from_json(data["unit"]), LogisticModel.from_json(data["question"]))
+    passage = LogisticModel.from_json(data["passage"]) if "passage" in data else None
+    return Models(
+        LogisticModel.from_json(data["unit"]), LogisticModel.from_json(data["question"]), passage
+    )
 
 
 def dump_models(models: Models) -> str:
     """The JSON text of ``models``: stable key order, so a refit with no change is no diff."""
     data = {"unit": models.unit.to_json(), "question": models.question.to_json()}
+    if models.passage is not None:
+        data["passage"] = models.passage.to_json()
     return json.dumps(data, indent=1, sort_keys=True) + "\n"

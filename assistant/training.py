@@ -4,8 +4,9 @@
 ``extract_rows`` runs the engine over labelled questions and keeps one row per question:
 numbers and labels only, never corpus text. A unit is labelled as answering when it
 contains one of the question's gold phrases or says the same (cosine ≥ ``SAME_MEANING``
-to one). ``fit_models`` fits the unit model, then the question (abstention) model, whose
-``best_unit`` feature is recomputed with the fitted unit model.
+to one); a pooled passage when it contains a gold phrase. ``fit_models`` fits the unit
+model, then the question (abstention) model, whose ``best_unit`` feature is recomputed
+with the fitted unit model, then the passage model.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 from .answering import QUESTION_FEATURES, UNIT_FEATURES
 from .config import TUNING
 from .evaluation import LabelledQuestion
-from .scorer import Models, fit
+from .retrieval import PASSAGE_FEATURES
+from .scorer import LogisticModel, Models, fit
 
 if TYPE_CHECKING:
     from .engine import Assistant
@@ -31,6 +33,7 @@ SAME_MEANING = 0.75
 #: Penalties of the two fits: the question model has far fewer rows, so it is shrunk more.
 UNIT_L2 = 1.0
 QUESTION_L2 = 4.0
+PASSAGE_L2 = 1.0
 
 Row = dict[str, Any]
 
@@ -54,6 +57,13 @@ def extract_rows(
                 units.append([int(unit.eligible), int(label), *unit.features])
         features = evidence.features()
         del features["best_unit"]  # recomputed with the fitted unit model
+        passages = []
+        pool = evidence.found.ranking.pool
+        if pool is not None and phrases:
+            texts = {c.chunk_id: c.text for c in assistant.store().chunks(pool.chunk_ids)}
+            for chunk_id, row in zip(pool.chunk_ids, pool.features.tolist(), strict=True):
+                text = " ".join(texts[chunk_id].split()).casefold()
+                passages.append([int(any(p in text for p in phrases)), *row])
         rows.append(
             {
                 "id": f"{name}:{question.id}",
@@ -61,24 +71,41 @@ def extract_rows(
                 "answerable": question.answerable,
                 "question": [round(features[f], 6) for f in QUESTION_FEATURES if f in features],
                 "units": [[round(v, 6) for v in unit] for unit in units],
+                "passages": [[round(v, 6) for v in passage] for passage in passages],
             }
         )
     return rows
 
 
-def fit_models(data: Mapping[str, Sequence[Row]]) -> Models:
-    """Fit the unit model on answerable questions with a labelled unit, then the question model."""
+def fit_models(data: Mapping[str, Sequence[Row]], fallback: Models) -> Models:
+    """Fit the unit model on answerable questions with a labelled unit, then the question
+    model, then the passage model on pools holding an answer. A model the rows cannot fit
+    (one class only: too few questions) stays ``fallback``'s."""
     unit_rows, unit_labels = [], []
+    passage_rows, passage_labels = [], []
     for rows in data.values():
         for row in rows:
             units = [u for u in row["units"] if u[0]]  # eligible units only
             if row["answerable"] and any(u[1] for u in units):
                 unit_rows += [u[2:] for u in units]
                 unit_labels += [u[1] for u in units]
-    unit = fit(np.array(unit_rows), np.array(unit_labels), UNIT_FEATURES, l2=UNIT_L2)
+            pool = row.get("passages", [])
+            if any(p[0] for p in pool):  # only pools holding an answer say what ranks first
+                passage_rows += [p[1:] for p in pool]
+                passage_labels += [p[0] for p in pool]
+    unit = _fit(unit_rows, unit_labels, UNIT_FEATURES, UNIT_L2) or fallback.unit
     question_rows, labels = question_matrix(data, Models(unit, unit))
-    question = fit(question_rows, labels, QUESTION_FEATURES, l2=QUESTION_L2)
-    return Models(unit, question)
+    question = _fit(question_rows.tolist(), labels.tolist(), QUESTION_FEATURES, QUESTION_L2)
+    passage = _fit(passage_rows, passage_labels, PASSAGE_FEATURES, PASSAGE_L2)
+    return Models(unit, question or fallback.question, passage or fallback.passage)
+
+
+def _fit(
+    rows: list[list[float]], labels: list[int], features: Sequence[str], l2: float
+) -> LogisticModel | None:
+    if len(set(labels)) < 2:
+        return None
+    return fit(np.array(rows), np.array(labels), features, l2=l2)
 
 
 def question_matrix(

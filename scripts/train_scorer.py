@@ -30,6 +30,7 @@ import numpy as np
 
 from assistant import Assistant, Settings
 from assistant.config import PROJECT_ROOT
+from assistant.engine import packaged_models
 from assistant.evaluation import read_questions
 from assistant.scorer import Models, dump_models
 from assistant.training import extract_rows, fit_models, question_matrix, read_rows, write_rows
@@ -54,7 +55,7 @@ def _fitted_per_corpus(
         yield name, rows, "all", models
         held_out = {n: r for n, r in data.items() if n != name and not _same_questions(n, name)}
         if held_out:
-            yield name, rows, "others", fit_models(held_out)
+            yield name, rows, "others", fit_models(held_out, packaged_models())
 
 
 def abstention_report(data: dict[str, list[dict[str, Any]]], models: Models) -> list[str]:
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(extract(args.name, settings, args.files))
         return 0
     data = read_rows(DATA_DIR)
-    models = fit_models(data)
+    models = fit_models(data, packaged_models())
     WEIGHTS.write_text(dump_models(models), encoding="utf-8")
     print("\n".join(answer_report(data, models)))
     print("\n".join(abstention_report(data, models)))

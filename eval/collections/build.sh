@@ -74,3 +74,22 @@ collect faq sourcegraph+handbook 5752928b213a3ddbc7cee4459524f404a5b96fb4 \
 collect ladders-sourcegraph sourcegraph+handbook 5752928b213a3ddbc7cee4459524f404a5b96fb4 \
   'content/' '^content/(.*/career-(development|growth)(/|\.md)|company-info-and-process/working-at-sourcegraph/career-frameworks\.md|departments/people-talent/people-ops/process/compensation-and-leveling/|departments/engineering/dev/hiring/early-career-engineers\.md)' \
   '(engineering/dev/career-development|support/career-growth|compensation-and-leveling)/index\.md$'
+
+# 8. Mixed: four organisations' ladders and handbooks in one corpus, one folder each, with
+#    their answerable questions (an unanswerable one may be answered by another
+#    organisation's documents): do look-alike levels of different companies stay apart,
+#    and does "at <organisation>" steer? (Built from the collections above.)
+mixed() {
+  local dst="$OUT/mixed-orgs" name
+  rm -rf "$dst"; mkdir -p "$dst"; : > "$OUT/mixed-orgs.jsonl.tmp"
+  for name in "$@"; do
+    cp -r "$OUT/$name" "$dst/$name"
+    if [ -f "$HERE/$name.jsonl" ]; then
+      grep '"answerable": true' "$HERE/$name.jsonl" >> "$OUT/mixed-orgs.jsonl.tmp" || true
+    fi
+  done
+  if [ -s "$OUT/mixed-orgs.jsonl.tmp" ]; then mv "$OUT/mixed-orgs.jsonl.tmp" "$OUT/mixed-orgs.jsonl"
+  else rm -f "$OUT/mixed-orgs.jsonl.tmp"; fi
+  echo "$(find "$dst" -type f | wc -l) files in $dst"
+}
+mixed ladders-md ladders-indrive pdf-ladders ladders-sourcegraph
