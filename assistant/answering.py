@@ -470,7 +470,8 @@ def choose_answer(
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
     best unit of the first kind found opens the answer. Units saying what one of ``avoid``
     says (another comparison side's sentence) are left out. An opening unit that points
-    back ("This is why …") is preceded by the unit it points to.
+    back ("This is why …") is preceded by the unit it points to; one that points
+    elsewhere ("as outlined below:") never opens it while another unit can.
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
@@ -492,6 +493,10 @@ def choose_answer(
     if preferred:
         pool.remove(preferred[0])
         pool.insert(0, preferred[0])
+    opening = next((pair for pair in pool if not _points_elsewhere(pair[1])), pool[0])
+    if opening is not pool[0]:  # "as outlined below:" never opens an answer
+        pool.remove(opening)
+        pool.insert(0, opening)
     first_probability, first = pool[0]
     floor = max(TUNING.answer_floor, TUNING.answer_ratio * first_probability)
     rest = [unit for probability, unit in pool[1:] if probability >= floor]
@@ -510,6 +515,11 @@ def choose_answer(
     if before is not None:  # first, even when it was chosen on its own merit
         chosen = [before, *(unit for unit in chosen if not _same(before, unit))][:most]
     return chosen
+
+
+def _points_elsewhere(unit: Unit) -> bool:
+    """The unit sends the reader to other text ("see the table below:")."""
+    return unit.features[UNIT_FEATURES.index("pointer")] == 1.0
 
 
 def _antecedent(units: Sequence[Sequence[Unit]], unit: Unit) -> Unit | None:

@@ -27,6 +27,7 @@ def unit(
     opening: str = "",
     eligible: bool = True,
     label: str = "",
+    pointer: bool = False,
 ) -> Unit:
     """A unit of passage ``chunk``, whose meaning (vector) no other unit shares; with a
     ``label``, a table cell ("Mentorship — Q3: …")."""
@@ -43,10 +44,20 @@ def unit(
         0.5,
         eligible,
         "",
-        (0.0,) * len(UNIT_FEATURES),
+        tuple(float(pointer and name == "pointer") for name in UNIT_FEATURES),
         vector,
         restates=restates,
     )
+
+
+def test_a_sentence_pointing_elsewhere_never_opens_the_answer() -> None:
+    """ "The levels are outlined below:" is the most probable unit, yet the answer opens
+    with what it points at."""
+    lead, item = unit(1, 1, pointer=True), unit(1, 2)
+    chosen = choose_answer([[lead, item]], [[0.9, 0.6]])
+    assert chosen[0] is item
+    # With nothing else to say, it is still quoted rather than nothing.
+    assert choose_answer([[lead]], [[0.9]]) == [lead]
 
 
 def test_further_sentences_come_from_the_opening_sentences_passage() -> None:
