@@ -302,9 +302,9 @@ class Tuning:
     #: asks about: with none of its other terms in the best passage, a feature of the
     #: abstention model says the asked-about thing is missing.
     missing_meaning: float = 0.3
-    #: Abstain below this calibrated probability that the corpus answers the question
-    #: (chosen on the shipped, external and combined corpora; see README "Abstention").
-    abstain_below: float = 0.45
+    #: The refusal threshold is fitted with the question model (``Models.abstain_below``):
+    #: the highest that refuses at most this share of the answerable training questions.
+    max_false_refusals: float = 0.03
     #: With a family filter, the answer is said to lie outside it when the unfiltered
     #: search's best sentence is this much closer (cosine) than the filtered one's.
     outside_filter_margin: float = 0.1

@@ -330,7 +330,7 @@ class Assistant:
         elsewhere = evidence.answer_outside_filter()
         if elsewhere is not None:
             return refuse(outside_filter_reason(evidence.family or "", elsewhere))
-        if evidence.probability() < TUNING.abstain_below:
+        if evidence.probability() < self.models.abstain_below:
             return refuse(abstention_reason(evidence.family, self.families()))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
@@ -711,14 +711,14 @@ class Evidence:
             return None
         here = stored_family(self.family)
         elsewhere = self.outside.ranking.candidates[0].chunk.family
-        if elsewhere == here or self.probability(self.outside) < TUNING.abstain_below:
+        if elsewhere == here or self.probability(self.outside) < self.models.abstain_below:
             return None
         named = {m.path.family for m in self.intent.mentions}
         if named and here not in named and elsewhere in named:
             return elsewhere
         inside = self.features()["best_cosine"]
         closer = self.features(self.outside)["best_cosine"] - inside
-        if self.probability() < TUNING.abstain_below or closer >= TUNING.outside_filter_margin:
+        if self.probability() < self.models.abstain_below or closer >= TUNING.outside_filter_margin:
             return elsewhere
         return None
 

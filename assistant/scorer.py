@@ -107,6 +107,9 @@ class Models:
     question: LogisticModel
     #: None: the pool keeps its fused order (weights fitted before passages were scored).
     passage: LogisticModel | None = None
+    #: The engine refuses below this probability that the corpus answers; fitted with the
+    #: question model (``training.fit_threshold``), so it is held out with it too.
+    abstain_below: float = 0.45
 
 
 def load_models(text: str | None = None) -> Models:
@@ -116,13 +119,17 @@ def load_models(text: str | None = None) -> Models:
     data = json.loads(text)
     passage = LogisticModel.from_json(data["passage"]) if "passage" in data else None
     return Models(
-        LogisticModel.from_json(data["unit"]), LogisticModel.from_json(data["question"]), passage
+        LogisticModel.from_json(data["unit"]),
+        LogisticModel.from_json(data["question"]),
+        passage,
+        float(data.get("abstain_below", Models.abstain_below)),
     )
 
 
 def dump_models(models: Models) -> str:
     """The JSON text of ``models``: stable key order, so a refit with no change is no diff."""
-    data = {"unit": models.unit.to_json(), "question": models.question.to_json()}
+    data: dict[str, Any] = {"unit": models.unit.to_json(), "question": models.question.to_json()}
     if models.passage is not None:
         data["passage"] = models.passage.to_json()
+    data["abstain_below"] = round(models.abstain_below, 10)
     return json.dumps(data, indent=1, sort_keys=True) + "\n"

@@ -97,7 +97,21 @@ def fit_models(data: Mapping[str, Sequence[Row]], fallback: Models) -> Models:
     question_rows, labels = question_matrix(data, Models(unit, unit))
     question = _fit(question_rows.tolist(), labels.tolist(), QUESTION_FEATURES, QUESTION_L2)
     passage = _fit(passage_rows, passage_labels, PASSAGE_FEATURES, PASSAGE_L2)
-    return Models(unit, question or fallback.question, passage or fallback.passage)
+    if question is None:
+        return Models(unit, fallback.question, passage or fallback.passage, fallback.abstain_below)
+    threshold = fit_threshold(question.probabilities(question_rows), labels)
+    return Models(unit, question, passage or fallback.passage, threshold)
+
+
+def fit_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> float:
+    """The highest refusal threshold that refuses at most ``Tuning.max_false_refusals`` of
+    the answerable questions: as many unanswerable ones refused as that allows."""
+    answered = np.sort(probabilities[answerable == 1])
+    if len(answered) == 0:
+        return Models.abstain_below
+    allowed = int(np.floor(TUNING.max_false_refusals * len(answered)))
+    # refusing below the (allowed + 1)-th lowest answerable probability refuses `allowed`
+    return float(np.round(answered[min(allowed, len(answered) - 1)], 6))
 
 
 def _fit(

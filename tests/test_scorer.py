@@ -46,3 +46,19 @@ def test_a_fit_is_deterministic_and_sets_the_penalised_gradient_to_zero() -> Non
     gradient = z.T @ (p - y) + 0.5 * np.asarray(first.weights)  # independent of the solver
     assert np.max(np.abs(gradient)) < 1e-6 and abs(float(np.sum(p - y))) < 1e-6
     assert first.weights[0] > 0 and first.weights[1] < 0 and first.weights[2] > 0
+
+
+def test_the_refusal_threshold_refuses_at_most_the_allowed_share_of_answerable_questions() -> None:
+    from assistant.config import TUNING
+    from assistant.training import fit_threshold
+
+    answerable = np.array([1] * 100 + [0] * 20)
+    probabilities = np.concatenate([np.linspace(0.3, 0.99, 100), np.linspace(0.01, 0.5, 20)])
+    threshold = fit_threshold(probabilities, answerable)
+    refused = probabilities < threshold
+    assert int(np.sum(refused & (answerable == 1))) <= TUNING.max_false_refusals * 100
+    # as high as that allows: one step higher would refuse one answerable question more
+    assert np.sum(probabilities[answerable == 1] < threshold + 1e-3) > np.sum(
+        refused & (answerable == 1)
+    )
+    assert np.sum(refused & (answerable == 0)) >= 1
