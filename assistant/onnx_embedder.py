@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -163,7 +165,7 @@ def ensure_export(model_path: Path, cache_dir: Path) -> Path:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".export-") as work:
             exported = Path(work) / "model.onnx"
-            export_onnx(model_path, exported)
+            _export_in_child(model_path, exported)
             note = Path(work) / "note.json"
             note.write_text(
                 json.dumps(
@@ -178,6 +180,26 @@ def ensure_export(model_path: Path, cache_dir: Path) -> Path:
             os.replace(note, target.with_suffix(".json"))
             os.replace(exported, target)
     return target
+
+
+def _export_in_child(model_path: Path, target: Path) -> None:
+    """Run :func:`export_onnx` in a child process, so the ~600 MB that torch and the
+    model take while exporting go back to the system before the first rebuild embeds
+    (the first rebuild peaked at 936 MB with the export in-process, the next at 362 MB).
+    ``-P``: the child imports this package, never code from the working directory."""
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", __name__, str(model_path), str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not target.is_file():
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise AssistantError(
+            f"exporting {model_path} to ONNX failed: {lines[-1] if lines else done.returncode}",
+            "check that torch and transformers are installed, "
+            "or use CAREER_ASSISTANT_EMBED_BACKEND=torch",
+        )
 
 
 # -- the embedder ------------------------------------------------------------------------
@@ -289,3 +311,7 @@ def load_onnx_embedder(model_path: Path, cache_dir: Path, threads: int = 1) -> O
             "pip install onnxruntime onnx, or use CAREER_ASSISTANT_EMBED_BACKEND=torch",
         ) from None
     return OnnxEmbedder(ensure_export(model_path, cache_dir), model_path, threads)
+
+
+if __name__ == "__main__":  # the export's child process (:func:`_export_in_child`)
+    export_onnx(Path(sys.argv[1]), Path(sys.argv[2]))
