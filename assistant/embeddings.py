@@ -25,7 +25,8 @@ import numpy as np
 from .config import EMBED_BACKENDS, EMBED_BATCH_TOKENS, WEIGHTS_HASH_MEMO
 from .errors import AssistantError
 
-ProgressCallback = Callable[[int, int], None]  # (done, total)
+#: (done, total): a rebuild reports passages, ``Embedder.embed`` padded tokens.
+ProgressCallback = Callable[[int, int], None]
 
 
 class Embedder(Protocol):
@@ -36,7 +37,10 @@ class Embedder(Protocol):
 
     def embed(
         self, texts: Sequence[str], batch_size: int = 32, progress: ProgressCallback | None = None
-    ) -> np.ndarray: ...
+    ) -> np.ndarray:
+        """Unit vectors of ``texts``, row-aligned; ``progress`` gets (done, total) in padded
+        tokens (the model's work, which takes about the same time per token) per batch."""
+        ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
@@ -230,12 +234,13 @@ class BatchEmbedder:
             vectors[batch] = encode(batch)
             return batch
 
+        total = sum(len(batch) * lengths[batch[0]] for batch in batches)  # padded tokens
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(batches)))) as pool:
             for batch in pool.map(run, batches):
-                done += len(batch)
+                done += len(batch) * lengths[batch[0]]
                 if progress:
-                    progress(done, len(order))
+                    progress(done, total)
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:

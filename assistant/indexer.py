@@ -90,11 +90,14 @@ def rebuild(
     progress: ProgressCallback | None = None,
     full: bool = False,
     warn: Callable[[str], None] | None = None,
+    files: Callable[[int, int], None] | None = None,
 ) -> RebuildReport:
     """Bring the index ``backend`` holds up to date with ``settings.corpus_dir``.
 
     ``embedder`` is a factory so that a rebuild with nothing new to embed never loads
-    the model. Raises :class:`RebuildBusyError` if another rebuild holds the lock.
+    the model. ``files`` hears (new or changed files, files) once the corpus is compared,
+    before anything is embedded. Raises :class:`RebuildBusyError` if another rebuild
+    holds the lock.
     """
     started = time.perf_counter()
     report = RebuildReport()
@@ -129,6 +132,9 @@ def rebuild(
                 report.build_id = previous.manifest.build_id
                 return _finish(report, started)
             replaced = previous.manifest.build_id if previous else _current_id(backend)
+            if files:
+                fresh = len(documents) if full else len(report.files_added + report.files_changed)
+                files(fresh, len(documents))
             plan = plan_build(settings, model, documents)
             reuse = None if full else previous
             chunk_vectors, sentence_vectors = embed_build(
@@ -356,31 +362,37 @@ def _embed_by_passage(
     batch_size: int,
     progress: ProgressCallback | None,
 ) -> dict[str, np.ndarray]:
-    """Embed the ``missing`` texts ``batch_size`` passages at a time, reporting
-    (done, total) in passages.
+    """Embed the ``missing`` texts, each distinct text once, in one call: the embedder
+    sorts them all by length, so batches are padded little (chunks and sentences of one
+    length share a batch wherever they come from).
 
-    Each passage brings its own text and those of its sentences not embedded yet (a
-    sentence shared by overlapping passages goes with the first), so the steps take
-    about equally long and the progress a person sees moves steadily, in one unit.
+    Progress is reported as (done, total) passages: the passages with something to embed,
+    a passage repeated word for word counting, as in the report. The embedder reports its
+    work in padded tokens, which take about equally long each, so passages done are that
+    share of the passages to do: the pace is steady and the estimate of the time left holds.
     """
-    work: list[list[str]] = []
+    keys: list[str] = []
+    passages = 0
     taken: set[str] = set()
     for chunk in plan.chunks:
         rows = plan.sentences[chunk.sentence_first : chunk.sentence_first + chunk.sentence_count]
-        keys = [chunk.embed_key, *(row.embed_key for row in rows)]
-        todo = list(dict.fromkeys(k for k in keys if k in missing and k not in taken))
+        todo = [
+            key
+            for key in dict.fromkeys([chunk.embed_key, *(row.embed_key for row in rows)])
+            if key in missing and key not in taken
+        ]
         taken.update(todo)
-        if todo or chunk.embed_key in missing:  # a repeated passage counts, as in the report
-            work.append(todo)
-    vectors: dict[str, np.ndarray] = {}
+        keys += todo
+        passages += bool(todo or chunk.embed_key in missing)
     if progress:
-        progress(0, len(work))
-    for begin in range(0, len(work), batch_size):
-        keys = [key for passage in work[begin : begin + batch_size] for key in passage]
-        vectors |= zip(keys, model.embed([texts[key] for key in keys], batch_size), strict=True)
+        progress(0, passages)
+
+    def in_passages(done: int, total: int) -> None:
         if progress:
-            progress(min(begin + batch_size, len(work)), len(work))
-    return vectors
+            progress(passages * done // total if total else passages, passages)
+
+    vectors = model.embed([texts[key] for key in keys], batch_size, in_passages)
+    return dict(zip(keys, vectors, strict=True))
 
 
 def _stack(keys: Sequence[str], vectors: dict[str, np.ndarray], dimension: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from assistant import Settings, embeddings
 from assistant.config import EMBED_BATCH_TOKENS
 from assistant.embeddings import BatchEmbedder, Embedder, _batches, load_embedder, weights_sha256
 from assistant.errors import AssistantError
+from assistant.onnx_embedder import OnnxEmbedder, _export_in_child
 
 TEXTS = [
     "A TPM coordinates projects that span several teams.",
@@ -71,10 +72,16 @@ def test_several_questions_in_one_call_give_each_ones_vector(
     assert np.abs(together - alone).max() < 1e-5
 
 
-def test_progress_is_reported_per_batch(embedder: Embedder) -> None:
+def test_progress_is_reported_per_batch_in_padded_tokens(embedder: Embedder) -> None:
+    """Tokens, not texts: a batch of many short texts may be less work than one long one."""
+    assert isinstance(embedder, OnnxEmbedder)
+    texts = [*TEXTS, " ".join(TEXTS * 4)]
+    lengths = [embedder.count_tokens([text]) for text in texts]
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    padded = [len(batch) * lengths[batch[0]] for batch in _batches(order, lengths, 2)]
     seen: list[tuple[int, int]] = []
-    embedder.embed(TEXTS, batch_size=3, progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(3, 4), (4, 4)]
+    embedder.embed(texts, batch_size=2, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(sum(padded[: n + 1]), sum(padded)) for n in range(len(padded))]
 
 
 def test_parallel_batches_give_the_vectors_one_worker_gives(embedder: Embedder) -> None:
@@ -90,7 +97,7 @@ def test_parallel_batches_give_the_vectors_one_worker_gives(embedder: Embedder) 
     finally:
         embedder.workers = workers
     assert np.array_equal(serial, parallel)
-    assert seen == sorted(seen) and seen[-1] == len(texts)
+    assert seen == sorted(seen) and seen[-1] >= embedder.count_tokens(texts)
 
 
 def test_onnx_computes_what_torch_computes(embedder: Embedder, torch_embedder: Embedder) -> None:
@@ -143,3 +150,10 @@ def test_a_weights_hash_is_remembered_across_processes_until_a_file_is_rewritten
     )
     embeddings._remembered_hash.cache_clear()
     assert weights_sha256(model) != first
+
+
+def test_the_export_runs_in_a_child_and_its_failure_is_one_clear_line(tmp_path: Path) -> None:
+    """The export's memory (torch, the model) is the child's; its traceback is not ours."""
+    with pytest.raises(AssistantError, match=r"exporting .* to ONNX failed: \w") as raised:
+        _export_in_child(tmp_path, tmp_path / "model.onnx")
+    assert "\n" not in str(raised.value) and "Traceback" not in str(raised.value)
