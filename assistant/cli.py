@@ -18,11 +18,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
 from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
-from .progress import ProgressClock, time_left
+from .progress import TerminalProgress
 from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
 
 if TYPE_CHECKING:  # the engine (FAISS, bm25s, NumPy) loads only for commands that search
@@ -191,7 +191,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if _serves(assistant):
             return 0
-    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() and not args.json else None
     report = _rebuild(settings, progress, args.full)
     if progress:
         progress.done()
@@ -207,7 +207,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _rebuild(settings: Settings, progress: _Progress | None, full: bool) -> RebuildReport:
+def _rebuild(settings: Settings, progress: TerminalProgress | None, full: bool) -> RebuildReport:
     """The rebuild alone, as ``Assistant.rebuild`` runs it but without the engine (ranking
     and answering code) or loading the new build afterwards: the command ends here
     (~0.1 s of a one-file ``index``)."""
@@ -223,6 +223,7 @@ def _rebuild(settings: Settings, progress: _Progress | None, full: bool) -> Rebu
         progress,
         full,
         _warn,
+        progress.files if progress else None,
     )
 
 
@@ -502,33 +503,6 @@ def page_server_args(
 
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
-
-
-class _Progress:
-    """A one-line progress bar on stderr (only when it is a terminal), in passages.
-
-    ``index`` shows it; ``--json`` and a piped stderr get nothing extra.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.clock = ProgressClock()
-
-    def __call__(self, done: int, total: int) -> None:
-        self.clock.update(done, total)
-        if total:
-            filled = int(self.WIDTH * self.clock.fraction)
-            bar = "#" * filled + "-" * (self.WIDTH - filled)
-            left = time_left(self.clock.remaining()) if done < total else "saving the index"
-            line = f"passages [{bar}] {done:,}/{total:,}" + (f" · {left}" if left else "")
-            self.stream.write(f"\r{line:<{self.WIDTH + 50}}")
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.clock.total:
-            self.stream.write("\n")
 
 
 if __name__ == "__main__":

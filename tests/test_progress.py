@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
-from assistant.cli import _Progress
-from assistant.progress import ProgressClock, time_left
+from assistant import Assistant, Settings
+from assistant.backends import create_backend
+from assistant.cli import main
+from assistant.embeddings import Embedder
+from assistant.indexer import rebuild
+from assistant.progress import ProgressClock, TerminalProgress, time_left
 
 from .conftest import write_corpus
 
@@ -82,22 +85,57 @@ def test_rebuild_reports_passages_steadily(
     assert reports == []  # nothing changed: the previous build is kept, nothing to show
 
 
-def test_terminal_bar_is_in_passages() -> None:
+def test_terminal_bar_shows_files_passages_and_time_left() -> None:
     stream = io.StringIO()
-    bar = _Progress(stream)
+    clock = FakeClock()
+    bar = TerminalProgress(stream, clock)
+    bar.files(12, 79)
     bar(0, 1621)
+    clock.now += 10
     bar(512, 1621)
     bar(1621, 1621)
     bar.done()
     shown = stream.getvalue()
-    assert "passages [#########" in shown and "512/1,621" in shown
+    assert "12 of 79 files · passages [#########" in shown and "512/1,621" in shown
+    assert "about 20 s left" in shown
     assert shown.rstrip().endswith("1,621/1,621 · saving the index")
     assert shown.endswith("\n") and "texts" not in shown
 
 
 def test_no_bar_without_work() -> None:
     stream = io.StringIO()
-    bar = _Progress(stream)
+    bar = TerminalProgress(stream)
     bar(0, 0)
     bar.done()
     assert stream.getvalue() == ""
+
+
+def test_index_piped_or_json_prints_no_bar(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stderr is not a terminal here (captured), as when piped: the bar stays off."""
+    args = ["index", "--corpus", str(small_corpus), "--index-dir", str(tmp_path / "idx")]
+    assert main([*args, "--full"]) == 0
+    assert "passages" not in capsys.readouterr().err
+    assert main([*args, "--full", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("{") and "passages" not in err
+
+
+def test_rebuild_tells_how_many_files_it_indexes(
+    small_corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    settings = Settings.from_env(corpus_dir=small_corpus, index_dir=tmp_path / "idx")
+    heard: list[tuple[int, int]] = []
+
+    def run(full: bool = False) -> None:
+        backend = create_backend(settings)
+        rebuild(settings, backend, lambda: embedder, embedder.name, full=full,
+                files=lambda fresh, total: heard.append((fresh, total)))  # fmt: skip
+
+    run()
+    write_corpus(small_corpus, {"paths/sre.md": "# SRE\n\nSite reliability engineers run infra."})
+    run()
+    run()  # nothing changed: nothing to announce
+    run(full=True)
+    assert heard == [(2, 2), (1, 3), (3, 3)]
