@@ -120,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=[*sorted(FAMILIES), OTHER_FAMILY],
         help=f"only this family of paths ({OTHER_FAMILY}: documents outside the families)",
     )
+    ask.add_argument(
+        "--organisation",
+        metavar="NAME",
+        help="only this organisation's documents (as `show` and the cards name it)",
+    )
     ask.add_argument("--batch", type=Path, help="a .jsonl file of {question, id?} lines")
     ask.add_argument("--json", action="store_true", help="print JSON results")
     ask.set_defaults(run=_ask)
@@ -155,6 +160,10 @@ def _parser() -> argparse.ArgumentParser:
         help="compare against a single retriever [env CAREER_ASSISTANT_RETRIEVER]",
     )
     evaluate.set_defaults(run=_eval)
+
+    show = command("show", "Print a corpus file as indexed: title, sections, passages, cells.")
+    show.add_argument("file", type=Path, help="a file inside the corpus (or relative to it)")
+    show.set_defaults(run=_show)
 
     status = command("status", "Show the index and whether the corpus changed since.")
     status.add_argument("--json", action="store_true")
@@ -273,13 +282,41 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is not None:  # refuse bad input before building or checking anything
         clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
+    owners = {s: d.organisation for s, d in assistant.store().documents.items()}
+    args.organisation = _organisation(args.organisation, set(owners.values()))
     if args.batch is not None:
         return _ask_batch(assistant, args)
-    answer = assistant.ask(args.question, args.k, args.family)
+    answer = assistant.ask(args.question, args.k, args.family, args.organisation)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(_with_owners(answer.to_json(), owners), ensure_ascii=False, indent=2))
     else:
-        _print_answer(answer, sys.stdout.isatty())
+        _print_answer(answer, sys.stdout.isatty(), owners)
+    return 0
+
+
+def _organisation(name: str | None, known: set[str]) -> str | None:
+    """``--organisation`` as the index spells it (case aside), or a one-line refusal."""
+    if name is None:
+        return None
+    for value in known:
+        if value and value.casefold() == name.strip().casefold():
+            return value
+    names = ", ".join(sorted(value for value in known if value)) or "none"
+    raise BadInputError(f"no document of organisation {name!r}", f"use one of: {names}")
+
+
+def _with_owners(result: dict[str, Any], owners: dict[str, str]) -> dict[str, Any]:
+    """A JSON result whose passages name their document's organisation."""
+    for passage in result.get("passages", []):
+        passage["organisation"] = owners.get(passage["source"], "")
+    return result
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    from .show import indexed, show_text
+
+    document, chunks = indexed(settings, args.file, _warn)
+    print(show_text(document, chunks))
     return 0
 
 
@@ -290,7 +327,8 @@ def _ask_batch(assistant: Assistant, args: argparse.Namespace) -> int:
     failed = False
     for item_id, question in _batch(args.batch):
         try:
-            result = assistant.ask(question, args.k, args.family).to_json(item_id)
+            answer = assistant.ask(question, args.k, args.family, args.organisation)
+            result = answer.to_json(item_id)
         except BadInputError as error:
             result = {"id": item_id, "question": question, "error": str(error)}
         except IndexUnavailableError:
@@ -316,14 +354,16 @@ def _batch(path: Path) -> list[tuple[str | None, str]]:
     ]
 
 
-def _print_answer(answer: Answer, color: bool) -> None:
+def _print_answer(answer: Answer, color: bool, owners: dict[str, str]) -> None:
     if answer.abstained:
         print(answer.reason)
         return
     print(answer.answer)
     print()
     for passage in answer.passages:
-        print(f"[{passage.rank}] {passage.section or passage.title}  ({passage.source})")
+        owner = owners.get(passage.source, "")
+        where = f"{owner} · {passage.source}" if owner else passage.source
+        print(f"[{passage.rank}] {passage.section or passage.title}  ({where})")
         print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))
         print()
     if answer.compare:

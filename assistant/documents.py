@@ -52,6 +52,9 @@ class Document:
     aliases: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    #: Whose document this is ("Dropbox", "Etsy"): four companies' ladders all say
+    #: "Senior Engineer", and a citation must tell whose rule it quotes. "" when unknown.
+    organisation: str = ""
     blocks: tuple[Block, ...] = field(default=(), compare=False, repr=False)
 
 

@@ -167,16 +167,29 @@ class Assistant:
 
     # -- questions ----------------------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, family: str | None = None) -> Answer:
-        """Answer ``question`` with up to ``k`` cited passages, or abstain."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        family: str | None = None,
+        organisation: str | None = None,
+    ) -> Answer:
+        """Answer ``question`` with up to ``k`` cited passages, or abstain; ``organisation``
+        keeps to one organisation's documents."""
         started = time.perf_counter()
-        evidence = self.evidence(question, k, family)
+        evidence = self.evidence(question, k, family, organisation)
         timings = evidence.timings
         answer = self.decide(evidence)
         timings["total"] = (time.perf_counter() - started - evidence.load_seconds) * 1000
         return answer
 
-    def evidence(self, question: str, k: int | None = None, family: str | None = None) -> Evidence:
+    def evidence(
+        self,
+        question: str,
+        k: int | None = None,
+        family: str | None = None,
+        organisation: str | None = None,
+    ) -> Evidence:
         """Everything :meth:`ask` decides from: the question read, the passages found, their
         quotable units and the features both learned models score (also for training)."""
         question = clean_question(question, self.settings.max_question_chars)
@@ -219,7 +232,7 @@ class Assistant:
         query_vector = vectors[0]
         plain_vector = vectors[1] if expanded != plain else query_vector
         keep = _excluding(intent)
-        where = Filter(family=stored_family(family)) if family else None
+        where = Filter(family=stored_family(family) if family else None, organisation=organisation)
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
         focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
         search = partial(self._search, store, query_vector, expanded, terms, focus=focus)

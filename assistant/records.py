@@ -19,7 +19,8 @@ import numpy as np
 if TYPE_CHECKING:
     from .documents import Document
 
-FORMAT_VERSION = 1
+#: 2: documents and chunks carry their organisation (an older build is rebuilt).
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class DocumentInfo:
     aliases: tuple[str, ...]
     next_steps: tuple[str, ...]
     related: tuple[str, ...]
+    organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class StoredChunk:
     sentence_first: int
     sentence_count: int
     vector: np.ndarray = field(compare=False, repr=False)
+    #: Whose document it is (``Document.organisation``), for citations and ranking.
+    organisation: str = ""
 
     @property
     def sentence_ids(self) -> range:
@@ -124,6 +128,7 @@ class Filter:
     source: str | None = None
     kind: str | None = None
     path: str | None = None
+    organisation: str | None = None
 
     def fields(self) -> dict[str, str]:
         """The set conditions, by field name."""

@@ -61,7 +61,7 @@ CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
     family TEXT NOT NULL, path TEXT NOT NULL, aliases TEXT NOT NULL, next_steps TEXT NOT NULL,
-    related TEXT NOT NULL, text TEXT NOT NULL
+    related TEXT NOT NULL, text TEXT NOT NULL, organisation TEXT NOT NULL
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
@@ -217,21 +217,25 @@ class IndexStore:
                 "upgrade career-assistant or rebuild with `career-assistant index --full`",
             )
         if manifest.format_version < FORMAT_VERSION:
-            raise IndexUnavailableError(f"the index format {manifest.format_version} is outdated")
+            raise IndexUnavailableError(
+                f"the index format {manifest.format_version} is older than this version's "
+                f"({FORMAT_VERSION}: documents now carry their organisation)"
+            )
         return manifest
 
     def _read_documents(self) -> dict[str, DocumentInfo]:
         rows = self._db.execute(
-            "SELECT source, sha256, title, kind, family, path, aliases, next_steps, related "
-            "FROM documents ORDER BY source"
+            "SELECT source, sha256, title, kind, family, path, aliases, next_steps, related, "
+            "organisation FROM documents ORDER BY source"
         )
-        return {
-            row[0]: DocumentInfo(
-                *row[:6],
-                *(tuple(json.loads(value)) for value in row[6:]),
+        documents = {}
+        for row in rows:
+            source, sha256, title, kind, family, path = row[:6]
+            aliases, next_steps, related = (tuple(json.loads(value)) for value in row[6:9])
+            documents[source] = DocumentInfo(
+                source, sha256, title, kind, family, path, aliases, next_steps, related, row[9]
             )
-            for row in rows
-        }
+        return documents
 
     def _read_tags(self) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
         """Per-row id, filterable tags and sentence range, kept in memory for the hot path."""
@@ -243,8 +247,9 @@ class IndexStore:
             name: np.array([row[i] for row in rows], dtype=object)
             for i, name in enumerate(("family", "path", "source"), start=1)
         }
-        kinds = {source: doc.kind for source, doc in self.documents.items()}
-        tags["kind"] = np.array([kinds.get(source, "") for source in tags["source"]], dtype=object)
+        for name in ("kind", "organisation"):  # per document: looked up by source
+            values = {source: getattr(doc, name) for source, doc in self.documents.items()}
+            tags[name] = np.array([values.get(s, "") for s in tags["source"]], dtype=object)
         ranges = np.array([row[4:] for row in rows], dtype=np.int64).reshape(-1, 2)
         return [row[0] for row in rows], tags, ranges
 
@@ -323,7 +328,8 @@ class IndexStore:
         )
         by_row = {row[0]: row for row in found}
         vectors = np.asarray(self.vectors[rows])
-        return [_chunk(by_row[row], vectors[n]) for n, row in enumerate(rows)]
+        owners = {source: doc.organisation for source, doc in self.documents.items()}
+        return [_chunk(by_row[row], vectors[n], owners) for n, row in enumerate(rows)]
 
     def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
         found = self._select(
@@ -371,11 +377,24 @@ class IndexStore:
             db.close()
 
 
-def _chunk(row: tuple[Any, ...], vector: np.ndarray) -> StoredChunk:
-    """A ``chunks`` table row (row, chunk_id, ..., sentence_count) and its vector."""
+def _chunk(row: tuple[Any, ...], vector: np.ndarray, owners: dict[str, str]) -> StoredChunk:
+    """A ``chunks`` table row (row, chunk_id, ..., sentence_count), its vector, and its
+    document's organisation (from ``owners``, by source)."""
     chunk_id, source, title, section, family, path, start, end, text, first, count = row[1:]
     return StoredChunk(
-        chunk_id, source, title, section, family, path, start, end, text, first, count, vector
+        chunk_id,
+        source,
+        title,
+        section,
+        family,
+        path,
+        start,
+        end,
+        text,
+        first,
+        count,
+        vector,
+        organisation=owners.get(source, ""),
     )
 
 

@@ -18,7 +18,7 @@ from .conftest import write_corpus
 
 PASSAGE_KEYS = {
     "rank", "chunk_id", "text", "source", "title", "section", "family", "path", "score",
-    "highlights", "start", "end", "attribution",
+    "highlights", "start", "end", "attribution", "organisation",
 }  # fmt: skip
 
 

@@ -166,6 +166,13 @@ def family_badge(family: str, families: Mapping[str, str]) -> str:
     return f":{colour}-badge[{escape_inline(family_label(family, families))}]"
 
 
+def card_caption(source: str, organisation: str = "", attribution: str = "") -> str:
+    """A card's "where from" line, escaped: whose document (``Document.organisation``),
+    the file, and whose view when it is a reader's ("Acme · acme/ladder.md")."""
+    parts = [part for part in (organisation, source, attribution) if part]
+    return " · ".join(escape_inline(part) for part in parts)
+
+
 def built_at_text(built_at: str, now: datetime | None = None) -> str:
     """ISO timestamp → "2025-01-31 09:30 UTC (5 min ago)"; unparseable text is returned."""
     try:

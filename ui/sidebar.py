@@ -21,6 +21,8 @@ from ui.resources import Dirs, index_status
 #: The family select box's "no filter" value. A real string, not None: Streamlit shows a
 #: select box whose value is None as empty ("Choose an option"), which it did at times.
 ALL_FAMILIES = "all"
+#: The organisation box's "no filter" value (a name no document has: names are not empty).
+ALL_ORGANISATIONS = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Options:
 
     k: int
     family: str | None
+    #: Only this organisation's documents (``Assistant.ask(organisation=…)``); None: all.
+    organisation: str | None = None
 
 
 def family_choices(held: Sequence[str] | None) -> dict[str, str]:
@@ -45,8 +49,18 @@ def family_choices(held: Sequence[str] | None) -> dict[str, str]:
     return {ALL_FAMILIES: "All families", **offered}
 
 
-def answer_options(default_k: int, held: Sequence[str] | None = None) -> Options:
-    """The reader's choices; ``held``: the families the index holds (see family_choices)."""
+def organisation_choices(held: Sequence[str]) -> dict[str, str]:
+    """The organisation box's options (value → label): "All organisations", then each
+    organisation the indexed documents name, alphabetically."""
+    names = sorted({name for name in held if name}, key=str.casefold)
+    return {ALL_ORGANISATIONS: "All organisations", **{name: name for name in names}}
+
+
+def answer_options(
+    default_k: int, held: Sequence[str] | None = None, organisations: Sequence[str] = ()
+) -> Options:
+    """The reader's choices; ``held``: the families the index holds (see family_choices);
+    ``organisations``: those its documents name (a box only when there are two or more)."""
     st.header("Answers")
     k = st.slider(
         "Quotes per answer",
@@ -66,7 +80,23 @@ def answer_options(default_k: int, held: Sequence[str] | None = None) -> Options
         key="family",
         help="Only quote passages about paths in this family.",
     )
-    return Options(k, None if family in (None, ALL_FAMILIES) else family)
+    chosen = None
+    owners = organisation_choices(organisations)
+    if len(owners) > 2:
+        if st.session_state.get("organisation", ALL_ORGANISATIONS) not in owners:
+            st.session_state["organisation"] = ALL_ORGANISATIONS  # it left the corpus
+        chosen = st.selectbox(
+            "Organisation",
+            list(owners),
+            format_func=owners.__getitem__,
+            key="organisation",
+            help="Only quote passages of this organisation's documents.",
+        )
+    return Options(
+        k,
+        None if family in (None, ALL_FAMILIES) else family,
+        chosen or None,
+    )
 
 
 def index_panel(dirs: Dirs, job: RebuildJob, ready: bool, problem: str) -> None:

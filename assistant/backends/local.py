@@ -237,12 +237,13 @@ def _write_database(path: Path, build: NewBuild) -> None:
         db.executescript(SCHEMA)
         db.executemany("INSERT INTO manifest VALUES (?, ?)", build.manifest.to_rows())
         db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     *(d.source, d.sha256, d.title, d.kind, d.family, d.path),
                     *(json.dumps(d.aliases), json.dumps(d.next_steps), json.dumps(d.related)),
                     d.text,
+                    d.organisation,
                 )
                 for d in build.documents
             ],

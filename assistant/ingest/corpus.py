@@ -90,8 +90,32 @@ def to_document(file: CorpusFile, parsed: Parsed, warn: Warn) -> Document | None
         aliases=_strings(meta.get("aliases")),
         next_steps=_strings(meta.get("next_steps")),
         related=_strings(meta.get("related")),
+        organisation=organisation(file.source, meta),
         blocks=blocks,
     )
+
+
+#: Front-matter keys naming a document's organisation, first found wins; loaders put
+#: what the file itself says (HTML site name, PDF metadata) under the first.
+ORGANISATION_KEYS = ("organisation", "organization", "company")
+
+
+def organisation(source: str, meta: dict[str, Any]) -> str:
+    """Whose document this is: front matter or the file's own metadata, else the top
+    folder it was dropped in under the corpus ("dropbox/ic3.html" → "Dropbox"); "" for
+    a file at the corpus's top level with nothing to say."""
+    for key in ORGANISATION_KEYS:
+        name = cap_label(_scalar(meta.get(key)))
+        if name:
+            return name
+    folders = PurePosixPath(source).parts[:-1]
+    return _folder_name(folders[0]) if folders else ""
+
+
+def _folder_name(folder: str) -> str:
+    """A folder as a name: "basecamp" → "Basecamp"; a name with capitals keeps them."""
+    name = cap_label(folder.replace("-", " ").replace("_", " "))
+    return name if any(ch.isupper() for ch in name) else name.title()
 
 
 def _scalar(value: Any) -> str:

@@ -137,9 +137,23 @@ def load_html(text: str) -> Parsed:
     # "Benefits | Acme Careers": the site's name after a bar is not the page's title.
     page_title = cap_label(title_tag.get_text(" ").split(" | ")[0]) if title_tag else ""
     root: Tag = _content_root(soup)
+    site = _site_name(soup, title_tag.get_text(" ") if title_tag else "")
     blocks = html_blocks(root)
     first_h1 = next((b.text for b in blocks if b.kind == "heading" and b.level == 1), "")
-    return Parsed(blocks=blocks, title=first_h1 or page_title)
+    return Parsed(blocks=blocks, title=first_h1 or page_title, meta=site)
+
+
+def _site_name(soup: BeautifulSoup, title: str) -> dict[str, str]:
+    """The site's name as the page states it (``og:site_name``, ``application-name``, or
+    the ``<title>`` after its last bar: "Benefits | Acme Careers"), as ``organisation``."""
+    for key, value in (("property", "og:site_name"), ("name", "application-name")):
+        tag = soup.find("meta", attrs={key: value})
+        content = tag.get("content") if isinstance(tag, Tag) else None
+        if isinstance(content, str) and content.strip():
+            return {"organisation": cap_label(content)}
+    if " | " in title:
+        return {"organisation": cap_label(title.rsplit(" | ", 1)[1])}
+    return {}
 
 
 def fragment_blocks(html: str, context: str = "") -> list[Block]:

@@ -57,6 +57,8 @@ _GENERATED_TITLE = re.compile(
     r"\.(docx?|odt|rtf|pages|pptx?|xlsx?|pdf|txt|md|tex)\s*$|^(microsoft \w+ - |untitled\b)",
     re.I,
 )
+#: Metadata keys that say whose document this is, first found wins.
+_OWNER_KEYS = ("Company", "Organization", "Organisation", "Author")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦●]|\d{1,3}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…", '."', ".”")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -91,6 +93,7 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
             pages = [_read_page(page) for page in pdf.pages]
             outline = _outline(pdf)
             meta_title = str(pdf.metadata.get("Title") or "")
+            owner = next((str(pdf.metadata[k]) for k in _OWNER_KEYS if pdf.metadata.get(k)), "")
     except PdfminerException as error:
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             warn(f"skipped {source}: the PDF is password-protected; save an unlocked copy")
@@ -117,7 +120,8 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
         blocks.extend(page_blocks)
     first_heading = next((b.text for b in blocks if b.kind == "heading" and has_headings), "")
     title = "" if _GENERATED_TITLE.search(meta_title) else cap_label(meta_title)
-    return Parsed(blocks=blocks, title=title or first_heading)
+    meta = {"organisation": cap_label(owner)} if owner else {}
+    return Parsed(blocks=blocks, title=title or first_heading, meta=meta)
 
 
 def _reason(error: PdfminerException) -> str:

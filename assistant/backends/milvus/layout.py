@@ -2,7 +2,8 @@
 
 For the alias ``A`` (``Settings.milvus_collection``) and a build ``B``::
 
-    A__B             chunks: chunk_id (primary key), text, offsets, family/path/kind/source,
+    A__B             chunks: chunk_id (primary key), text, offsets, family/path/kind/source/
+                     organisation (filters),
                      embed_key, ``dense`` (the chunk vector), ``terms`` (our BM25 tokens;
                      a server-side BM25 function turns them into the sparse ``lexical``)
     A__B__sentences  sentences: id (dense within the build), source, offsets, embed_key,

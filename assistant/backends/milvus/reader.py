@@ -119,6 +119,7 @@ class MilvusBuild:
                 aliases=tuple(info["aliases"]),
                 next_steps=tuple(info["next_steps"]),
                 related=tuple(info["related"]),
+                organisation=str(info["organisation"]),
             )
         return documents
 
@@ -247,6 +248,7 @@ class MilvusBuild:
             "section",
             "family",
             "path",
+            "organisation",
             "start",
             "end",
             "text",
@@ -269,6 +271,7 @@ class MilvusBuild:
                 sentence_first=int(rows[chunk_id]["sentence_first"]),
                 sentence_count=int(rows[chunk_id]["sentence_count"]),
                 vector=np.asarray(rows[chunk_id]["dense"], dtype=np.float32),
+                organisation=str(rows[chunk_id]["organisation"]),
             )
             for chunk_id in chunk_ids
         ]

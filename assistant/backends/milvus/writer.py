@@ -96,7 +96,7 @@ class BuildWriter:
         m = build.manifest
         schema = MilvusClient.create_schema(auto_id=False)
         schema.add_field("chunk_id", DataType.VARCHAR, is_primary=True, max_length=128)
-        for field in ("source", "family", "path", "kind", "embed_key"):
+        for field in ("source", "family", "path", "kind", "organisation", "embed_key"):
             schema.add_field(field, DataType.VARCHAR, max_length=TEXT_LENGTH)
         for field in ("title", "section", "text"):
             schema.add_field(field, DataType.VARCHAR, max_length=TEXT_LENGTH)
@@ -128,9 +128,10 @@ class BuildWriter:
                 metric_type="BM25",
                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
             )
-            for field in ("family", "path", "kind", "source", "embed_key"):  # filters, reuse
+            for field in ("family", "path", "kind", "organisation", "source", "embed_key"):
                 params.add_index(field, index_type="INVERTED")
 
+        owners = {d.source: d.organisation for d in build.documents}  # a chunk's, by source
         properties = {MANIFEST_KEY: json.dumps(m.__dict__), REPLACES_KEY: previous}
         self._create(
             name,
@@ -144,6 +145,7 @@ class BuildWriter:
                     "family": c.family,
                     "path": c.path,
                     "kind": c.kind,
+                    "organisation": owners.get(c.source, ""),
                     "embed_key": c.embed_key,
                     "title": c.title,
                     "section": c.section,
@@ -217,6 +219,7 @@ class BuildWriter:
                     "aliases": list(d.aliases),
                     "next_steps": list(d.next_steps),
                     "related": list(d.related),
+                    "organisation": d.organisation,
                 }
                 parts = range(0, max(len(d.text), 1), DOCUMENT_PART)
                 for part, start in enumerate(parts):
