@@ -90,6 +90,19 @@ def test_future_format_is_refused(built: Path) -> None:
         open_current(built.parent.parent)
 
 
+def test_an_older_format_says_why_and_the_next_index_rebuilds_it(
+    built: Path, small_corpus: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    _set_manifest(built, "format_version", str(FORMAT_VERSION - 1))
+    with pytest.raises(IndexUnavailableError, match=r"older.*organisation") as raised:
+        open_current(built.parent.parent)
+    assert "index --full" in str(raised.value)
+    assistant = make_assistant(small_corpus, built.parent.parent)
+    report = assistant.rebuild()
+    assert report.chunks_reused == 0  # built anew, not from the old build's rows
+    assert {d.organisation for d in assistant.store().documents.values()} == {"Paths", "Articles"}
+
+
 def test_index_from_another_model_is_refused(
     built: Path, small_corpus: Path, make_assistant: Callable[..., Assistant]
 ) -> None:
