@@ -312,8 +312,6 @@ def html_table(tag: Tag, context: str) -> Table:
             continue
         table.body.append(_grid_row(cells, pending))
         row_headers.append(next((i for i, c in enumerate(cells) if c.name != "th"), len(cells)))
-        if len(table.body) >= MAX_TABLE_ROWS:
-            break
     table.label_columns = min(row_headers, default=0)
     return table
 

@@ -21,7 +21,7 @@ from ..documents import Block
 from .files import Warn
 from .frontmatter import split_front_matter
 from .layout import Parsed, cap_label, clean_inline
-from .markup import strip_outside_code
+from .markup import code_fence, strip_outside_code
 from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
 from .tables import Table, table_blocks
 
@@ -162,9 +162,12 @@ def _join_html_tables(body: str) -> str:
     out: list[str] = []
     region: list[str] = []
     depth = 0
+    fence = ""
     for line in body.splitlines(keepends=True):
         lowered = line.lower()
-        if not depth and not _TABLE_START.match(line):
+        if not depth:
+            fence = code_fence(line, fence)
+        if not depth and (fence or not _TABLE_START.match(line)):
             out.append(line)
             continue
         region.append(line)

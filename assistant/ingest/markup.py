@@ -42,17 +42,22 @@ def strip_outside_code(body: str) -> str:
     prose: list[str] = []
     fence = ""
     for line in body.splitlines(keepends=True):
-        opened = _FENCE.match(line)
-        if fence:
-            parts.append(line)
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = ""
-        elif opened:
+        inside = fence
+        fence = code_fence(line, fence)
+        if inside or fence:  # a fence line, or code
             parts.append(strip_site_markup("".join(prose)))
             prose = []
             parts.append(line)
-            fence = opened.group(1)
         else:
             prose.append(line)
     parts.append(strip_site_markup("".join(prose)))
     return "".join(parts)
+
+
+def code_fence(line: str, fence: str) -> str:
+    """The fence open after ``line`` ("" outside code), given the one open before it."""
+    opened = _FENCE.match(line)
+    if fence:
+        closes = opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence)
+        return "" if closes else fence
+    return opened.group(1) if opened else ""

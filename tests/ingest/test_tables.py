@@ -131,3 +131,11 @@ def test_labels_are_capped_and_cannot_multiply_a_table() -> None:
     first = blocks[0].text
     assert first.startswith("Row 0 — Level 0 expectation") and first.endswith("…: ok")
     assert len(first) <= 2 * INGESTION.cell_label_chars + 20
+
+
+def test_an_html_table_shown_in_fenced_code_stays_code(tmp_path: Path) -> None:
+    code = "<table>\n\n  <tr><td>x</td></tr>\n</table>"
+    page = f"# Writing tables\n\nWrite it like this:\n\n```html\n{code}\n```\n"
+    write_corpus(tmp_path, {"howto.md": page})
+    doc = load(tmp_path)[1]["howto.md"]
+    assert code in units(doc)
