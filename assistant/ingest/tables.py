@@ -60,6 +60,8 @@ def table_blocks(table: Table) -> list[Block]:
         return []
     head = [row + [""] * (width - len(row)) for row in table.head]
     body = [row + [""] * (width - len(row)) for row in table.body if any(row)]
+    if not body and len(head) > 1:  # every cell a header cell: the first row labels the rest
+        head, body = head[:1], head[1:]
     if width == 1:
         cells = [row[0] for row in head + body]
         return [Block("paragraph", piece) for cell in cells for piece in _pieces(cell)]

@@ -139,3 +139,9 @@ def test_an_html_table_shown_in_fenced_code_stays_code(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"howto.md": page})
     doc = load(tmp_path)[1]["howto.md"]
     assert code in units(doc)
+
+
+def test_a_table_of_header_cells_only_still_gives_its_cells(tmp_path: Path) -> None:
+    html = "<table><tr><th>Level</th><th>Scope</th></tr><tr><th>L2</th><th>A team</th></tr></table>"
+    write_corpus(tmp_path, {"t.html": f"<html><body><h1>Scope</h1>{html}</body></html>"})
+    assert _cells(load(tmp_path)[1]["t.html"]) == ["L2: A team"]
