@@ -150,6 +150,8 @@ def test_both_backends_give_the_same_answers_and_figures(
         Filter(source="paths/site-reliability-engineer.md"),
         Filter(path="startup-cto"),
         Filter(family="individual-contributor", kind="path"),
+        Filter(organisation="Paths"),  # the top folder: corpus/paths/
+        Filter(organisation="Articles", family=""),
     ],
     ids=str,
 )
@@ -168,7 +170,13 @@ def test_filters_select_the_same_chunks_on_both_backends(
         documents = store.documents
         for chunk in chunks:
             kind = documents[chunk.source].kind
-            facts = {"family": chunk.family, "path": chunk.path, "source": chunk.source}
+            facts = {
+                "family": chunk.family,
+                "path": chunk.path,
+                "source": chunk.source,
+                "organisation": chunk.organisation,
+            }
+            assert chunk.organisation == documents[chunk.source].organisation
             assert all(facts.get(k, kind) == v for k, v in where.fields().items())
         results.append((dense, lexical))
     (local_dense, local_lexical), (milvus_dense, milvus_lexical) = results
