@@ -24,7 +24,16 @@ import streamlit as st  # noqa: E402
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from assistant.errors import BackendUnavailableError  # noqa: E402
-from ui import career_map, conversation, documents, examples, fit_view, sidebar, views  # noqa: E402
+from ui import (  # noqa: E402
+    career_map,
+    conversation,
+    documents,
+    examples,
+    fit_view,
+    question_limit,
+    sidebar,
+    views,
+)
 from ui.history import History, new_session_id, valid_session_id  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
 from ui.resources import Dirs, history, load_assistant, rebuild_job  # noqa: E402
@@ -68,6 +77,7 @@ def main() -> None:
                 st.button(
                     "Clear conversation", key="clear", on_click=clear_conversation, args=(kept,)
                 )
+            question_limit.watch(settings.max_question_chars)
     if fit_tab.open:
         with fit_tab:
             fit_view.show(assistant, ready, kept, has_paths=bool(paths))
@@ -143,8 +153,9 @@ def question_box(ready: bool, job: RebuildJob, topic: str) -> None:
     if st.session_state.get("tab", ASK_TAB) != ASK_TAB:
         return
     waiting = "Preparing the documents…" if job.snapshot().running else "Nothing indexed yet"
-    # No max_chars: the browser would drop a longer paste without a word; the engine
-    # refuses it instead, in one line that says the limit.
+    # No max_chars: the browser would drop a longer paste without a word. The count is
+    # shown as the person types instead (ui/question_limit.py), and the engine refuses
+    # a longer question in one line that says the limit.
     prompt = st.chat_input(
         f"Ask about {topic}…" if ready else waiting,
         disabled=not ready,

@@ -58,8 +58,7 @@ def ask(assistant: Assistant, question: str, k: int, family: str | None) -> Turn
         return Turn(question, k, family, error=str(problem))
     except Exception as problem:  # a library bug must not show a traceback to the user
         log.exception("ask failed")
-        message = f"unexpected error: {type(problem).__name__}: {problem}"
-        return Turn(question, k, family, error=message)
+        return Turn(question, k, family, error=views.unexpected(problem))
     return Turn(question, k, family, answer=answer, context=section_context(assistant, answer))
 
 

@@ -7,7 +7,6 @@ the uploader gets a fresh key after each attempt, so it never keeps a refused fi
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,12 +22,12 @@ from ui.rebuild_view import MESSAGE, UPDATING
 from ui.render import escape_inline, family_label
 from ui.resources import Dirs, index_status
 from ui.uploads import (
-    MAX_UPLOAD_MB,
     UPLOAD_DIR,
     UploadExistsError,
     allowed_suffixes,
     delete_document,
     is_upload,
+    limit_mb,
     save_upload,
 )
 
@@ -57,19 +56,20 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     if job.snapshot().running:
         rebuild_view.progress(job)
     message()
-    limit_mb = widget_limit_mb(assistant.settings.max_file_bytes)
-    upload_controls(corpus_dir, job, limit_mb)
-    replace_offer(corpus_dir, job)
+    max_bytes = assistant.settings.max_file_bytes
+    limit = limit_mb(max_bytes)
+    upload_controls(corpus_dir, job, limit, max_bytes)
+    replace_offer(corpus_dir, job, max_bytes)
     rows = document_rows(assistant, dirs) if ready else []
     uploads = [row for row in rows if row.uploaded]
     shipped = [row for row in rows if not row.uploaded]
     st.subheader(f"Your uploads ({len(uploads)})")
     if not uploads:
         st.caption("Nothing uploaded yet.")
-    file_list(uploads, corpus_dir, job, limit_mb)
+    file_list(uploads, corpus_dir, job, limit, max_bytes)
     # The page cannot tell the shipped files from those the reader put into the folder.
     with st.expander(f"Documents in the corpus folder ({len(shipped)})"):
-        file_list(shipped, corpus_dir, job, limit_mb)
+        file_list(shipped, corpus_dir, job, limit, max_bytes)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -85,9 +85,9 @@ def message() -> None:
     if kind == "error":
         views.error(text)
     elif kind == "success":
-        st.success(escape_inline(text), icon=":material/check_circle:")
+        st.success(escape_inline(views.sentence(text)), icon=":material/check_circle:")
     elif kind == "info":
-        st.info(escape_inline(text), icon=":material/info:")
+        st.info(escape_inline(views.sentence(text)), icon=":material/info:")
 
 
 def changed(job: RebuildJob, text: str) -> None:
@@ -101,30 +101,25 @@ def changed(job: RebuildJob, text: str) -> None:
 # -- adding and replacing -----------------------------------------------------------------
 
 
-def widget_limit_mb(max_file_bytes: int) -> int:
-    """What the uploader itself lets through: the server's limit, not ours.
+def upload_controls(corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int) -> None:
+    """The uploader; each attempt is handled in its callback and the uploader is emptied.
 
-    A file the widget refuses stays listed in it with the widget's own error; a file it
-    lets through reaches :func:`handle_upload`, which refuses it in one line and empties
-    the uploader. So the widget only stops what the server would refuse anyway.
+    Its label names the accepted files; the size limit (:func:`ui.uploads.limit_mb`) is
+    stated once, by the widget. A file it lets through but over ``max_bytes`` is refused
+    by :func:`handle_upload` in one line naming the same limit.
     """
-    return max(MAX_UPLOAD_MB, math.ceil(max_file_bytes / 2**20))
-
-
-def upload_controls(corpus_dir: Path, job: RebuildJob, limit_mb: int) -> None:
-    """The uploader; each attempt is handled in its callback and the uploader is emptied."""
     key = f"upload-{st.session_state.setdefault('uploads_seen', 0)}"
     st.file_uploader(
-        f"Add a document: a {allowed_suffixes()} file, up to {MAX_UPLOAD_MB} MB",
+        f"Add a document: a {allowed_suffixes()} file",
         key=key,
         max_upload_size=limit_mb,
         on_change=handle_upload,
-        args=(corpus_dir, job, key),
+        args=(corpus_dir, job, key, max_bytes),
         help=f"Saved under {UPLOAD_DIR}/ in the corpus and made searchable right away.",
     )
 
 
-def handle_upload(corpus_dir: Path, job: RebuildJob, key: str) -> None:
+def handle_upload(corpus_dir: Path, job: RebuildJob, key: str, max_bytes: int) -> None:
     """Save the file (or refuse it, or offer to replace the one by that name).
 
     Runs as a callback, before the script: the rest of this run already sees the new
@@ -136,7 +131,7 @@ def handle_upload(corpus_dir: Path, job: RebuildJob, key: str) -> None:
     if uploaded is None:
         return
     try:
-        target = save_upload(corpus_dir, uploaded.name, uploaded.getvalue())
+        target = save_upload(corpus_dir, uploaded.name, uploaded.getvalue(), max_bytes)
     except UploadExistsError:
         st.session_state["replace_offer"] = (uploaded.name, uploaded.getvalue())
         say("info", f"{UPLOAD_DIR}/{uploaded.name} is already there: replace it?")
@@ -147,19 +142,24 @@ def handle_upload(corpus_dir: Path, job: RebuildJob, key: str) -> None:
     changed(job, f"Added {target.relative_to(corpus_dir).as_posix()}.")
 
 
-def replace_offer(corpus_dir: Path, job: RebuildJob) -> None:
+def replace_offer(corpus_dir: Path, job: RebuildJob, max_bytes: int) -> None:
     """After uploading a name that exists: replace the old file, or keep it."""
     if "replace_offer" not in st.session_state:
         return
     with st.container(horizontal=True, key="replace-offer"):
-        st.button("Replace it", key="replace-yes", on_click=replace_upload, args=(corpus_dir, job))
+        st.button(
+            "Replace it",
+            key="replace-yes",
+            on_click=replace_upload,
+            args=(corpus_dir, job, max_bytes),
+        )
         st.button("Keep the old one", key="replace-no", on_click=keep_old)
 
 
-def replace_upload(corpus_dir: Path, job: RebuildJob) -> None:
+def replace_upload(corpus_dir: Path, job: RebuildJob, max_bytes: int) -> None:
     name, data = st.session_state.pop("replace_offer")
     try:
-        save_upload(corpus_dir, name, data, replace=True)
+        save_upload(corpus_dir, name, data, max_bytes, replace=True)
     except AssistantError as problem:
         say("error", str(problem))
         return
@@ -222,7 +222,7 @@ def row_key(source: str) -> str:
 
 
 def file_list(
-    rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob, limit_mb: int
+    rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int
 ) -> None:
     confirming = st.session_state.get("confirm_delete")
     for row in rows:
@@ -261,10 +261,12 @@ def file_list(
                         args=(corpus_dir, job, row.source, False),
                     )
             if row.uploaded:
-                replace_one(row, corpus_dir, job, limit_mb)
+                replace_one(row, corpus_dir, job, limit_mb, max_bytes)
 
 
-def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob, limit_mb: int) -> None:
+def replace_one(
+    row: DocumentRow, corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int
+) -> None:
     """An uploader that replaces this upload's content, whatever the new file is named."""
     name = row.source.removeprefix(f"{UPLOAD_DIR}/")
     key = f"replace-{row_key(row.source)}-{st.session_state.setdefault('uploads_seen', 0)}"
@@ -274,20 +276,27 @@ def replace_one(row: DocumentRow, corpus_dir: Path, job: RebuildJob, limit_mb: i
             key=key,
             max_upload_size=limit_mb,
             on_change=handle_replacement,
-            args=(corpus_dir, job, name, key),
+            args=(corpus_dir, job, name, key, max_bytes),
         )
 
 
-def handle_replacement(corpus_dir: Path, job: RebuildJob, name: str, key: str) -> None:
+def handle_replacement(
+    corpus_dir: Path, job: RebuildJob, name: str, key: str, max_bytes: int
+) -> None:
     uploaded = st.session_state.get(key)
     st.session_state["uploads_seen"] += 1
     if uploaded is None:
         return
     if Path(uploaded.name).suffix.lower() != Path(name).suffix.lower():
-        say("error", f"refused {uploaded.name}: it must be a {Path(name).suffix} file like {name}")
+        say(
+            "error",
+            f"Refused {uploaded.name}: the new version of {name} must be a "
+            f"{Path(name).suffix} file too — upload it as {Path(name).suffix}, or add it as a "
+            "new document",
+        )
         return
     try:
-        save_upload(corpus_dir, name, uploaded.getvalue(), replace=True)
+        save_upload(corpus_dir, name, uploaded.getvalue(), max_bytes, replace=True)
     except AssistantError as problem:
         say("error", str(problem))
         return

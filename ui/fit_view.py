@@ -76,7 +76,7 @@ def run(assistant: Assistant, description: str, kept: History) -> None:
         return
     except Exception as problem:  # a library bug must not show a traceback to the user
         log.exception("fit failed")
-        st.session_state["fit-error"] = f"unexpected error: {type(problem).__name__}: {problem}"
+        st.session_state["fit-error"] = views.unexpected(problem)
         return
     st.session_state["fit"] = result
     kept.save_fit(st.session_state["session"], result)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from assistant import Assistant, AssistantError, RebuildReport
 from assistant.progress import ProgressClock, time_left
+from ui.views import unexpected
 
 log = logging.getLogger(__name__)
 
@@ -138,4 +139,4 @@ class RebuildJob:
             return None, str(problem)
         except Exception as problem:  # the page shows one line; the log keeps the trace
             log.exception("rebuild failed")
-            return None, f"unexpected error: {type(problem).__name__}: {problem}"
+            return None, unexpected(problem)

@@ -10,6 +10,7 @@ and is linked into place, which fails atomically if the name is taken.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import secrets
@@ -20,8 +21,6 @@ from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.ingest.loaders import LOADERS
 
 UPLOAD_DIR = "uploads"
-MAX_UPLOAD_MB = 1
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_NAME_CHARS = 100
 #: Letters, digits, space, ``.``, ``_``, ``-``, ``(``, ``)``; must start with a letter/digit.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()-]*")
@@ -59,17 +58,21 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_content(name: str, data: bytes) -> None:
+def check_content(name: str, data: bytes, max_bytes: int) -> None:
     """Refuse empty, oversized or unreadable content before anything is written.
+
+    ``max_bytes`` is the corpus's file limit (``Settings.max_file_bytes``): the one limit
+    for uploads, stated by the uploader and enforced by the server too.
 
     "Readable" is decided by the loader that will index the file (PDF included), so an
     upload that is accepted here is one the next rebuild can use.
     """
     if not data.strip():
         raise BadInputError(f"refused {name!r}: the file is empty", "upload a file with text")
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > max_bytes:
         raise BadInputError(
-            f"refused {name!r}: {len(data):,} bytes is over the {MAX_UPLOAD_MB} MB upload limit",
+            f"refused {name!r}: {len(data):,} bytes is over the {size_limit(max_bytes)} "
+            "upload limit",
             "split it into smaller files",
         )
     problems: list[str] = []
@@ -87,7 +90,21 @@ class UploadExistsError(BadInputError):
     """An upload by that name is already in the corpus: the page offers to replace it."""
 
 
-def save_upload(corpus_dir: Path, name: str, data: bytes, replace: bool = False) -> Path:
+def limit_mb(max_bytes: int) -> int:
+    """The corpus's file limit in whole MB (10^6 bytes, the unit Streamlit's uploader
+    counts in), rounded up: what the uploader states ("Limit 5MB per file") and enforces.
+    ``career-assistant ui`` sets the server's own limit from the same setting."""
+    return max(1, math.ceil(max_bytes / 1_000_000))
+
+
+def size_limit(max_bytes: int) -> str:
+    """The limit in the words the uploader uses for it ("5 MB")."""
+    return f"{limit_mb(max_bytes)} MB"
+
+
+def save_upload(
+    corpus_dir: Path, name: str, data: bytes, max_bytes: int, replace: bool = False
+) -> Path:
     """Write ``data`` to ``corpus_dir/uploads/name`` and return that path.
 
     An existing upload is replaced (atomically) only when ``replace`` is set; otherwise
@@ -95,7 +112,7 @@ def save_upload(corpus_dir: Path, name: str, data: bytes, replace: bool = False)
     content.
     """
     check_name(name)
-    check_content(name, data)
+    check_content(name, data, max_bytes)
     if not corpus_dir.is_dir():
         raise BadInputError(
             f"corpus directory {corpus_dir} does not exist", "create it, then upload again"

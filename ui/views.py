@@ -26,9 +26,24 @@ from ui.render import (
 SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
 
 
+def sentence(message: str) -> str:
+    """``message`` as a sentence: the library's one-line errors start in lower case so
+    that they read inside a longer line (the CLI's "error: …"); the page shows them alone."""
+    return message[:1].upper() + message[1:]
+
+
+def unexpected(problem: Exception) -> str:
+    """The one line shown for a library bug (the log keeps the traceback): what broke, and
+    what the person can do about it."""
+    return (
+        f"Unexpected error: {type(problem).__name__}: {problem} — try again; if it "
+        "happens again, the server's log has the details"
+    )
+
+
 def error(message: str) -> None:
     """An error line; library messages can quote file names, so they are escaped too."""
-    st.error(escape_inline(message), icon=":material/error:")
+    st.error(escape_inline(sentence(message)), icon=":material/error:")
 
 
 def citation(rank: int) -> str:
@@ -184,7 +199,7 @@ def show_abstention(
     (``examples``: for the active filter, see :mod:`ui.examples`)."""
     with st.container(key=f"{key}-abstain"):
         reason = answer.reason or "the corpus does not cover this."
-        st.info(escape_inline(reason[:1].upper() + reason[1:]), icon=":material/explore_off:")
+        st.info(escape_inline(sentence(reason)), icon=":material/explore_off:")
         if paths and _ASKS_FIT.search(answer.question):
             st.markdown(
                 "To rank the paths by what you enjoy and what you would rather avoid, "

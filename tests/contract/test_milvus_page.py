@@ -43,7 +43,7 @@ def test_the_page_names_an_unreachable_server_and_its_fix(
     nowhere = f"http://127.0.0.1:{free_port()}"
     at = page(monkeypatch, corpus, tmp_path / "index", MILVUS_URI=nowhere, MILVUS_TIMEOUT="3")
     text = shown(at)
-    assert f"cannot reach Milvus at {nowhere}" in text
+    assert f"Cannot reach Milvus at {nowhere}" in text  # a sentence on the page
     assert "start the server" in text and "Update search index" not in text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -250,6 +251,31 @@ def test_each_new_answer_is_brought_into_view(real_app: Server, browser: Browser
     assert in_view(page, ".st-key-t1-answer")
 
 
+def test_the_length_limit_is_told_as_one_types(real_app: Server, browser: Browser) -> None:
+    """A live count under the question box; past the limit it says so, and neither the
+    send button nor Enter sends (the server would refuse it anyway)."""
+    page = browser.new_page()
+    page.goto(real_app.url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=60_000)
+    counter = page.locator("#question-count")
+    send = page.get_by_test_id("stChatInputSubmitButton")
+    box.fill("What does a TPM do?")
+    counter.wait_for(timeout=10_000)
+    assert counter.inner_text() == "19 / 2,000"
+    assert send.is_enabled()
+    box.fill("a" * 2_001)
+    page.wait_for_function("document.getElementById('question-count').textContent.length > 12")
+    assert counter.inner_text().startswith("2,001 / 2,000 characters: shorten")
+    assert send.is_disabled()
+    box.press("Enter")
+    page.wait_for_timeout(1500)
+    assert page.get_by_test_id("stChatMessage").count() == 0  # nothing was sent
+    box.fill("Is SRE a dead end?")
+    page.wait_for_function("!document.getElementById('question-count').textContent.includes(':')")
+    assert counter.inner_text() == "18 / 2,000" and send.is_enabled()
+
+
 HOSTILE = [
     "<script>alert(1)</script> then text",
     "<img src=x onerror=alert(1)> and <b>bold</b>",
@@ -383,12 +409,16 @@ def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browse
     page = browser.new_page()
     page.goto(own_app.url)
     open_tab(page, "Documents")
-    # A 3 MB file is refused in one line, and the uploader does not keep it listed.
+    # One upload limit, stated once, by the uploader ("5MB per file": the corpus's
+    # max_file_bytes); a byte more is refused there, and never reaches the corpus.
+    uploader = page.get_by_test_id("stFileUploader").first
+    uploader.wait_for(timeout=30_000)
+    assert re.findall(r"\d+ ?MB", uploader.inner_text()) == ["5MB"]
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
-        files=[{"name": "big.md", "mimeType": "text/markdown", "buffer": b"a " * 1_500_000}]
+        files=[{"name": "big.md", "mimeType": "text/markdown", "buffer": b"a" * 5_000_001}]
     )
-    page.get_by_text("over the 1 MB upload limit").wait_for(timeout=30_000)
-    assert page.get_by_test_id("stFileUploaderFile").count() == 0
+    page.get_by_text("File must be 5.0MB or smaller.").wait_for(timeout=30_000)
+    assert page.get_by_text("Nothing uploaded yet.").count() == 1
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
         files=[{"name": "glass.md", "mimeType": "text/markdown", "buffer": UPLOAD}]
     )

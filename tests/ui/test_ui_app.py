@@ -156,6 +156,7 @@ def test_an_over_long_question_is_refused_in_one_line_not_dropped(
     at = submit(start(small_index, use_dirs), "what does a TPM do? " * 150)
     assert not at.chat_input[0].max_chars  # 0: no limit in the browser
     assert len(at.error) == 1 and "the limit is 2,000" in unescape(at.error[0].value)
+    assert unescape(at.error[0].value).startswith("The question is 2,999 characters")
 
 
 def test_example_question_button_asks_it(small_index: Built, use_dirs: Point) -> None:

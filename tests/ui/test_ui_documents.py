@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assistant import Settings
 from ui.app import ASK_TAB, DOCUMENTS_TAB
 from ui.documents import row_key
 from ui.resources import rebuild_job
-from ui.uploads import MAX_UPLOAD_BYTES
 
 from .test_ui_app import (
     NEW_ARTICLE,
@@ -89,8 +89,9 @@ def test_a_refused_upload_leaves_nothing_behind(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
     built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "big.md", b"a" * (MAX_UPLOAD_BYTES + 1))
-    assert "refused" in message(at) and at.file_uploader[0].value is None
+    at = upload(documents_tab(built, use_dirs), "big.md", b"a" * (Settings().max_file_bytes + 1))
+    assert message(at).startswith("Refused") and at.file_uploader[0].value is None
+    assert "over the 5 MB upload limit — split it" in message(at)
     assert not (built.corpus / "uploads").exists()
     upload(at, "notes.exe", b"plain text")  # the next message replaces the last
     assert len(at.error) == 1 and "notes.exe" in unescape(at.error[0].value)

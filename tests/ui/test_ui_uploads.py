@@ -10,7 +10,6 @@ from fpdf import FPDF
 
 from assistant import BadInputError
 from ui.uploads import (
-    MAX_UPLOAD_BYTES,
     UPLOAD_DIR,
     UploadExistsError,
     delete_document,
@@ -18,6 +17,8 @@ from ui.uploads import (
 )
 
 TEXT = b"# Notes\n\nSome career notes.\n"
+#: The corpus's file limit for these tests (the page passes ``Settings.max_file_bytes``).
+LIMIT = 100_000
 
 
 def files_under(root: Path) -> list[Path]:
@@ -33,7 +34,7 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("name", ["notes.md", "Notes (1).txt", "page.html", "a_b-c.markdown"])
 def test_saves_supported_files_under_uploads(corpus: Path, name: str) -> None:
-    target = save_upload(corpus, name, TEXT)
+    target = save_upload(corpus, name, TEXT, LIMIT)
     assert target == corpus / UPLOAD_DIR / name
     assert target.read_bytes() == TEXT
     assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == [name]  # no temp left
@@ -63,7 +64,7 @@ def test_saves_supported_files_under_uploads(corpus: Path, name: str) -> None:
 def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, name: str) -> None:
     before = files_under(corpus.parent)
     with pytest.raises(BadInputError, match="refused"):
-        save_upload(corpus, name, TEXT)
+        save_upload(corpus, name, TEXT, LIMIT)
     assert files_under(corpus.parent) == before
 
 
@@ -72,14 +73,14 @@ def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, name: str) -> Non
     [
         (b"", "empty"),
         (b"  \n\t", "empty"),
-        (b"a" * (MAX_UPLOAD_BYTES + 1), "limit"),
+        (b"a" * (LIMIT + 1), "limit"),
         (b"PK\x03\x04\x00\x00binary", "binary"),
         ("café".encode("latin-1"), "UTF-8"),
     ],
 )
 def test_refuses_bad_content(corpus: Path, data: bytes, why: str) -> None:
     with pytest.raises(BadInputError, match=why):
-        save_upload(corpus, "notes.md", data)
+        save_upload(corpus, "notes.md", data, LIMIT)
     assert files_under(corpus) == []
 
 
@@ -88,20 +89,20 @@ def test_a_pdf_with_text_is_accepted_and_a_scan_or_fake_is_refused(corpus: Path)
     document.add_page()
     document.set_font("Helvetica", size=11)
     document.cell(0, 8, "Staff engineers set direction for several teams.")
-    save_upload(corpus, "ladder.pdf", bytes(document.output()))
+    save_upload(corpus, "ladder.pdf", bytes(document.output()), LIMIT)
     scan = FPDF()
     scan.add_page()
     with pytest.raises(BadInputError, match="no text layer"):
-        save_upload(corpus, "scan.pdf", bytes(scan.output()))
+        save_upload(corpus, "scan.pdf", bytes(scan.output()), LIMIT)
     with pytest.raises(BadInputError, match="cannot read this PDF"):
-        save_upload(corpus, "fake.pdf", b"%PDF-1.7 not really")
+        save_upload(corpus, "fake.pdf", b"%PDF-1.7 not really", LIMIT)
     assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["ladder.pdf"]
 
 
 def test_never_overwrites_an_existing_file(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT)
+    save_upload(corpus, "notes.md", TEXT, LIMIT)
     with pytest.raises(BadInputError, match="already exists"):
-        save_upload(corpus, "notes.md", b"replacement")
+        save_upload(corpus, "notes.md", b"replacement", LIMIT)
     assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == TEXT
     assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]
 
@@ -111,27 +112,27 @@ def test_refuses_a_symlinked_upload_folder(corpus: Path, tmp_path: Path) -> None
     outside.mkdir()
     os.symlink(outside, corpus / UPLOAD_DIR)
     with pytest.raises(BadInputError, match="not a plain directory"):
-        save_upload(corpus, "notes.md", TEXT)
+        save_upload(corpus, "notes.md", TEXT, LIMIT)
     assert list(outside.iterdir()) == []
 
 
 def test_refuses_a_missing_corpus(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="does not exist"):
-        save_upload(tmp_path / "nowhere", "notes.md", TEXT)
+        save_upload(tmp_path / "nowhere", "notes.md", TEXT, LIMIT)
     assert not (tmp_path / "nowhere").exists()
 
 
 def test_replace_overwrites_only_when_asked(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT)
+    save_upload(corpus, "notes.md", TEXT, LIMIT)
     with pytest.raises(UploadExistsError):
-        save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n")
-    save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", replace=True)
+        save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", LIMIT)
+    save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", LIMIT, replace=True)
     assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == b"# New\n\nNew notes.\n"
     assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]  # no temp left
 
 
 def test_delete_an_upload_but_a_shipped_file_only_when_confirmed(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT)
+    save_upload(corpus, "notes.md", TEXT, LIMIT)
     delete_document(corpus, "uploads/notes.md")
     assert not (corpus / UPLOAD_DIR / "notes.md").exists()
     (corpus / "paths").mkdir()
