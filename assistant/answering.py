@@ -499,7 +499,9 @@ def choose_answer(
         pool.insert(0, opening)
     first_probability, first = pool[0]
     floor = max(TUNING.answer_floor, TUNING.answer_ratio * first_probability)
-    rest = [unit for probability, unit in pool[1:] if probability >= floor]
+    # A sentence worded as the opening one but stating other figures ("26 weeks" beside
+    # "16 weeks") is the rest of the answer, however the model scores it.
+    rest = [unit for probability, unit in pool[1:] if probability >= floor or _variant(unit, first)]
     if not first.restates:  # a restatement's neighbours yield to the source's words
         rest.sort(key=lambda unit: unit.chunk_id != first.chunk_id)  # stable sort
     chosen: list[Unit] = []
@@ -511,6 +513,12 @@ def choose_answer(
             chosen.append(unit)
         elif chosen[twin].restates and not unit.restates:
             chosen[twin] = unit  # the same thing in its source's own words
+    for index, unit in enumerate(chosen):  # a restatement gives way to its source's words
+        source = next(
+            (u for _, u in pool if unit.restates and not u.restates and _same(u, unit)), None
+        )
+        if source is not None and source not in chosen:
+            chosen[index] = source
     before = _antecedent(units, chosen[0]) if most > 1 else None
     if before is not None:  # first, even when it was chosen on its own merit
         chosen = [before, *(unit for unit in chosen if not _same(before, unit))][:most]
@@ -679,6 +687,18 @@ def _same(a: Unit, b: Unit) -> bool:
         return False  # "26 weeks" and "16 weeks of fully paid leave" differ
     if float(a.vector @ b.vector) >= TUNING.answer_duplicate_cosine:
         return True
+    return _shares_words(a, b)
+
+
+def _variant(a: Unit, b: Unit) -> bool:
+    """The same sentence but for its figures: nearly all the words of the shorter are in
+    the longer, and the two state different figures."""
+    differ = figures(_cell_value(a.text)) != figures(_cell_value(b.text))
+    return differ and _shares_words(a, b)
+
+
+def _shares_words(a: Unit, b: Unit) -> bool:
+    """Nearly all the words of the shorter unit are in the longer (labels aside)."""
     words_a, words_b = (set(tokenize([_cell_value(u.text)])[0]) for u in (a, b))
     shorter = min(len(words_a), len(words_b))
     return shorter > 0 and len(words_a & words_b) >= TUNING.answer_duplicate_words * shorter

@@ -152,8 +152,9 @@ def rank(
         ),
     )
     if passage_model is not None and order:
-        probabilities = passage_model.probabilities(pooled.features)
-        order = [order[i] for i in np.argsort(-probabilities, kind="stable")]
+        probability = dict(zip(order, passage_model.probabilities(pooled.features), strict=True))
+        _prefer_sources([by_id[c] for c in order], cosines, restating, probability)
+        order = sorted(order, key=lambda chunk_id: -probability[chunk_id])
     candidates = [
         Candidate(
             by_id[chunk_id],
@@ -222,9 +223,10 @@ def _prefer_sources(
     restating: Collection[str],
     fused: dict[str, float],
 ) -> None:
-    """Weigh down (in place) the fused score of each passage of a ``restating`` document
-    when a source passage is about as close to the question (within ``secondary_margin``
-    cosine): the author's own words are quoted, never a less relevant passage."""
+    """Weigh down (in place) the score (fused, then the passage model's) of each passage
+    of a ``restating`` document when a source passage is about as close to the question
+    (within ``secondary_margin`` cosine): the author's own words are quoted, never a
+    less relevant passage."""
     sources = [cosines[c.chunk_id] for c in pool if c.source not in restating]
     if not sources or len(sources) == len(pool):
         return

@@ -99,13 +99,23 @@ def fit_models(data: Mapping[str, Sequence[Row]], fallback: Models) -> Models:
     passage = _fit(passage_rows, passage_labels, PASSAGE_FEATURES, PASSAGE_L2)
     if question is None:
         return Models(unit, fallback.question, passage or fallback.passage, fallback.abstain_below)
-    threshold = fit_threshold(question.probabilities(question_rows), labels)
+    # An answerable question whose answer the search never found (not in the pool: an
+    # ingestion or ranking miss) says nothing about where refusing should start.
+    found = np.array([_found(row) for rows in data.values() for row in rows])
+    counted = (labels == 0) | found
+    threshold = fit_threshold(question.probabilities(question_rows[counted]), labels[counted])
     return Models(unit, question, passage or fallback.passage, threshold)
+
+
+def _found(row: Row) -> bool:
+    """Whether a passage of the searched pool holds the question's answer."""
+    return any(p[0] for p in row.get("passages", []))
 
 
 def fit_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> float:
     """The highest refusal threshold that refuses at most ``Tuning.max_false_refusals`` of
-    the answerable questions: as many unanswerable ones refused as that allows."""
+    the answerable questions (those whose answer was found): as many unanswerable ones
+    refused as that allows."""
     answered = np.sort(probabilities[answerable == 1])
     if len(answered) == 0:
         return Models.abstain_below

@@ -22,16 +22,20 @@ def training_script() -> ModuleType:
 
 
 def test_retraining_reproduces_the_stored_weights() -> None:
+    from assistant.engine import packaged_models
+    from assistant.training import fit_models, read_rows
+
     script = training_script()
-    data = script.load_data()
-    assert {"shipped", "external", "combined"} <= set(data)
-    refit = json.loads(dump_models(script.fit_models(data)))
+    data = read_rows(script.DATA_DIR)
+    assert {"shipped", "external-dev", "faq", "staffeng"} <= set(data)
+    refit = json.loads(dump_models(fit_models(data, packaged_models())))
     stored = json.loads(script.WEIGHTS.read_text(encoding="utf-8"))
-    for model in ("unit", "question"):
+    for model in ("unit", "question", "passage"):
         assert refit[model]["features"] == stored[model]["features"]
         for key in ("mean", "scale", "weights"):
             np.testing.assert_allclose(refit[model][key], stored[model][key], atol=1e-6)
         assert abs(refit[model]["bias"] - stored[model]["bias"]) < 1e-6
+    assert abs(refit["abstain_below"] - stored["abstain_below"]) < 1e-6
     assert load_models().question.features == tuple(stored["question"]["features"])
 
 
