@@ -757,6 +757,7 @@ def to_passages(
                     if chunk.source in comment_sources
                     else ""
                 ),
+                organisation=chunk.organisation,
             )
         )
     return tuple(passages)

@@ -282,15 +282,15 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is not None:  # refuse bad input before building or checking anything
         clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
-    owners = {s: d.organisation for s, d in assistant.store().documents.items()}
-    args.organisation = _organisation(args.organisation, set(owners.values()))
+    owners = {d.organisation for d in assistant.store().documents.values()}
+    args.organisation = _organisation(args.organisation, owners)
     if args.batch is not None:
         return _ask_batch(assistant, args)
     answer = assistant.ask(args.question, args.k, args.family, args.organisation)
     if args.json:
-        print(json.dumps(_with_owners(answer.to_json(), owners), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
-        _print_answer(answer, sys.stdout.isatty(), owners)
+        _print_answer(answer, sys.stdout.isatty())
     return 0
 
 
@@ -303,13 +303,6 @@ def _organisation(name: str | None, known: set[str]) -> str | None:
             return value
     names = ", ".join(sorted(value for value in known if value)) or "none"
     raise BadInputError(f"no document of organisation {name!r}", f"use one of: {names}")
-
-
-def _with_owners(result: dict[str, Any], owners: dict[str, str]) -> dict[str, Any]:
-    """A JSON result whose passages name their document's organisation."""
-    for passage in result.get("passages", []):
-        passage["organisation"] = owners.get(passage["source"], "")
-    return result
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
@@ -354,14 +347,14 @@ def _batch(path: Path) -> list[tuple[str | None, str]]:
     ]
 
 
-def _print_answer(answer: Answer, color: bool, owners: dict[str, str]) -> None:
+def _print_answer(answer: Answer, color: bool) -> None:
     if answer.abstained:
         print(answer.reason)
         return
     print(answer.answer)
     print()
     for passage in answer.passages:
-        owner = owners.get(passage.source, "")
+        owner = passage.organisation
         where = f"{owner} · {passage.source}" if owner else passage.source
         print(f"[{passage.rank}] {passage.section or passage.title}  ({where})")
         print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))

@@ -9,6 +9,7 @@ rebuild in one thread never disturbs questions answered from the previous build.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 import unicodedata
@@ -232,6 +233,7 @@ class Assistant:
         query_vector = vectors[0]
         plain_vector = vectors[1] if expanded != plain else query_vector
         keep = _excluding(intent)
+        organisation = organisation or named_organisation(question, store)
         where = Filter(family=stored_family(family) if family else None, organisation=organisation)
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
         focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
@@ -569,6 +571,25 @@ def abstention_reason(family: str | None, families: Collection[str] = ()) -> str
         f"the corpus does not cover this{where}: no passage is close enough to the question. "
         f"It covers {' and '.join(covered)}."
     )
+
+
+def named_organisation(question: str, store: SearchBackend) -> str | None:
+    """The one organisation of several in the corpus that the question places itself at
+    ("at Globex, …", "in Globex's ladder"): four companies' ladders all say "senior
+    engineer", and the answer must be the named one's."""
+    owners = {d.organisation for d in store.documents.values() if d.organisation}
+    if len(owners) < 2:
+        return None
+    named = [
+        owner
+        for owner in owners
+        if re.search(
+            rf"\b(?:at|in|for|from|of)\s+{re.escape(owner)}\b|\b{re.escape(owner)}['’]s\b",
+            question,
+            re.IGNORECASE,
+        )
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def _meaning_probes(store: SearchBackend, question: str, expanded: str) -> list[str]:

@@ -176,6 +176,7 @@ def _fusion(assistant: Assistant, k: int) -> Callable[[str], Graded]:
                 highlights=(),
                 start=c.start,
                 end=c.end,
+                organisation=c.organisation,
             )
             for rank, c in enumerate(chunks, start=1)
         )

@@ -34,6 +34,8 @@ class Passage:
     end: int
     #: Whose view this is when it is not the corpus's own: "reader comment by Dale".
     attribution: str = ""
+    #: Whose document it is (front matter, site name, PDF metadata or top folder).
+    organisation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

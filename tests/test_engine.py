@@ -369,3 +369,36 @@ def test_a_sentence_that_points_elsewhere_is_marked_as_a_pointer(
     by_text = {u.text.strip(): u.features[pointer] for u in units}
     assert by_text["Our levels are outlined below:"] == 1.0
     assert by_text["Level 2 engineers ship features on their own."] == 0.0
+
+
+LADDER = """\
+---
+title: Engineering levels
+organisation: {org}
+---
+# Engineering levels
+
+## Senior engineer
+
+A senior engineer at {org} {duty}.
+"""
+
+
+def test_a_question_placed_at_one_organisation_is_answered_from_its_documents(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """Two companies' ladders both define a senior engineer; "at Globex" picks Globex's."""
+    assistant = indexed(
+        {
+            "acme/levels.md": LADDER.format(org="Acme", duty="owns the billing services"),
+            "globex/levels.md": LADDER.format(
+                org="Globex", duty="runs the hiring loop for their team"
+            ),
+        }
+    )
+    for org in ("Acme", "Globex"):
+        answer = assistant.ask(f"at {org.lower()}, what does a senior engineer do?")
+        assert {p.organisation for p in answer.passages} == {org}, answer.passages
+    # Naming no organisation (or a word that is one only by accident) keeps both.
+    both = assistant.ask("what does a senior engineer do?")
+    assert {p.organisation for p in both.passages} == {"Acme", "Globex"}
