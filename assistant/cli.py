@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
 from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
+from .ingest.files import printable
 from .progress import TerminalProgress
 from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
 
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(args.run(args, settings))
     except AssistantError as error:
-        print(f"error: {_error_line(error, settings)}", file=sys.stderr)
+        print(f"error: {printable(_error_line(error, settings))}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # the reader left (`ask … | head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -309,7 +310,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     from .show import indexed, show_text
 
     document, chunks = indexed(settings, args.file, _warn)
-    print(show_text(document, chunks))
+    print("\n".join(map(printable, show_text(document, chunks).split("\n"))))
     return 0
 
 
@@ -356,7 +357,7 @@ def _print_answer(answer: Answer, color: bool) -> None:
     for passage in answer.passages:
         owner = passage.organisation
         where = f"{owner} · {passage.source}" if owner else passage.source
-        print(f"[{passage.rank}] {passage.section or passage.title}  ({where})")
+        print(printable(f"[{passage.rank}] {passage.section or passage.title}  ({where})"))
         print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))
         print()
     if answer.compare:
@@ -489,7 +490,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         if status.stale:
             print(_changed_since(status, settings))
         for problem in status.skipped:
-            print(problem)
+            print(printable(problem))
     return 0
 
 
@@ -535,7 +536,7 @@ def page_server_args(
 
 
 def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {printable(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -326,6 +326,25 @@ class Ingestion:
     table_label_factor: float = 4.0
     #: PDF lines set this much larger than the body text are headings (by size rank).
     heading_size_ratio: float = 1.15
+    # Per-file budgets (issue 19), counted as text is produced, so a hostile file costs
+    # bounded time, memory and disk; a file over one is cut there with a warning.
+    #: Text a file may produce: this many times its size in bytes (PDFs compress their
+    #: text, labelled tables repeat labels), at least ``min_text_chars``…
+    text_factor: float = 8.0
+    min_text_chars: int = 200_000
+    #: …and never more than this, whatever the file's size.
+    max_text_chars: int = 10_000_000
+    #: Units (paragraphs, list items, table cells) a file may produce.
+    max_units: int = 50_000
+    #: Seconds of parsing a file may take; past them it is cut where it got to.
+    file_seconds: float = 6.0
+    #: Characters one PDF page may produce (a dense page holds ~6,000).
+    pdf_page_chars: int = 20_000
+    #: Columns a table keeps; the cells of the columns past it are folded into one.
+    max_table_columns: int = 32
+    #: YAML front matter whose aliases expand it past this many times its own text (or
+    #: ``min_text_chars``, if more) is refused: an anchor repeated 300 times is a bomb.
+    front_matter_expansion: float = 4.0
 
 
 INGESTION = Ingestion()

@@ -27,6 +27,7 @@ from typing import Any, get_args
 
 from ..config import INGESTION
 from ..documents import Block, BlockKind, CorpusFile
+from .frontmatter import used_meta
 from .layout import Parsed
 
 #: The distributions whose versions decide what a loader returns.
@@ -117,7 +118,7 @@ class ParseCache:
 def _encode(parsed: Parsed) -> dict[str, Any]:
     return {
         "title": parsed.title,
-        "meta": {key: _plain(v) for key, v in parsed.meta.items() if isinstance(key, str)},
+        "meta": {key: _plain(v) for key, v in used_meta(parsed.meta).items()},
         "blocks": [[b.kind, b.text, b.level, b.number, b.start, b.end] for b in parsed.blocks],
     }
 

@@ -13,12 +13,10 @@ from ..documents import CorpusFile, Document
 from ..errors import CorpusError
 from .boilerplate import drop_repeated_blocks
 from .cache import ParseCache
-from .files import Warn, scan_corpus
+from .files import Warn, printable, printable_warn, scan_corpus
+from .frontmatter import MAX_META_CHARS, MAX_META_ITEMS
 from .layout import Parsed, cap_label, layout, readable_name
 from .loaders import SUPPORTED_SUFFIXES, parse_file
-
-MAX_META_CHARS = 200
-MAX_META_ITEMS = 50
 
 
 def corpus_files(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[CorpusFile]:
@@ -33,6 +31,7 @@ def load_corpus(
     With ``cache_dir``, a file parsed by an earlier load (same name, bytes and parser)
     is read from :class:`.cache.ParseCache` instead, with the warnings it gave.
     """
+    warn = printable_warn(warn)
     files = corpus_files(corpus_dir, max_bytes, warn)
     cache = ParseCache(cache_dir) if cache_dir is not None else None
     parsed: dict[str, Parsed] = {}
@@ -74,7 +73,7 @@ def to_document(file: CorpusFile, parsed: Parsed, warn: Warn) -> Document | None
     """Lay out a parsed file's blocks into a :class:`Document`, or warn if nothing is left."""
     text, blocks = layout(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks):
-        warn(f"skipped {file.source}: no text left after removing markup and navigation")
+        warn(printable(f"skipped {file.source}: no text left after removing markup and navigation"))
         return None
     meta: dict[str, Any] = parsed.meta
     family = _scalar(meta.get("family"))

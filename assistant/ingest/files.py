@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +21,20 @@ _SKIPPED_NAMES = {"README.md"}
 #: Deeper folders are not walked: nobody files documents 64 levels down, and an unbounded
 #: walk of a hostile tree would exhaust memory or the stack.
 MAX_DEPTH = 64
+#: Control characters and the bidirectional-text controls (U+202E turns "txt.exe" into
+#: "exe.txt" on screen): never printed raw from a file name or a warning about one.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters escaped (``\\u202e``), so a file name can
+    neither break a line of output nor reorder what is shown after it."""
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+
+
+def printable_warn(warn: Warn) -> Warn:
+    """``warn`` that escapes what it is given: every ingestion warning names a file."""
+    return lambda message: warn(printable(message))
 
 
 def scan_corpus(
@@ -39,6 +55,7 @@ def scan_corpus(
             f"corpus directory {corpus_dir} does not exist",
             f"create it and add {', '.join(suffixes)} files, or pass --corpus DIR",
         )
+    warn = printable_warn(warn)
     files = []
     for path in sorted(_walk(corpus_dir, warn)):
         source = path.relative_to(corpus_dir).as_posix()
@@ -99,6 +116,23 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
                 pending.append((entry, depth + 1))
             elif entry.is_file() or entry.is_symlink():
                 yield entry
+            else:
+                warn(f"skipped {entry.relative_to(root)}: {_special(entry)}, not a regular file")
+
+
+def _special(path: Path) -> str:
+    """What a directory entry that is neither a file nor a folder is, for its warning."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "it vanished or cannot be read"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 #: Printable ASCII and the usual whitespace: what most of any text file is made of.

@@ -17,12 +17,14 @@ menu's glyphs, and section headings are what our citations are made of.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from bs4.element import NavigableString, PageElement, PreformattedString
 
 from ..documents import Block, BlockKind
+from .budget import exhausted, take
 from .layout import Parsed, cap_label, clean_inline
 from .menus import is_link_list, is_menu
 from .tables import ITEM_SEPARATOR, Table, table_blocks
@@ -128,6 +130,10 @@ MAX_TABLE_ROWS = 500
 _CELL_BLOCKS = ["li", "p", "div", "br", "table", "ul", "ol", "dd", "dt", "pre", "blockquote"]
 #: A ``main``/``article`` with less text than this is a teaser, not the page's content.
 MIN_MAIN_CHARS = 200
+# An XML-looking page is still read as HTML; BeautifulSoup's 12-line advice about it
+# (printed on stderr, naming no file) is not something a corpus owner can act on.
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 
 def load_html(text: str) -> Parsed:
@@ -176,13 +182,14 @@ def _content_root(soup: BeautifulSoup) -> Tag:
     return soup
 
 
-def html_blocks(root: Tag, context: str = "") -> list[Block]:
-    """Walk ``root`` without recursion and collect its blocks in reading order."""
-    walker = _Walker(context)
+def html_blocks(root: Tag, context: str = "", charged: bool = True) -> list[Block]:
+    """Walk ``root`` without recursion and collect its blocks in reading order; each
+    ``charged`` to the file's budget (a table cell's are charged as the table's cells)."""
+    walker = _Walker(context, charged)
     sizes = _measure(root)
     page_chars = sizes[id(root)].chars - sizes[id(root)].linked
     stack: list[tuple[PageElement, bool]] = [(root, False)]
-    while stack:
+    while stack and not exhausted():
         node, closing = stack.pop()
         if isinstance(node, NavigableString):
             if not isinstance(node, PreformattedString):  # comments, doctypes, CDATA
@@ -211,9 +218,10 @@ def html_blocks(root: Tag, context: str = "") -> list[Block]:
 class _Walker:
     """Accumulates text and turns it into a block when a block element ends."""
 
-    def __init__(self, context: str = "") -> None:
+    def __init__(self, context: str = "", charged: bool = True) -> None:
         #: The heading above this fragment (a raw HTML block inside Markdown).
         self.context = context
+        self.charged = charged
         self.blocks: list[Block] = []
         self._buffer: list[str] = []
         #: One entry per open list: the last number given in an ``ol``, or -1 for a ``ul``.
@@ -263,7 +271,12 @@ class _Walker:
     def table(self, tag: Tag) -> None:
         self.flush()
         context = next((b.text for b in reversed(self.blocks) if b.kind == "heading"), "")
-        self.blocks.extend(table_blocks(html_table(tag, context or self.context)))
+        for block in table_blocks(html_table(tag, context or self.context)):
+            self.add(block)
+
+    def add(self, block: Block) -> None:
+        if not self.charged or take(block.text):
+            self.blocks.append(block)
 
     def flush(self, kind: BlockKind | None = None, level: int = 0) -> None:
         raw = "".join(self._buffer)
@@ -271,21 +284,21 @@ class _Walker:
         if kind == "code" or (kind is None and self._pre):
             text = raw.strip("\n")
             if text.strip():
-                self.blocks.append(Block("code", text))
+                self.add(Block("code", text))
             return
         text = clean_inline(raw)
         if not text:
             return
         if kind == "heading":
-            self.blocks.append(Block("heading", cap_label(text), level))
+            self.add(Block("heading", cap_label(text), level))
         elif kind == "list_item" or self._items:  # text of an item, before its sub-list too
             depth = max(0, len(self._lists) - 1)
             number = max(0, self._lists[-1]) if self._lists else 0
             if self.blocks and self.blocks[-1].kind == "list_item" and kind != "list_item":
                 number = 0  # the item's number went with its first paragraph
-            self.blocks.append(Block("list_item", text, depth, number))
+            self.add(Block("list_item", text, depth, number))
         else:
-            self.blocks.append(Block("quote" if self._quotes else "paragraph", text))
+            self.add(Block("quote" if self._quotes else "paragraph", text))
 
 
 def _class_words(tag: Tag) -> set[str]:
@@ -356,7 +369,8 @@ def _cell_text(cell: Tag) -> str:
     """A cell's text; its paragraphs and list items kept apart (``ITEM_SEPARATOR``)."""
     if cell.find(_CELL_BLOCKS) is None:
         return clean_inline(cell.get_text(" "))
-    return ITEM_SEPARATOR.join(block.text for block in html_blocks(cell) if block.text)
+    blocks = html_blocks(cell, charged=False)
+    return ITEM_SEPARATOR.join(block.text for block in blocks if block.text)
 
 
 def _span(cell: Tag, name: str, limit: int) -> int:

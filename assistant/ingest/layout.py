@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..documents import Block
+from .files import printable
 from .markup import strip_site_markup
 
 #: Titles, headings and section labels are capped: they are copied into every chunk's
@@ -48,7 +49,7 @@ def cap_label(text: str) -> str:
 
 def readable_name(stem: str) -> str:
     """``titles-for-programmers`` → ``Titles For Programmers``: a title of last resort."""
-    return cap_label(stem.replace("-", " ").replace("_", " ").strip().title())
+    return printable(cap_label(stem.replace("-", " ").replace("_", " ").strip().title()))
 
 
 def layout(blocks: list[Block]) -> tuple[str, tuple[Block, ...]]:

@@ -1,7 +1,9 @@
 """The loader table: a file's suffix decides which loader turns its bytes into blocks.
 
 Adding a format is one function and one line here. Text formats are decoded first
-(:func:`.files.decode`); PDF is read from its bytes. Each format's module (and its
+(:func:`.files.decode`); PDF is read from its bytes. Every loader runs under the file's
+budgets (:mod:`.budget`), and any exception it raises, documented or not, is that file's
+warning: one bad file never stops the corpus, the page or a question. Each format's module (and its
 parsing library) is imported on first use: a rebuild whose files all come from the parse
 cache imports none of them (pdfplumber, BeautifulSoup and markdown-it take ~0.25 s).
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..documents import CorpusFile
-from .files import Warn, decode
+from .budget import budget_for
+from .files import Warn, decode, printable_warn
 from .layout import Parsed
 
 Loader = Callable[[bytes, str, Warn], Parsed | None]
@@ -49,7 +52,7 @@ def _pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
     return load_pdf(raw, source, warn)
 
 
-LOADERS: dict[str, Loader] = {
+_FORMATS: dict[str, Loader] = {
     ".md": _text_loader(_markdown),
     ".markdown": _text_loader(_markdown),
     ".html": _text_loader(_html),
@@ -57,6 +60,28 @@ LOADERS: dict[str, Loader] = {
     ".txt": _text_loader(_text),
     ".pdf": _pdf,
 }
+
+
+def _guarded(loader: Loader) -> Loader:
+    def load(raw: bytes, source: str, warn: Warn) -> Parsed | None:
+        warn = printable_warn(warn)
+        with budget_for(len(raw)) as budget:
+            try:
+                parsed = loader(raw, source, warn)
+            except Exception as error:  # any failure is this file's, not the corpus's
+                reason = str(error).splitlines()[0][:120] if str(error) else ""
+                detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+                warn(f"skipped {source}: reading it failed ({detail}); re-save or re-export it")
+                return None
+        if budget.exceeded and parsed is not None:
+            warn(budget.warning(source))
+        return parsed
+
+    return load
+
+
+#: Suffix → loader, each run under the file's budgets and never raising.
+LOADERS: dict[str, Loader] = {suffix: _guarded(loader) for suffix, loader in _FORMATS.items()}
 SUPPORTED_SUFFIXES = tuple(LOADERS)
 
 
@@ -65,6 +90,6 @@ def parse_file(file: CorpusFile, warn: Warn) -> Parsed | None:
     try:
         raw = file.path.read_bytes()
     except OSError as error:
-        warn(f"skipped {file.source}: cannot read it ({error.strerror or error})")
+        printable_warn(warn)(f"skipped {file.source}: cannot read it ({error.strerror or error})")
         return None
     return LOADERS[file.path.suffix.lower()](raw, file.source, warn)

@@ -18,8 +18,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..documents import Block
+from .budget import exhausted, take
 from .files import Warn
-from .frontmatter import split_front_matter
+from .frontmatter import split_front_matter, used_meta
 from .layout import Parsed, cap_label, clean_inline
 from .markup import code_fence, strip_outside_code
 from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
@@ -49,7 +50,7 @@ def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
         first_h1 = next((b.text for b in headings if b.level == 1), "")
         first_is_heading = bool(blocks) and blocks[0].kind == "heading"
         title = first_h1 or (blocks[0].text if first_is_heading else "")
-    return Parsed(blocks=blocks, title=cap_label(str(title)), meta=meta)
+    return Parsed(blocks=blocks, title=cap_label(str(title)), meta=used_meta(meta))
 
 
 @dataclass
@@ -76,9 +77,12 @@ def markdown_blocks(body: str) -> list[Block]:
     context = ""  # the last heading: labels the rows of a table without row labels
 
     def emit(block: Block) -> None:
-        (lists[-1].blocks if lists else out).append(block)
+        if take(block.text):
+            (lists[-1].blocks if lists else out).append(block)
 
     for token in tokens:
+        if exhausted():
+            break
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             lists.append(_List(ordered=kind == "ordered_list_open"))

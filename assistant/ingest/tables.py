@@ -18,7 +18,10 @@ planning?" and can be quoted as it stands.
 Cost stays linear in the table's size (the rule): every label is capped at
 ``INGESTION.cell_label_chars``, and a table's labelled units may hold at most
 ``INGESTION.table_label_factor`` times the table's own text; rows past that budget are
-laid out once, unlabelled ("value — value — value").
+laid out once, unlabelled ("value — value — value"). A table wider than
+``INGESTION.max_table_columns`` keeps its first columns and folds the rest of each row
+into one last cell (labelled by the folded columns' labels), so 10,000 columns make 32
+units per row, not 10,000.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from dataclasses import dataclass, field
 
 from ..config import INGESTION
 from ..documents import Block
+from .budget import exhausted
 
 GROUP_SEPARATOR = " › "
+#: Joins the cells of the columns folded into a wide table's last cell.
+FOLD_SEPARATOR = " · "
 LABEL_SEPARATOR = " — "
 #: Separates the paragraphs and list items of one cell in :attr:`Table.body`.
 ITEM_SEPARATOR = "\n"
@@ -58,8 +64,9 @@ def table_blocks(table: Table) -> list[Block]:
     width = max((len(row) for row in table.head + table.body), default=0)
     if width == 0:
         return []
-    head = [row + [""] * (width - len(row)) for row in table.head]
-    body = [row + [""] * (width - len(row)) for row in table.body if any(row)]
+    head = [_fold(row + [""] * (width - len(row))) for row in table.head]
+    body = [_fold(row + [""] * (width - len(row))) for row in table.body if any(row)]
+    width = min(width, INGESTION.max_table_columns)
     if not body and len(head) > 1:  # every cell a header cell: the first row labels the rest
         head, body = head[:1], head[1:]
     if width == 1:
@@ -74,6 +81,8 @@ def table_blocks(table: Table) -> list[Block]:
     spent = 0
     group = ""
     for row in body:
+        if exhausted():  # the file is over a budget: whatever follows would be dropped
+            break
         if labels and row[0] and not any(row[1:]):
             group = _cap(_inline(row[0]))
             continue
@@ -88,6 +97,15 @@ def table_blocks(table: Table) -> list[Block]:
                 spent += len(text)
                 blocks.append(Block("table_row", text))
     return blocks
+
+
+def _fold(row: list[str]) -> list[str]:
+    """A row cut to ``INGESTION.max_table_columns`` cells, the last holding the rest."""
+    keep = INGESTION.max_table_columns - 1
+    if len(row) <= keep + 1:
+        return row
+    rest = [_inline(cell) for cell in row[keep:] if cell.strip()]
+    return [*row[:keep], FOLD_SEPARATOR.join(rest)]
 
 
 def _label_columns(table: Table, body: list[list[str]], columns: list[str], width: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..documents import Block
+from .budget import exhausted, take
 from .layout import Parsed, cap_label, clean_inline
 
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
@@ -29,7 +30,9 @@ def load_text(text: str) -> Parsed:
             paragraphs = paragraphs[1:]
     blocks: list[Block] = [Block("heading", title, 1)] if title else []
     for paragraph in paragraphs:
-        blocks.extend(_paragraph_blocks(paragraph))
+        if exhausted():
+            break
+        blocks.extend(block for block in _paragraph_blocks(paragraph) if take(block.text))
     return Parsed(blocks=blocks, title=title)
 
 
