@@ -29,6 +29,7 @@ BENCHMARKS = (
     "embed",
     "cpu",
     "rebuild",
+    "baseline",
     "dropin",
     "coldstart",
     "memory",
