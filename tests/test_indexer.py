@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import assistant.backends.local as local
@@ -214,3 +216,41 @@ def test_old_builds_are_pruned(
         assistant.rebuild()
     builds = list((assistant.settings.index_dir / BUILDS).iterdir())
     assert len(builds) == indexer.KEEP_BUILDS
+
+
+def test_each_distinct_text_is_embedded_once_and_unchanged_sentences_are_reused(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """A sentence repeated in two files is embedded once, and an unchanged sentence in a
+    changed file is not embedded again (the previous build's vectors, keyed by a hash of
+    model and text, are the cache)."""
+    shared = "Mentoring junior engineers is part of the senior role."
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "notes/a.md": f"# A\n\n{shared} Reviews take time.\n",
+            "notes/b.md": f"# B\n\n{shared} Design docs matter.\n",
+        },
+    )
+    assistant = make_assistant(corpus)
+    embedded: list[str] = []
+    embed = assistant.embedder.embed
+
+    def counting(texts: Sequence[str], *args: Any, **kwargs: Any) -> np.ndarray:
+        embedded.extend(texts)
+        return embed(texts, *args, **kwargs)
+
+    assistant.embedder.embed = counting  # type: ignore[method-assign]
+    try:
+        assistant.rebuild()
+        # 2 passages + the shared sentence + "Reviews take time." + "Design docs matter."
+        assert len(embedded) == len(set(embedded)) == 5
+        embedded.clear()
+        write_corpus(corpus, {"notes/b.md": f"# B\n\n{shared} Design docs matter a lot.\n"})
+        assistant.rebuild()
+        assert sorted(embedded) == sorted(
+            ["B\nMentoring junior engineers is part of the senior role. Design docs matter a lot.",
+             "Design docs matter a lot."]
+        )  # fmt: skip
+    finally:
+        del assistant.embedder.embed
