@@ -251,11 +251,13 @@ class OnnxEmbedder(BatchEmbedder):
         )
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._run(self._token_ids(texts))
+        """A question's few texts, tokenized one by one on this thread: ``encode_batch``
+        wakes the tokenizer's thread pool, which costs more than the tokenizing (4 views:
+        3.6 ms p25 on a busy 2-vCPU machine, against 0.14 ms for one text alone)."""
+        return self._run([self._tokenizer.encode(text).ids for text in texts])
 
     def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        if len(texts) == 1:
-            return [self._tokenizer.encode(texts[0]).ids]
+        """A rebuild's texts, tokenized in parallel."""
         return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
 
     def _run(self, rows: list[list[int]]) -> np.ndarray:
