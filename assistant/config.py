@@ -73,10 +73,14 @@ class Settings:
     #: Seconds a question asked before any index exists waits for one being built.
     first_build_wait: float = 600.0
     max_question_chars: int = 2_000
-    #: "Which path fits me?": a sentence is evidence from this closeness (cosine to a
-    #: preference plus ``fit_word_bonus`` times the share of its words the sentence uses).
-    fit_min_similarity: float = 0.45
-    fit_word_bonus: float = 0.25
+    #: "Which path fits me?": a preference no path's sentence comes this close to (cosine)
+    #: is one the corpus says nothing about.
+    fit_min_similarity: float = 0.30
+    #: A path's sentence is quoted for or against it when it stands ``fit_quote_z``
+    #: standard deviations closer to the preference than the paths' mean, and is at least
+    #: ``fit_quote_similarity`` close (a thin path file is still quoted where it is distinct).
+    fit_quote_z: float = 0.5
+    fit_quote_similarity: float = 0.15
     #: Quotes shown for and against each path, and preferences read from a description.
     fit_quotes: int = 2
     fit_max_preferences: int = 8
