@@ -340,10 +340,14 @@ class Ingestion:
     max_text_chars: int = 10_000_000
     #: Units (paragraphs, list items, table cells) a file may produce.
     max_units: int = 50_000
-    #: Seconds of parsing a file may take; past them it is cut where it got to.
-    file_seconds: float = 6.0
+    #: Seconds of parsing a file may take; past them it is cut where it got to (a PDF
+    #: reads ~10-50 ordinary pages a second, but ~1 page of 10,000 characters).
+    file_seconds: float = 5.0
+    #: HTML tags a file may hold (a big real page has a few thousand); past them the
+    #: rest of the file is not parsed: BeautifulSoup takes ~40 µs per element.
+    max_html_tags: int = 50_000
     #: Characters one PDF page may produce (a dense page holds ~6,000).
-    pdf_page_chars: int = 20_000
+    pdf_page_chars: int = 10_000
     #: Columns a table keeps; the cells of the columns past it are folded into one.
     max_table_columns: int = 32
     #: YAML front matter whose aliases expand it past this many times its own text (or

@@ -34,6 +34,8 @@ class Budget:
     spent_chars: int = 0
     spent_units: int = 0
     exceeded: str = ""
+    #: A budget a loader applied to its input before parsing (it parses what is left).
+    cut: str = ""
 
     @classmethod
     def for_size(cls, size: int) -> Budget:
@@ -59,6 +61,11 @@ class Budget:
         self.spent_units += units
         return True
 
+    @property
+    def reason(self) -> str:
+        """The budget the file ran out of ("" when it did not)."""
+        return self.exceeded or self.cut
+
     def late(self) -> bool:
         """Whether the file's time is up (which then is the budget it ran out of)."""
         if not self.exceeded and time.monotonic() > self.deadline:
@@ -67,10 +74,10 @@ class Budget:
 
     def warning(self, source: str) -> str:
         """The one-line warning of a file cut short ("" when it was not)."""
-        if not self.exceeded:
+        if not self.reason:
             return ""
         return (
-            f"{source}: indexed only up to its {self.exceeded} "
+            f"{source}: indexed only up to its {self.reason} "
             f"({self.spent_chars:,} characters kept; the per-file budgets are in "
             "config.Ingestion); split the file to index all of it"
         )
@@ -99,6 +106,13 @@ def take(text: str, units: int = 1) -> bool:
     outside a parse)."""
     budget = _CURRENT.get()
     return budget is None or budget.take(len(text), units)
+
+
+def cut(reason: str) -> None:
+    """The loader cut the file's input for ``reason``, a budget named in the warning."""
+    budget = _CURRENT.get()
+    if budget is not None and not budget.cut:
+        budget.cut = reason
 
 
 def exhausted() -> bool:

@@ -118,6 +118,7 @@ class ParseCache:
 def _encode(parsed: Parsed) -> dict[str, Any]:
     return {
         "title": parsed.title,
+        "empty_reason": parsed.empty_reason,
         "meta": {key: _plain(v) for key, v in used_meta(parsed.meta).items()},
         "blocks": [[b.kind, b.text, b.level, b.number, b.start, b.end] for b in parsed.blocks],
     }
@@ -144,10 +145,10 @@ def _decode(data: Any, file: CorpusFile) -> tuple[Parsed | None, list[str]]:
     parsed = data["parsed"]
     if parsed is None:
         return None, warnings
-    title, meta = parsed["title"], parsed["meta"]
-    if not isinstance(title, str) or not isinstance(meta, dict):
-        raise TypeError("title or meta")
-    return Parsed([_block(row) for row in parsed["blocks"]], title, meta), warnings
+    title, meta, reason = parsed["title"], parsed["meta"], parsed["empty_reason"]
+    if not all(isinstance(x, str) for x in (title, reason)) or not isinstance(meta, dict):
+        raise TypeError("title, meta or reason")
+    return Parsed([_block(row) for row in parsed["blocks"]], title, meta, reason), warnings
 
 
 def _block(row: Any) -> Block:

@@ -73,7 +73,8 @@ def to_document(file: CorpusFile, parsed: Parsed, warn: Warn) -> Document | None
     """Lay out a parsed file's blocks into a :class:`Document`, or warn if nothing is left."""
     text, blocks = layout(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks):
-        warn(printable(f"skipped {file.source}: no text left after removing markup and navigation"))
+        reason = parsed.empty_reason or "no text left after removing markup and navigation"
+        warn(printable(f"skipped {file.source}: {reason}"))
         return None
     meta: dict[str, Any] = parsed.meta
     family = _scalar(meta.get("family"))

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import deque
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from bs4.element import NavigableString, PageElement, PreformattedString
 
+from ..config import INGESTION
 from ..documents import Block, BlockKind
-from .budget import exhausted, take
+from .budget import cut, exhausted, take
 from .layout import Parsed, cap_label, clean_inline
 from .menus import is_link_list, is_menu
 from .tables import ITEM_SEPARATOR, Table, table_blocks
@@ -127,7 +129,10 @@ _WORD_SPLIT = re.compile(r"[-_\s]+")
 MAX_TABLE_SPAN = 50
 MAX_TABLE_ROWS = 500
 #: Elements inside a table cell that make it hold several items, not one text.
-_CELL_BLOCKS = ["li", "p", "div", "br", "table", "ul", "ol", "dd", "dt", "pre", "blockquote"]
+_CELLS = frozenset({"td", "th"})
+_CELL_BLOCKS = frozenset(
+    ["li", "p", "div", "br", "table", "ul", "ol", "dd", "dt", "pre", "blockquote"]
+)
 #: A ``main``/``article`` with less text than this is a teaser, not the page's content.
 MIN_MAIN_CHARS = 200
 # An XML-looking page is still read as HTML; BeautifulSoup's 12-line advice about it
@@ -138,7 +143,7 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 def load_html(text: str) -> Parsed:
     """Parse a whole page: title (first ``h1``, else ``<title>``) and content blocks."""
-    soup = BeautifulSoup(text, "lxml")
+    soup = BeautifulSoup(_within_tag_budget(text), "lxml")
     title_tag = soup.find("title")
     # "Benefits | Acme Careers": the site's name after a bar is not the page's title.
     page_title = cap_label(title_tag.get_text(" ").split(" | ")[0]) if title_tag else ""
@@ -165,7 +170,20 @@ def _site_name(soup: BeautifulSoup, title: str) -> dict[str, str]:
 def fragment_blocks(html: str, context: str = "") -> list[Block]:
     """Blocks of an HTML fragment, e.g. a raw HTML block inside a Markdown file;
     ``context`` is the heading above it."""
-    return html_blocks(BeautifulSoup(html, "lxml"), context)
+    return html_blocks(BeautifulSoup(_within_tag_budget(html), "lxml"), context)
+
+
+def _within_tag_budget(html: str) -> str:
+    """``html`` up to its ``INGESTION.max_html_tags``-th tag: building the tree is most of
+    the cost of a page (a table of 200,000 cells took 8 s), so the rest is not parsed."""
+    limit = INGESTION.max_html_tags
+    if html.count("<") <= limit:
+        return html
+    end = -1
+    for _ in range(limit + 1):
+        end = html.find("<", end + 1)
+    cut(f"budget of {limit:,} HTML tags")
+    return html[:end]
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:
@@ -316,7 +334,9 @@ def html_table(tag: Tag, context: str) -> Table:
     pending: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill)
     row_headers: list[int] = []
     for row in _rows(tag):
-        cells = row.find_all(["td", "th"], recursive=False)
+        if exhausted():
+            break
+        cells = [cell for cell in row.children if isinstance(cell, Tag) and cell.name in _CELLS]
         if not cells:
             continue
         in_head = row.name == "thead" or row.find_parent("thead") is not None
@@ -344,7 +364,7 @@ def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str
     """One row's cells in their grid columns: a ``colspan`` cell fills several columns,
     a ``rowspan`` cell (kept in ``pending``) fills the same column of the next rows."""
     row: list[str] = []
-    queue = list(cells)
+    queue = deque(cells)  # popped from the left: a row of 10,000 cells stays linear
     while queue or any(column >= len(row) for column in pending):
         column = len(row)
         if column in pending:
@@ -356,7 +376,7 @@ def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str
         if not queue:
             row.append("")
             continue
-        cell = queue.pop(0)
+        cell = queue.popleft()
         text = _cell_text(cell)
         for _ in range(_span(cell, "colspan", MAX_TABLE_SPAN)):
             if _span(cell, "rowspan", MAX_TABLE_ROWS) > 1:
@@ -367,7 +387,9 @@ def _grid_row(cells: list[Tag], pending: dict[int, tuple[str, int]]) -> list[str
 
 def _cell_text(cell: Tag) -> str:
     """A cell's text; its paragraphs and list items kept apart (``ITEM_SEPARATOR``)."""
-    if cell.find(_CELL_BLOCKS) is None:
+    # A walk of the cell, not ``cell.find``: BeautifulSoup builds a matcher per call,
+    # which cost most of the time of a table of 200,000 cells.
+    if not any(isinstance(node, Tag) and node.name in _CELL_BLOCKS for node in cell.descendants):
         return clean_inline(cell.get_text(" "))
     blocks = html_blocks(cell, charged=False)
     return ITEM_SEPARATOR.join(block.text for block in blocks if block.text)

@@ -29,6 +29,9 @@ class Parsed:
     blocks: list[Block]
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Why nothing is left to index, when the loader can tell ("only links", "nested
+    #: too deeply"); said instead of the generic reason.
+    empty_reason: str = ""
 
 
 def clean_inline(text: str) -> str:

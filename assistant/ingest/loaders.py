@@ -73,7 +73,10 @@ def _guarded(loader: Loader) -> Loader:
                 detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
                 warn(f"skipped {source}: reading it failed ({detail}); re-save or re-export it")
                 return None
-        if budget.exceeded and parsed is not None:
+        if budget.reason and parsed is not None:
+            if not any(block.kind != "heading" for block in parsed.blocks):
+                warn(f"skipped {source}: no text was kept within its {budget.reason}")
+                return None
             warn(budget.warning(source))
         return parsed
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from ..documents import Block
@@ -27,6 +29,35 @@ from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
 from .tables import Table, table_blocks
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# Link targets are never kept (only link text is), so none is refused: markdown-it
+# leaves a link it refuses ("javascript:", "data:", "vbscript:") as literal text, which
+# was then quoted with its target. Not normalising them either saves a third of the
+# time of a file of 100,000 link definitions.
+_PARSER.validateLink = lambda _url: True  # type: ignore[method-assign,assignment]
+_PARSER.normalizeLink = lambda url: url  # type: ignore[method-assign]
+#: Link targets whose text is dropped when it merely repeats them (``<javascript:…>``).
+_SCRIPT_LINK = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
+
+
+def _stop_block(state: StateBlock, _start: int, end: int, _silent: bool) -> bool:
+    """First block rule: once the file is over a budget, the rest of it is skipped
+    (markdown-it itself has no clock: a long file took minutes)."""
+    if not exhausted():
+        return False
+    state.line = end
+    return True
+
+
+def _stop_inline(state: StateInline, _silent: bool) -> bool:
+    """First inline rule: the same for the text of a paragraph or cell."""
+    if not exhausted():
+        return False
+    state.pos = state.posMax
+    return True
+
+
+_PARSER.block.ruler.before("table", "budget", _stop_block)
+_PARSER.inline.ruler.before("text", "budget", _stop_inline)
 #: Alt text that names a file or says "image" describes nothing a reader needs.
 _USELESS_ALT = re.compile(
     r"\.(png|jpe?g|gif|svg|webp)\b|^(image|img|screenshot|logo|icon|badge|photo|picture)\b",
@@ -43,14 +74,31 @@ _FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
     """Front matter (YAML ``---`` or TOML ``+++``) becomes metadata; the body, blocks."""
     meta, body = split_front_matter(text, source, warn)
-    blocks = markdown_blocks(_join_html_tables(strip_outside_code(body)))
+    found = _Found()
+    blocks = markdown_blocks(_join_html_tables(strip_outside_code(body)), found)
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     if not title:
         headings = [b for b in blocks if b.kind == "heading"]
         first_h1 = next((b.text for b in headings if b.level == 1), "")
         first_is_heading = bool(blocks) and blocks[0].kind == "heading"
         title = first_h1 or (blocks[0].text if first_is_heading else "")
-    return Parsed(blocks=blocks, title=cap_label(str(title)), meta=used_meta(meta))
+    return Parsed(blocks, cap_label(str(title)), used_meta(meta), found.empty_reason())
+
+
+@dataclass
+class _Found:
+    """What a body held besides its blocks: why a file with no text left has none."""
+
+    menus: int = 0
+    references: int = 0
+    deepest: int = 0
+
+    def empty_reason(self) -> str:
+        if self.deepest >= _PARSER.options["maxNesting"] - 1:
+            return f"it is nested too deeply to read (over {self.deepest} levels of quotes, lists)"
+        if self.references or self.menus:
+            return "it holds only links (navigation or link definitions), no text"
+        return ""
 
 
 @dataclass
@@ -63,8 +111,12 @@ class _List:
     ordered: bool = False
 
 
-def markdown_blocks(body: str) -> list[Block]:
-    tokens = _PARSER.parse(body)
+def markdown_blocks(body: str, found: _Found | None = None) -> list[Block]:
+    env: dict[str, dict[str, object]] = {}
+    tokens = _PARSER.parse(body, env)
+    found = found or _Found()
+    found.references = len(env.get("references", {}))
+    found.deepest = max((token.level for token in tokens), default=0)
     out: list[Block] = []
     lists: list[_List] = []
     quotes = 0
@@ -89,8 +141,9 @@ def markdown_blocks(body: str) -> list[Block]:
         elif kind in ("bullet_list_close", "ordered_list_close"):
             done = lists.pop()
             if not (done.items >= LIST_MENU_MIN_LINKS and done.link_only_items == done.items):
-                for block in done.blocks:
-                    emit(block)
+                (lists[-1].blocks if lists else out).extend(done.blocks)  # charged already
+            else:
+                found.menus += 1
         elif kind == "list_item_open":
             lists[-1].items += 1
             number = int(token.info) if lists[-1].ordered and token.info.isdigit() else 0
@@ -141,7 +194,7 @@ def markdown_blocks(body: str) -> list[Block]:
             elif not text:
                 continue
             elif is_menu(links, linked, _chars(text)):
-                continue  # a paragraph of nothing but links: a menu
+                found.menus += 1  # a paragraph of nothing but links: a menu
             elif lists and in_item:
                 if links and linked >= MENU_LINK_SHARE * _chars(text):
                     lists[-1].link_only_items += 1
@@ -200,6 +253,8 @@ def _inline(token: Token) -> tuple[str, int, int]:
             content = (
                 _FOOTNOTE_REFERENCE.sub("", child.content) if kind == "text" else child.content
             )
+            if in_link and _SCRIPT_LINK.match(content):
+                continue  # "<javascript:…>": the text is the script itself
             parts.append(content)
             if in_link:
                 linked += _chars(content)

@@ -15,12 +15,20 @@ broken at one of its own hyphens ("one-" + "on-one") keeps it. Sections come fro
 PDF's outline, else from heading font sizes (and bold lines), else from short title-like
 lines; "Page N" only when none exists. A PDF without a text layer (a scan) is skipped
 with a warning: there is nothing to quote without OCR.
+
+Pages are laid out by a drawing device that keeps at most ``INGESTION.pdf_page_chars``
+characters of a page (a 15 KB file can make every page draw one 1.9 MB content stream)
+and stops the file when its time budget is up (:mod:`.budget`), checked as it draws; the
+pages read by then are indexed. An encrypted PDF is opened with the empty password (what
+most "protected" PDFs use, AES included, through ``cryptography``); one that needs a real
+password is skipped with a warning.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import itertools
 import logging
 import re
 from collections import Counter
@@ -30,12 +38,16 @@ from importlib import resources
 from typing import Any
 
 import pdfplumber
+from pdfminer.layout import LTPage
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.psparser import PSException
+from pdfplumber.page import Page, PDFPageAggregatorWithMarkedContent
 from pdfplumber.utils.exceptions import PdfminerException
 
 from ..config import INGESTION
 from ..documents import Block
+from .budget import current, take
 from .files import Warn
 from .layout import Parsed, cap_label, clean_inline
 from .tables import ITEM_SEPARATOR, Table, table_blocks
@@ -87,10 +99,104 @@ class _Page:
         return [item for item in self.items if isinstance(item, _Line)]
 
 
+class _PageFull(Exception):
+    """The page drew ``INGESTION.pdf_page_chars`` characters: the rest is not kept."""
+
+
+class _OutOfTime(Exception):
+    """The file's time budget ran out while a page was drawn."""
+
+
+class _BoundedDevice(PDFPageAggregatorWithMarkedContent):
+    """pdfplumber's device, counting what a page draws and checking the file's clock."""
+
+    #: Characters drawn between two looks at the clock.
+    CLOCK_EVERY = 256
+
+    def begin_page(self, page: Any, ctm: Any) -> None:
+        super().begin_page(page, ctm)
+        assert isinstance(self.cur_item, LTPage)  # what begin_page makes
+        self.page_layout: LTPage = self.cur_item
+        self.drawn = 0
+
+    def render_char(self, *args: Any, **kwargs: Any) -> float:
+        self.drawn += 1
+        if self.drawn > INGESTION.pdf_page_chars:
+            raise _PageFull
+        if self.drawn % self.CLOCK_EVERY == 0:
+            self._check_clock()
+        width: float = super().render_char(*args, **kwargs)
+        return width
+
+    def paint_path(self, *args: Any, **kwargs: Any) -> None:
+        self._check_clock()
+        super().paint_path(*args, **kwargs)
+
+    def begin_figure(self, *args: Any, **kwargs: Any) -> None:
+        self._check_clock()
+        super().begin_figure(*args, **kwargs)
+
+    def _check_clock(self) -> None:
+        budget = current()
+        if budget is not None and budget.late():
+            raise _OutOfTime
+
+
+def _lay_out(page: Page) -> bool:
+    """Draw ``page`` with :class:`_BoundedDevice` (instead of pdfplumber's own device);
+    return whether it was cut at ``INGESTION.pdf_page_chars``. Raises :class:`_OutOfTime`."""
+    device = _BoundedDevice(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
+    full = False
+    try:
+        PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+        layout: LTPage = device.get_result()
+    except _PageFull:
+        layout, full = device.page_layout, True  # what the page drew up to the cap
+    except _OutOfTime:
+        raise
+    except Exception as error:  # as pdfplumber reports a page it cannot draw
+        raise PdfminerException(error) from error
+    page._layout = layout  # pdfplumber's cache of the page's layout: read from here on
+    return full
+
+
+def _read_pages(pdf: Any, source: str, warn: Warn) -> list[_Page]:
+    """The pages, each drawn within its cap, until the file's text or time runs out."""
+    pages: list[_Page] = []
+    full: list[int] = []
+    for number, page in enumerate(pdf.pages, start=1):
+        try:
+            if _lay_out(page):
+                full.append(number)
+        except _OutOfTime:
+            break
+        budget = current()
+        if budget is not None and budget.late():  # finding tables costs more than drawing
+            break
+        read = _read_page(page)
+        if not take("".join(_page_texts(read)), units=0):
+            break
+        pages.append(read)
+    if full:
+        warn(
+            f"{source}: {len(full)} page(s) (first: page {full[0]}) draw more than "
+            f"{INGESTION.pdf_page_chars:,} characters; only that many are kept of each"
+        )
+    return pages
+
+
+def _page_texts(page: _Page) -> Iterator[str]:
+    for item in page.items:
+        if isinstance(item, _Line):
+            yield item.text
+        else:
+            yield from (cell for row in item for cell in row)
+
+
 def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
-            pages = [_read_page(page) for page in pdf.pages]
+            pages = _read_pages(pdf, source, warn)
             outline = _outline(pdf)
             meta_title = str(pdf.metadata.get("Title") or "")
             owner = next((str(pdf.metadata[k]) for k in _OWNER_KEYS if pdf.metadata.get(k)), "")
@@ -104,7 +210,11 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
         warn(f"skipped {source}: cannot read this PDF ({type(error).__name__}); re-export it")
         return None
     if not any(page.items for page in pages):
-        warn(f"skipped {source}: the PDF has no text layer (a scan?); run OCR on it first")
+        budget = current()
+        if budget is not None and budget.exceeded:
+            warn(f"skipped {source}: nothing was read within its {budget.exceeded}")
+        else:
+            warn(f"skipped {source}: the PDF has no text layer (a scan?); run OCR on it first")
         return None
     _drop_running_lines(pages)
     words = _word_counts(pages)
@@ -197,21 +307,45 @@ def _shape(line: str) -> str:
 
 
 def _drop_running_lines(pages: list[_Page]) -> None:
+    """Drop running headers and footers: a line at the top or bottom of at least
+    :data:`RUNNING_LINE_SHARE` of the pages, the same text each time or differing only in
+    numbers that grow with the page ("Report — page 3"). Lines whose numbers do not
+    follow the pages ("Revenue: 120", "Revenue: 95") are content, and so is a page's
+    only text: a page is never emptied by this."""
     if len(pages) < 2:
         return
-    counts: Counter[str] = Counter()
-    for page in pages:
+    seen: dict[str, list[tuple[int, str]]] = {}
+    for number, page in enumerate(pages):
         lines = page.lines()
-        counts.update({_shape(x.text) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
-    running = {shape for shape, n in counts.items() if n >= max(2, RUNNING_LINE_SHARE * len(pages))}
+        for text in {x.text for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}:
+            seen.setdefault(_shape(text), []).append((number, text))
+    least = max(2, RUNNING_LINE_SHARE * len(pages))
+    running = {shape for shape, found in seen.items() if len(found) >= least and _runs(found)}
     for page in pages:
         lines = page.lines()
         edges = {id(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}
-        page.items = [
+        kept = [
             item
             for item in page.items
             if not (isinstance(item, _Line) and id(item) in edges and _shape(item.text) in running)
         ]
+        if kept:  # else the running lines are all the page says: they are its content
+            page.items = kept
+
+
+def _runs(found: list[tuple[int, str]]) -> bool:
+    """Whether lines of one shape, by page, are a running line: one text, or numbers
+    that never go down from page to page (page numbers, dates of a dated report)."""
+    if len({text for _, text in found}) == 1:
+        return True
+    numbers = [[_magnitude(n) for n in re.findall(r"\d+", text)] for _, text in sorted(found)]
+    return all(a <= b for a, b in itertools.pairwise(numbers))
+
+
+def _magnitude(digits: str) -> tuple[int, str]:
+    """A run of digits as a sortable value (``int`` of 5,000 digits raises)."""
+    digits = digits.lstrip("0")
+    return len(digits), digits
 
 
 def _texts(pages: list[_Page]) -> Iterator[list[str]]:

@@ -13,10 +13,19 @@ import pytest
 
 from assistant.config import INGESTION
 from assistant.ingest import budget as budget_module
+from assistant.ingest import html as html_module
 from assistant.ingest import load_corpus
 from assistant.ingest import loaders as loaders_module
 from assistant.ingest.files import printable
 
+from ..reliability.hostile_files import (
+    SCRIPT_LINK,
+    deep_quote,
+    encrypted_pdf,
+    link_references,
+    numbered_pages_pdf,
+    pdf_bomb,
+)
 from .support import load, units
 
 PLAIN = "# Notes\n\nA plain paragraph about planning work for the quarter.\n"
@@ -140,3 +149,70 @@ def test_only_the_front_matter_keys_read_are_cached(tmp_path: Path) -> None:
     meta = json.loads(entry.read_text())["parsed"]["meta"]
     assert meta == {"title": "Kept", "aliases": ["a" * 200]}
     assert doc.aliases == ("a" * 200,)
+
+
+def test_a_pdf_page_keeps_its_first_characters_and_the_file_its_first_pages(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "bomb.pdf").write_bytes(pdf_bomb(pages=3, chars_per_page=200_000))
+    warnings, docs = load(tmp_path)
+    text = "".join(units(docs["bomb.pdf"]))
+    assert 2 * INGESTION.pdf_page_chars < len(text) <= 3 * INGESTION.pdf_page_chars
+    assert warnings == [
+        "bomb.pdf: 3 page(s) (first: page 1) draw more than 10,000 characters; "
+        "only that many are kept of each"
+    ]
+
+
+def test_encrypted_pdfs_open_with_the_empty_password_or_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "open.pdf").write_bytes(encrypted_pdf(""))
+    (tmp_path / "locked.pdf").write_bytes(encrypted_pdf("a real password"))
+    warnings, docs = load(tmp_path)
+    assert "Night shifts are paid at one and a half times" in docs["open.pdf"].text
+    assert warnings == ["skipped locked.pdf: the PDF is password-protected; save an unlocked copy"]
+
+
+def test_lines_differing_only_in_numbers_are_content_not_running_headers(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "teams.pdf").write_bytes(numbered_pages_pdf(6))
+    warnings, docs = load(tmp_path)
+    assert not warnings
+    assert len([u for u in units(docs["teams.pdf"]) if "shipped" in u]) == 6
+
+
+def test_script_and_data_links_keep_their_text_without_their_target(tmp_path: Path) -> None:
+    (tmp_path / "links.md").write_text(SCRIPT_LINK + "\nSee <javascript:alert(2)> too.\n")
+    _, docs = load(tmp_path)
+    text = docs["links.md"].text
+    assert "the safety guide" in text and "the data sheet" in text
+    assert not any(word in text.lower() for word in ("javascript", "data:", "alert", "base64"))
+
+
+def test_files_with_nothing_to_index_say_why(tmp_path: Path) -> None:
+    (tmp_path / "deep.md").write_bytes(deep_quote(2_000))
+    (tmp_path / "refs.md").write_bytes(link_references(200))
+    (tmp_path / "menu.md").write_text("- [Home](a.md)\n- [About](b.md)\n- [Jobs](c.md)\n")
+    (tmp_path / "ok.md").write_text(PLAIN)
+    warnings, _ = load(tmp_path)
+    assert sorted(warnings) == [
+        "skipped deep.md: it is nested too deeply to read (over 19 levels of quotes, lists)",
+        "skipped menu.md: it holds only links (navigation or link definitions), no text",
+        "skipped refs.md: it holds only links (navigation or link definitions), no text",
+    ]
+
+
+def test_html_past_its_tag_budget_is_read_up_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html_module, "INGESTION", replace(INGESTION, max_html_tags=100))
+    rows = "".join(f"<p>Paragraph {n} about the review cycle.</p>" for n in range(200))
+    (tmp_path / "long.html").write_text(f"<html><body><main>{rows}</main></body></html>")
+    warnings, docs = load(tmp_path)
+    kept = units(docs["long.html"])
+    assert 40 <= len(kept) < 60 and kept[0] == "Paragraph 0 about the review cycle."
+    assert warnings == [
+        f"long.html: indexed only up to its budget of 100 HTML tags ({sum(map(len, kept)):,} "
+        "characters kept; the per-file budgets are in config.Ingestion); split the file to "
+        "index all of it"
+    ]
