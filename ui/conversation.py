@@ -14,6 +14,7 @@ import streamlit as st
 
 from assistant import Answer, Assistant, AssistantError, IndexUnavailableError
 from assistant.errors import BackendUnavailableError
+from assistant.question_checks import check_question
 from assistant.taxonomy import FAMILIES, CareerPath
 from ui import scroll, views
 from ui.render import escape_inline, family_label
@@ -47,6 +48,7 @@ def pick_question(question: str) -> None:
 def ask(assistant: Assistant, question: str, k: int, family: str | None) -> Turn:
     """Ask the library; every failure becomes a one-line message on the turn."""
     try:
+        check_question(question)  # another language, or a web address: said at once
         with st.spinner("Searching the corpus…"):
             answer = assistant.ask(question, k=k, family=family)
     except BackendUnavailableError as problem:  # the server, not the index: its own fix

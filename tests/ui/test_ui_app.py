@@ -395,3 +395,18 @@ def test_a_page_still_building_its_index_keeps_the_default_title(
     assert at.title[0].value == "Career paths after senior engineer"
     wait_for_rebuild(at)
     assert at.title[0].value == "Your documents"
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("¿Qué hace un gerente de ingeniería?", "The question looks like Spanish, not English"),
+        ("https://example.com/staff-guide.html", "drop the file instead"),
+    ],
+)
+def test_another_language_or_a_web_address_is_told_in_english(
+    small_index: Built, use_dirs: Point, question: str, said: str
+) -> None:
+    at = submit(start(small_index, use_dirs), question)
+    assert len(at.error) == 1 and said in unescape(at.error[0].value)
+    assert at.session_state["turns"][-1].answer is None  # nothing was searched
