@@ -416,6 +416,11 @@ def _quotable(text: str) -> bool:
     )
 
 
+def speakers(text: str) -> set[str]:
+    """The readers a comments file names ("Dale wrote: …")."""
+    return {match.group("name").strip() for match in _SPEAKER.finditer(text)}
+
+
 def _speaker(chunk_text: str, offset: int, start: int, text: str) -> tuple[str, str, int]:
     """(commenter, text without "Name wrote:", new start) for a unit of a comments file."""
     before = chunk_text[: start - offset + len(text)]

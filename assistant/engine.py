@@ -234,7 +234,12 @@ class Assistant:
         plain_vector = vectors[1] if expanded != plain else query_vector
         keep = _excluding(intent)
         organisation = organisation or named_organisation(question, store)
-        where = Filter(family=stored_family(family) if family else None, organisation=organisation)
+        commenter = named_commenter(question, store)
+        where = Filter(
+            family=stored_family(family) if family else None,
+            organisation=organisation,
+            source=commenter.source if commenter else None,
+        )
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
         focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
         search = partial(self._search, store, query_vector, expanded, terms, focus=focus)
@@ -272,6 +277,7 @@ class Assistant:
             timings,
             load_seconds,
             self.models,
+            commenter,
         )
 
     def _search(
@@ -345,7 +351,10 @@ class Assistant:
         elsewhere = evidence.answer_outside_filter()
         if elsewhere is not None:
             return refuse(outside_filter_reason(evidence.family or "", elsewhere))
-        if evidence.probability() < self.models.abstain_below:
+        said = evidence.commenter is not None and any(
+            unit.speaker == evidence.commenter.name for group in found.units for unit in group
+        )  # the named reader's comment is there: it answers "what did they say?"
+        if not said and evidence.probability() < self.models.abstain_below:
             return refuse(abstention_reason(evidence.family, self.families()))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
@@ -358,10 +367,16 @@ class Assistant:
         if not chosen:
             asked = answering.answers_asked(found.units)
             cells = answering.labels_asked(found.units, evidence.terms)
+            speaker = evidence.commenter.name if evidence.commenter else None
             chosen = answering.choose_answer(
                 found.units,
                 found.probabilities,
-                prefer=[asked, cells, *answering.preference(evidence.terms)],
+                prefer=[
+                    lambda unit: unit.speaker == speaker,
+                    asked,
+                    cells,
+                    *answering.preference(evidence.terms),
+                ],
             )
             if chosen and asked(chosen[0]):
                 chosen = answering.answer_block(found.units, chosen[0])
@@ -592,6 +607,35 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+@dataclass(frozen=True)
+class Commenter:
+    """A reader who wrote in a comments file, as the file names them."""
+
+    name: str
+    source: str
+
+
+def named_commenter(question: str, store: SearchBackend) -> Commenter | None:
+    """The reader of a comments file whom the question names ("what did Dale say?"):
+    their comment is searched for, and quoted first."""
+    for commenter in _COMMENTERS.get(store.manifest.build_id, partial(_commenters, store)):
+        if re.search(rf"(?<!\w){re.escape(commenter.name)}(?!\w)", question, re.IGNORECASE):
+            return commenter
+    return None
+
+
+def _commenters(store: SearchBackend) -> list[Commenter]:
+    """Every reader of every comments file, longest names first ("Dale Smith" before
+    "Dale")."""
+    found = {
+        Commenter(name, source)
+        for source, document in store.documents.items()
+        if document.kind == COMMENTS_KIND
+        for name in answering.speakers(store.document_text(source))
+    }
+    return sorted(found, key=lambda c: (-len(c.name), c.name, c.source))
+
+
 def _meaning_probes(store: SearchBackend, question: str, expanded: str) -> list[str]:
     """The texts that tell how much of the question's meaning the corpus's words keep:
     its words the corpus never uses, then (if any are left) the question cut down to the
@@ -697,6 +741,8 @@ class Evidence:
     timings: dict[str, float]
     load_seconds: float
     models: Models
+    #: The reader whose comment the question asks about ("what did Dale say?"), if any.
+    commenter: Commenter | None = None
 
     def features(self, found: Found | None = None) -> dict[str, float]:
         found = found or self.judged
@@ -890,6 +936,7 @@ class PerBuild(Generic[T]):
 _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
+_COMMENTERS: PerBuild[list[Commenter]] = PerBuild()
 #: The names each document writes (:func:`shared_names.written_names`) by (source, content
 #: hash): filled as documents are first read, so a rebuild re-reads only changed ones.
 _NAMES: dict[tuple[str, str], frozenset[str]] = {}

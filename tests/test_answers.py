@@ -350,3 +350,17 @@ def test_a_hyphenated_compound_finds_the_corpus_spelling(
     }
     found = assistant.evidence(question).found.ranking.candidates
     assert found[0].chunk.source == "recognition.md" and found[0].lexical > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "reader"),
+    [("What did Dale say?", "Dale"), ("what did roshni vijayaraghavan think of it?", None)],
+)
+def test_a_question_naming_a_commenter_quotes_their_comment(
+    real_assistant: Assistant, question: str, reader: str | None
+) -> None:
+    answer = real_assistant.ask(question)
+    assert not answer.abstained, answer.reason
+    first = answer.sentences[0]
+    assert first.speaker == (reader or "Roshni Vijayaraghavan"), answer.answer
+    assert answer.passages[first.citation - 1].attribution.startswith("reader comment by")
