@@ -101,6 +101,7 @@ def trusted_paths(
             warn(message)
 
     ordered = sorted(paths, key=lambda p: (p.source.startswith(UPLOADS), p.source))
+    generic = _generic_words(ordered)
     owners: dict[str, CareerPath] = {}
     names: dict[str, str] = {}  # casefolded name → the source that claimed it
     kept: list[CareerPath] = []
@@ -119,6 +120,11 @@ def trusted_paths(
             folded = " ".join(alias.casefold().split())
             if len(folded) < 2 or folded in STOP_WORDS:
                 say(f"{path.source}: alias {alias!r} is ignored: too short or a common word")
+            elif path.source.startswith(UPLOADS) and folded in generic:
+                say(
+                    f"{path.source}: alias {alias!r} is ignored: a word many career paths' "
+                    "names share, so every question would name this path"
+                )
             elif folded in names and names[folded] != path.source:
                 say(f"{path.source}: alias {alias!r} is ignored: {names[folded]} already uses it")
             else:
@@ -128,6 +134,17 @@ def trusted_paths(
         owners[path.slug] = path
         kept.append(replace(path, aliases=tuple(aliases)))
     return kept
+
+
+def _generic_words(paths: Sequence[CareerPath]) -> frozenset[str]:
+    """Words that several paths' titles and aliases share ("engineer", "manager"): an
+    uploaded path may not claim one alone as its alias."""
+    users: dict[str, set[str]] = {}
+    for path in paths:
+        for name in (path.title, *path.aliases):
+            for word in words_of(name):
+                users.setdefault(word.text, set()).add(path.slug)
+    return frozenset(w for w, slugs in users.items() if len(slugs) >= TUNING.generic_alias_paths)
 
 
 def trust_documents(

@@ -103,3 +103,29 @@ def test_trust_rules_keep_shipped_claims_and_drop_bogus_aliases() -> None:
     assert kept[1].aliases == ("hacker",)
     assert len(warnings) == 6 and all(w.startswith("uploads/") for w in warnings)
     assert any("already defined by paths/tpm.md" in w for w in warnings)
+
+
+def test_an_upload_may_not_claim_a_word_many_paths_share_as_its_alias() -> None:
+    """ "engineer" names no one path: an uploaded path claiming it would be named by every
+    question about engineers. Shipped paths keep theirs ("manager" for the EM path)."""
+    shipped = [
+        CareerPath("sre", "Site Reliability Engineer", "individual-contributor", source="p/sre.md"),
+        CareerPath("staff", "Staff Engineer", "individual-contributor", source="p/staff.md"),
+        CareerPath("sales", "Sales Engineer", "business-sales", source="p/sales.md"),
+        CareerPath("em", "Engineering Manager", "management", ("manager",), source="p/em.md"),
+    ]
+    upload = CareerPath(
+        "growth",
+        "Growth Engineer",
+        "business-sales",
+        ("engineer", "growth hacker"),
+        source="uploads/growth.md",
+    )
+    warnings: list[str] = []
+    kept = {p.slug: p for p in trusted_paths([upload, *shipped], warnings.append)}
+    assert kept["growth"].aliases == ("growth hacker",)
+    assert kept["em"].aliases == ("manager",)
+    assert warnings == [
+        "uploads/growth.md: alias 'engineer' is ignored: a word many career paths' names "
+        "share, so every question would name this path"
+    ]
