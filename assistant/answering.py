@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .asked_figure import asked_figure
 from .backend import SearchBackend
 from .config import TUNING
 from .ingest.tables import LABEL_SEPARATOR
@@ -63,7 +64,7 @@ QUESTION_FEATURES = (
     "agree",  # dense and BM25 share a chunk in their top few
     "lexical",  # the best BM25 score over a rare term's: how many rare terms match
     "mentions",  # the question names a path or a document
-    "figure_missing",  # asks for a figure (how many, how long, what salary…) none gives
+    "figure_missing",  # asks for a figure of a kind (weeks, money, a date) no passage gives
 )
 
 #: Everyday questions no career corpus answers. How close a corpus comes to them (its
@@ -130,20 +131,6 @@ _POINTER = re.compile(
     r"|(?:this|the|that) (?:table|chart|page|document|list|section|link))\b",
     re.IGNORECASE,
 )
-#: A question asking for a figure: an amount, a count, a duration, a date or a rate.
-_ASKS_FIGURE = re.compile(
-    r"\b(?:how (?:many|much|long|often|soon|old|big)|what (?:percentage|percent|amount|number"
-    r"|salary|budget|rate|date|age|range)|which (?:day|date|month|year)|by when|deadline"
-    r"|salary|salaries|stipend|allowance|budget|pay band|per cent|percent)\b",
-    re.IGNORECASE,
-)
-#: A figure in words, for passages that write their numbers out.
-_NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
-    r"|thirty|forty|fifty|sixty|hundred|thousand|half|quarter|twice|once|annual(?:ly)?"
-    r"|monthly|weekly|daily|yearly|quarterly)\b",
-    re.IGNORECASE,
-)
 _ARTICLE = re.compile(r"\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
 #: After a subject, a lower-case word that is not a joining word is its verb ("A TPM is
 #: …", "Architects focus on …"); an aside in brackets may come between.
@@ -208,7 +195,8 @@ class QuestionTerms:
     known_share: float  # share of its content words the corpus uses
     asks_what: bool  # "what …" / "who …": a definition may answer it
     asks_definition: bool  # "what is / what does …": a sentence saying what X is answers it
-    asks_figure: bool  # "how many / how long / what salary …": only a figure answers it
+    #: What a passage must hold to give the figure the question asks for (None: no figure).
+    figure: re.Pattern[str] | None
     subjects: frozenset[str]  # slugs of the paths it names
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
 
@@ -258,8 +246,8 @@ def question_terms(
     asks_definition = bool(_WHAT_IS.match(question))
     share = len(known) / len(content) if content else 1.0
     slugs = frozenset(path.slug for path in subjects)
-    asks_figure = bool(_ASKS_FIGURE.search(question))
-    return QuestionTerms(terms, share, asks_what, asks_definition, asks_figure, slugs, patterns)
+    figure = asked_figure(question)
+    return QuestionTerms(terms, share, asks_what, asks_definition, figure, slugs, patterns)
 
 
 def build_units(
@@ -843,12 +831,7 @@ def question_features(
         "lexical": ranking.best_lexical / rare_term_weight(chunks),
         "mentions": float(mentions),
         "figure_missing": float(
-            terms.asks_figure
-            and not any(_states_figure(c.chunk.text) for c in top[: TUNING.answer_passages])
+            terms.figure is not None
+            and not any(terms.figure.search(c.chunk.text) for c in top[: TUNING.answer_passages])
         ),
     }
-
-
-def _states_figure(text: str) -> bool:
-    """Whether ``text`` gives any figure, in digits or in words."""
-    return bool(figures(text) or _NUMBER_WORDS.search(text))

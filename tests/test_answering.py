@@ -128,7 +128,7 @@ def cells() -> list[list[Unit]]:
 
 
 def compared(question: str, probabilities: list[float]) -> list[str]:
-    terms = QuestionTerms(tuple(tokenize([question])[0]), 1.0, False, False, False, frozenset(), ())
+    terms = QuestionTerms(tuple(tokenize([question])[0]), 1.0, False, False, None, frozenset(), ())
     table = cells()
     picked = labels_compared(table, [probabilities], terms, question)
     return [u.text.split(":")[0] for u in picked]
