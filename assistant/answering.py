@@ -131,6 +131,13 @@ _POINTER = re.compile(
     r"|(?:this|the|that) (?:table|chart|page|document|list|section|link))\b",
     re.IGNORECASE,
 )
+_ASKS_LIST = re.compile(
+    r"^\W*(?:so\s+)?(?:what|which)\s+(?:are|were)\s+(?:the|some|all)\b"
+    r"|\b(?:what|which)\s+(?:kinds|types|sorts|categories)\s+of\b|\blist\s+(?:the|all)\b",
+    re.IGNORECASE,
+)
+#: A unit that starts a bulleted or numbered line of its passage.
+_ITEM_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•+]|\d{1,2}[.)])[ \t]+$")
 _ARTICLE = re.compile(r"\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
 #: After a subject, a lower-case word that is not a joining word is its verb ("A TPM is
 #: …", "Architects focus on …"); an aside in brackets may come between.
@@ -629,6 +636,39 @@ def _cell_label(text: str) -> str:
     """ "Row — Column" of a table cell unit ("Row — Column: value"), else ""."""
     label, colon, _ = text.partition(": ")
     return label if colon and LABEL_SEPARATOR in label else ""
+
+
+def asks_list(question: str) -> bool:
+    """ "What are the …", "which kinds of …", "list the …": the answer is a list's items."""
+    return bool(_ASKS_LIST.search(question))
+
+
+def list_answer(
+    candidates: Sequence[Candidate],
+    units: Sequence[Sequence[Unit]],
+    probabilities: Sequence[Sequence[float]],
+) -> list[Unit]:
+    """For a question asking for a list: the most probable list among the answer's
+    passages — a lead-in ending in ":" and the bulleted items after it — quoted whole,
+    lead-in first; [] when the passages hold no list."""
+    best: tuple[float, list[Unit]] = (0.0, [])
+    for candidate, group, probs in zip(
+        candidates[: TUNING.answer_passages], units, probabilities, strict=False
+    ):
+        chunk = candidate.chunk
+        for at, lead in enumerate(group):
+            if not lead.text.rstrip().endswith(":"):
+                continue
+            items = []
+            for unit, probability in zip(group[at + 1 :], probs[at + 1 :], strict=True):
+                before = chunk.text[: unit.start - chunk.start]
+                if not _ITEM_START.search(before):
+                    break
+                items.append((probability, unit))
+            score = max((p for p, _ in items), default=0.0)
+            if len(items) >= 2 and score > best[0]:
+                best = (score, [lead, *(u for _, u in items)])
+    return best[1][: TUNING.max_list_items + 1]
 
 
 def answer_block(units: Sequence[Sequence[Unit]], opener: Unit) -> list[Unit]:

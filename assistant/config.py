@@ -288,6 +288,8 @@ class Tuning:
     #: Passages whose units the answer is chosen from.
     answer_passages: int = 3
     max_answer_sentences: int = 3
+    #: Items quoted when the question asks for a list ("what are the archetypes?").
+    max_list_items: int = 8
     #: A further sentence joins the answer when its probability is at least this share
     #: of the first one's and above ``answer_floor``.
     answer_ratio: float = 0.35

@@ -380,6 +380,11 @@ class Assistant:
             )
             if chosen and asked(chosen[0]):
                 chosen = answering.answer_block(found.units, chosen[0])
+            elif answering.asks_list(evidence.question):
+                items = answering.list_answer(
+                    found.ranking.candidates, found.units, found.probabilities
+                )
+                chosen = items or chosen
         listed = list(zip(found.ranking.candidates, found.units, found.probabilities, strict=True))
         ids = [candidate.chunk.chunk_id for candidate, _, _ in listed]
         needed = {unit.chunk_id for unit in chosen}

@@ -364,3 +364,38 @@ def test_a_question_naming_a_commenter_quotes_their_comment(
     first = answer.sentences[0]
     assert first.speaker == (reader or "Roshni Vijayaraghavan"), answer.answer
     assert answer.passages[first.citation - 1].attribution.startswith("reader comment by")
+
+
+ARCHETYPES = """\
+---
+title: Kinds of staff roles
+---
+# Kinds of staff roles
+
+## Overview
+
+Over the years we have seen four kinds of staff roles:
+
+- The Navigator sets the technical direction of one team and keeps it on course.
+- The Cartographer maps a large system and decides where it should go next.
+- The Medic is sent to whichever project is in trouble and puts it right.
+- The Gardener tends an old codebase that many teams depend on every day.
+
+Most people move between these kinds over a career.
+"""
+
+
+def test_a_question_asking_for_a_list_gets_its_items_each_cited(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    assistant = indexed({"roles.md": ARCHETYPES})
+    answer = assistant.ask("what are the kinds of staff roles?")
+    assert not answer.abstained, answer.reason
+    said = " ".join(s.text for s in answer.sentences)
+    for name in ("Navigator", "Cartographer", "Medic", "Gardener"):
+        assert name in said, answer.answer
+    # every item is quoted verbatim from the document, where its citation points
+    text = assistant.document_text("roles.md")
+    for sentence in answer.sentences:
+        assert sentence.text in text
+        assert answer.passages[sentence.citation - 1].source == "roles.md"
