@@ -276,13 +276,12 @@ def _ready(settings: Settings) -> Assistant:
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from .engine import clean_question
-    from .question_checks import check_question
 
     if (args.question is None) == (args.batch is None):
         given = "both a question and --batch" if args.question is not None else "no question"
         raise BadInputError(f"{given} given", "give a question, or --batch FILE with one per line")
     if args.question is not None:  # refuse bad input before building or checking anything
-        check_question(clean_question(args.question, settings.max_question_chars))
+        clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
     owners = {d.organisation for d in assistant.store().documents.values()}
     args.organisation = _organisation(args.organisation, owners)
