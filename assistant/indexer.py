@@ -343,7 +343,7 @@ def embed_build(
             # Same model name, other vectors (a replaced model folder): reuse nothing.
             reused, missing = {}, list(texts)
         dimension = model.dimension
-        reused |= _embed_by_passage(model, plan, set(missing), texts, batch_size, progress)
+        reused |= _embed_missing(model, plan, set(missing), texts, batch_size, progress)
     elif progress:
         progress(0, 0)
     fresh = set(missing)
@@ -354,7 +354,7 @@ def embed_build(
     return chunk_vectors, _stack([s.embed_key for s in plan.sentences], reused, dimension)
 
 
-def _embed_by_passage(
+def _embed_missing(
     model: Embedder,
     plan: BuildPlan,
     missing: set[str],
