@@ -74,7 +74,7 @@ def test_a_new_contextual_header_re_embeds_the_chunks_without_a_file_change(
 ) -> None:  # fmt: skip
     index = tmp_path / "idx"
     first = index_json(small_corpus, index, capsys)
-    monkeypatch.setenv("CAREER_ASSISTANT_CONTEXTUAL_HEADER", "breadcrumb")
+    monkeypatch.setenv("CAREER_ASSISTANT_CONTEXTUAL_HEADER", "title")  # not the default
     again = index_json(small_corpus, index, capsys)
     assert again["files_unchanged"] == 2 and again["chunks_embedded"] > 0
     assert again["chunks_total"] == first["chunks_total"]
