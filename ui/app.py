@@ -60,7 +60,8 @@ def main() -> None:
     with st.sidebar:
         st.title(":material/explore: Career Q&A")
         held = held_families(assistant) if ready else None
-        options = sidebar.answer_options(settings.k, held)
+        owners = organisations(assistant) if ready else []
+        options = sidebar.answer_options(settings.k, held, owners)
         sidebar.index_panel(dirs, job, ready, problem)
 
     st.title(topic.capitalize())
@@ -89,6 +90,15 @@ def main() -> None:
             documents.show(assistant, dirs, job, ready)
     # How long this script run took, for benchmarks/bench_page.py.
     st.session_state["last_run_ms"] = (time.perf_counter() - started) * 1000
+
+
+def organisations(assistant: Assistant) -> list[str]:
+    """The organisations the indexed documents name (the sidebar offers a filter when
+    there are two or more); none when the index cannot be read."""
+    try:
+        return sorted({d.organisation for d in assistant.store().documents.values()} - {""})
+    except AssistantError:
+        return []
 
 
 def held_families(assistant: Assistant) -> list[str] | None:
@@ -173,7 +183,7 @@ def ask_pending(assistant: Assistant, options: sidebar.Options, ready: bool, kep
         return "Type a question about career paths, or pick one of the examples."
     if not ready:
         return "The documents are not ready yet; ask again when the sidebar says so."
-    turn = conversation.ask(assistant, question, options.k, options.family)
+    turn = conversation.ask(assistant, question, options.k, options.family, options.organisation)
     st.session_state["turns"].append(turn)
     kept.append(st.session_state["session"], turn)
     return ""

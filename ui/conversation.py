@@ -45,12 +45,18 @@ def pick_question(question: str) -> None:
     st.session_state["tab"] = ASK_TAB
 
 
-def ask(assistant: Assistant, question: str, k: int, family: str | None) -> Turn:
+def ask(
+    assistant: Assistant,
+    question: str,
+    k: int,
+    family: str | None,
+    organisation: str | None = None,
+) -> Turn:
     """Ask the library; every failure becomes a one-line message on the turn."""
     try:
         check_question(question)  # another language, or a web address: said at once
         with st.spinner("Searching the corpus…"):
-            answer = assistant.ask(question, k=k, family=family)
+            answer = assistant.ask(question, k=k, family=family, organisation=organisation)
     except BackendUnavailableError as problem:  # the server, not the index: its own fix
         return Turn(question, k, family, error=str(problem))
     except IndexUnavailableError as problem:

@@ -16,6 +16,7 @@ from assistant import Answer, Comparison, Passage
 from assistant.taxonomy import FAMILIES, CareerPath
 from ui.render import (
     HIGHLIGHT,
+    card_caption,
     escape_inline,
     family_badge,
     family_label,
@@ -128,10 +129,7 @@ def passage_card(
         number = f"{citation(cite)} " if cite is not None else ""
         badge = family_badge(passage.family, FAMILIES) if passage.family else ""
         st.markdown(f"{number}**{crumb}** {badge}")
-        st.caption(
-            escape_inline(passage.source)
-            + (f" · {escape_inline(passage.attribution)}" if passage.attribution else "")
-        )
+        st.caption(card_caption(passage.source, passage.organisation, passage.attribution))
         st.markdown(passage_markdown(passage))
         if section_text and section_text.strip() != passage.text.strip():
             with st.expander("Surrounding section"):

@@ -411,3 +411,22 @@ def test_another_language_or_a_web_address_is_told_in_english(
     at = submit(start(small_index, use_dirs), question)
     assert len(at.error) == 1 and said in unescape(at.error[0].value)
     assert at.session_state["turns"][-1].answer is None  # nothing was searched
+
+
+def test_cards_name_their_organisation_and_the_box_filters_by_it(
+    small_index: Built, use_dirs: Point
+) -> None:
+    """The small corpus's documents belong to the folders they were dropped in."""
+    at = start(small_index, use_dirs)
+    box = at.selectbox(key="organisation")
+    assert box.options[0] == "All organisations" and len(box.options) >= 3
+    submit(at, "What is the quarterly office snack budget?")
+    found = passages(at)
+    assert all(p.organisation for p in found)
+    first = found[0]
+    assert f"{first.organisation} · {first.source}" in unescape(card(at, 0, first.rank))
+    submit(at, "What does a TPM do?")
+    owner = passages(at)[0].organisation
+    at.selectbox(key="organisation").set_value(owner).run()
+    submit(at, "What does a TPM do?")
+    assert {p.organisation for p in passages(at)} == {owner}
