@@ -167,9 +167,6 @@ class Sentence:
     text: str
     cosine: float  # to the question
     vector: np.ndarray = field(compare=False, repr=False)
-    #: To the question without the names all candidate documents share
-    #: (:mod:`assistant.shared_names`): what units are scored by.
-    focus: float
 
 
 @dataclass(frozen=True)
@@ -209,20 +206,15 @@ class QuestionTerms:
 
 
 def read_sentences(
-    store: SearchBackend,
-    candidates: Sequence[Candidate],
-    query_vector: np.ndarray,
-    focus_vector: np.ndarray | None = None,
+    store: SearchBackend, candidates: Sequence[Candidate], query_vector: np.ndarray
 ) -> list[list[Sentence]]:
-    """Every stored sentence of every candidate, with its cosine to the question and to
-    ``focus_vector`` (the question without shared names; the question itself if None)."""
+    """Every stored sentence of every candidate, with its cosine to the question."""
     fetched = iter(store.sentences([i for c in candidates for i in c.chunk.sentence_ids]))
-    probes = np.vstack([query_vector, query_vector if focus_vector is None else focus_vector])
     out: list[list[Sentence]] = []
     for candidate in candidates:
         chunk = candidate.chunk
         stored = [next(fetched) for _ in chunk.sentence_ids]
-        cosines = (np.vstack([s.vector for s in stored]) @ probes.T).tolist()
+        cosines = (np.vstack([s.vector for s in stored]) @ query_vector).tolist()
         out.append(
             [
                 Sentence(
@@ -231,9 +223,8 @@ def read_sentences(
                     chunk.text[s.start - chunk.start : s.end - chunk.start],
                     cosine,
                     s.vector,
-                    focus,
                 )
-                for s, (cosine, focus) in zip(stored, cosines, strict=True)
+                for s, cosine in zip(stored, cosines, strict=True)
             ]
         )
     return out
@@ -279,7 +270,7 @@ def build_units(
     ranking = replace(ranking, candidates=[ranking.candidates[i] for i in order])
     ordered = [list(sentences[i]) for i in order]
     candidates = ranking.candidates
-    best_cosine = max((s.focus for group in sentences for s in group), default=0.0)
+    best_cosine = max((s.cosine for group in sentences for s in group), default=0.0)
     best_chunk = max((c.dense for c in candidates), default=0.0)
     best_fused = max((c.fused for c in candidates), default=0.0) or 1.0
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
@@ -288,7 +279,7 @@ def build_units(
         chunk = candidate.chunk
         comment = chunk.source in comment_sources
         spans = found[searched]
-        closest = max((span[2].focus for span in spans if span[3]), default=1.0)
+        closest = max((span[2].cosine for span in spans if span[3]), default=1.0)
         units = []
         asked = 0.0
         for index, (start, end, main, eligible, is_item) in enumerate(spans):
@@ -303,14 +294,14 @@ def build_units(
             tokens = set(tokenize([text])[0])
             overlap = _overlap(terms, tokens)
             features = (
-                main.focus,
-                main.focus - best_cosine,
+                main.cosine,
+                main.cosine - best_cosine,
                 candidate.dense,
                 candidate.dense - best_chunk,
                 1.0 / rank,
                 candidate.fused / best_fused,
                 candidate.lexical / best_lexical,
-                float(eligible and main.focus >= closest),
+                float(eligible and main.cosine >= closest),
                 overlap,
                 float(index == 0),
                 float(is_item),
@@ -330,7 +321,7 @@ def build_units(
                     start,
                     end,
                     text,
-                    main.focus,
+                    main.cosine,
                     eligible,
                     speaker,
                     features,
@@ -340,7 +331,7 @@ def build_units(
                 )
             )
             if text.rstrip().endswith("?"):
-                asked = main.focus
+                asked = main.cosine
             elif eligible:  # a bare "Yes." between question and answer keeps it
                 asked = 0.0
         out.append(units)
@@ -371,7 +362,7 @@ def _spans(
         gap = chunk_text[spans[-1][1] - chunk_start : sentence.start - chunk_start] if spans else ""
         if spans and _continues(text) and not item and "\n\n" not in gap:
             start, _, main, eligible, was_item = spans.pop()
-            main = main if main.focus >= sentence.focus else sentence
+            main = main if main.cosine >= sentence.cosine else sentence
             spans.append((start, sentence.end, main, eligible, was_item))
             continue
         eligible = _quotable(text)

@@ -276,15 +276,6 @@ class Tuning:
     min_answer_words: int = 5
     #: A list item is quoted with its lead-in only if both fit in four times this.
     max_unit_chars: int = 150
-    #: A name (a company's, say) in this share of the candidate passages' documents, when
-    #: they are at least ``shared_name_documents``, is left out of the question their
-    #: sentences are scored against: it does not tell their sentences apart.
-    shared_name_share: float = 0.75
-    shared_name_documents: int = 3
-    #: A word is a document's name when this share of its mid-sentence uses is capitalised.
-    name_capitalised_share: float = 0.9
-    #: … and the question keeps at least this many terms without them.
-    min_focus_words: int = 2
     #: Passages whose units the answer is chosen from.
     answer_passages: int = 3
     max_answer_sentences: int = 3

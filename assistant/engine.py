@@ -46,7 +46,6 @@ from .records import Filter, StoredChunk
 from .results import Answer, Comparison, ComparisonSide, Passage
 from .retrieval import Candidate, Ranking, compound_forms, corrected, rank, typo_corrections
 from .scorer import Models, load_models
-from .shared_names import shared_names, without_names, written_names
 from .taxonomy import (
     FAMILIES,
     OTHER_FAMILY,
@@ -241,14 +240,13 @@ class Assistant:
             source=commenter.source if commenter else None,
         )
         terms = answering.question_terms(store, repaired, [m.path for m in intent.mentions])
-        focus = functools.cache(self.embedder.embed_query)  # the searches share focus texts
-        search = partial(self._search, store, query_vector, expanded, terms, focus=focus)
+        search = partial(self._search, store, query_vector, expanded, terms)
         found = search(k, where, keep, timings)
         judged = found
         if expanded != plain:
             # Whether the corpus answers is judged on the question as asked, before its
             # own exclusions: "besides management" is about careers, whatever is left.
-            judged = self._search(store, plain_vector, plain, terms, k, where, None, focus=focus)
+            judged = self._search(store, plain_vector, plain, terms, k, where, None)
         outside = search(k, None, keep) if family else None
         sides = None
         if intent.comparison is not None:
@@ -290,10 +288,8 @@ class Assistant:
         where: Filter | None,
         keep: Callable[[StoredChunk], bool] | None,
         timings: dict[str, float] | None = None,
-        focus: Callable[[str], np.ndarray] | None = None,
     ) -> Found:
-        """One search's passages and units. Units are scored against the question without
-        the names all its candidate documents share; ``focus`` embeds that text."""
+        """One search's passages, their sentences, quotable units and unit probabilities."""
         kinds = _KINDS.get(store.manifest.build_id, partial(SourceKinds.of, store))
         ranking = rank(
             store,
@@ -307,39 +303,12 @@ class Assistant:
             kinds.restating,
             self.models.passage,
         )
-        focus_vector = self._focus(store, query_text, ranking, focus or self.embedder.embed_query)
-        sentences = answering.read_sentences(store, ranking.candidates, query_vector, focus_vector)
+        sentences = answering.read_sentences(store, ranking.candidates, query_vector)
         ranking, sentences, units = answering.build_units(
             ranking, sentences, terms, kinds.comments, kinds.restating
         )
         probabilities = answering.score_units(units, self.models)
         return Found(ranking, sentences, units, probabilities, kinds.comments)
-
-    @staticmethod
-    def _focus(
-        store: SearchBackend,
-        query_text: str,
-        ranking: Ranking,
-        embed: Callable[[str], np.ndarray],
-    ) -> np.ndarray | None:
-        """The question without the names all its candidate documents share, embedded
-        (None when there are none to take out)."""
-        keys = {
-            (c.chunk.source, store.documents[c.chunk.source].sha256): c.chunk.source
-            for c in ranking.candidates
-            if c.chunk.source in store.documents
-        }
-        names = []
-        for key, source in keys.items():
-            found = _NAMES.get(key)
-            if found is None:  # read once per document version, whatever the build
-                found = written_names(store.document_text(source))
-                if len(_NAMES) >= _NAMES_KEPT:
-                    _NAMES.clear()
-                _NAMES[key] = found
-            names.append(found)
-        shared = shared_names(query_text, names)
-        return embed(without_names(query_text, shared)) if shared else None
 
     def decide(self, evidence: Evidence) -> Answer:
         """Abstain, point outside the filter, or answer from the units found."""
@@ -942,10 +911,6 @@ _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
 _COMMENTERS: PerBuild[list[Commenter]] = PerBuild()
-#: The names each document writes (:func:`shared_names.written_names`) by (source, content
-#: hash): filled as documents are first read, so a rebuild re-reads only changed ones.
-_NAMES: dict[tuple[str, str], frozenset[str]] = {}
-_NAMES_KEPT = 10_000
 
 
 def document_names(store: SearchBackend) -> Names[str]:

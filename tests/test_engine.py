@@ -201,22 +201,6 @@ LADDER_PAGES = {
 }
 
 
-def test_a_company_name_on_every_page_does_not_choose_the_answer(
-    indexed: Callable[[dict[str, str]], Assistant],
-) -> None:
-    """Sentences are scored against the question without the name all candidate pages
-    share, so those that merely mention the company do not outrank the answer."""
-    assistant = indexed(LADDER_PAGES)
-    question = "how far ahead does a staff engineer at quillfeather plan?"
-    sentences = [s for group in assistant.evidence(question).found.sentences for s in group]
-    assert any(abs(s.focus - s.cosine) > 1e-6 for s in sentences)
-    answer = assistant.ask(question)
-    assert not answer.abstained, answer.reason
-    assert "horizon" in answer.sentences[0].text, answer.answer
-    plain = assistant.evidence("how far ahead does a staff engineer plan?").found.sentences
-    assert all(s.focus == s.cosine for group in plain for s in group)
-
-
 def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
     indexed: Callable[[dict[str, str]], Assistant], real_assistant: Assistant
 ) -> None:
