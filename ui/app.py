@@ -30,11 +30,12 @@ from ui import (  # noqa: E402
     documents,
     examples,
     fit_view,
+    private_session,
     question_limit,
     sidebar,
     views,
 )
-from ui.history import History, new_session_id, valid_session_id  # noqa: E402
+from ui.history import History  # noqa: E402
 from ui.jobs import RebuildJob  # noqa: E402
 from ui.resources import Dirs, history, load_assistant, rebuild_job  # noqa: E402
 
@@ -63,6 +64,7 @@ def main() -> None:
         owners = organisations(assistant) if ready else []
         options = sidebar.answer_options(settings.k, held, owners)
         sidebar.index_panel(dirs, job, ready, problem)
+        private_session.remember(st.session_state["session"])
 
     st.title(topic.capitalize())
     asked_before = len(st.session_state["turns"])
@@ -123,16 +125,13 @@ def page_setup() -> Settings:
 
 
 def init_state(job: RebuildJob, kept: History) -> None:
-    """Per-session defaults, and the conversation kept under the session id in the URL.
+    """Per-session defaults, and the conversation kept under this browser's private id.
 
     A rebuild finished before this session began is not reported.
     """
     snap = job.snapshot()
     if "turns" not in st.session_state:  # a new browser session: a visit or a reload
-        session = st.query_params.get("session", "")
-        if not valid_session_id(session):
-            session = new_session_id()
-            st.query_params["session"] = session
+        session = private_session.session_id()
         st.session_state["session"] = session
         st.session_state["turns"] = kept.load(session)
         st.session_state["fit"] = kept.load_fit(session)

@@ -1,8 +1,9 @@
 """The conversation, kept on this machine so it survives a reload and a server restart.
 
-A browser session is named by a random id in the page's URL (``?session=…``); its turns
-are rows of a small SQLite file next to the index builds (``page-history.sqlite`` in
-the index directory, which rebuilds never prune). Each turn is stored as JSON — never
+A browser's conversation is named by a random id the browser keeps in a cookie, never
+shown in the URL (:mod:`ui.private_session`); its turns are rows of a small SQLite file
+next to the index builds (``page-history.sqlite`` in the index directory, which rebuilds
+never prune). Each turn is stored as JSON — never
 pickled — and rebuilt into the library's own dataclasses on load; a row that no longer
 fits them (written by an older version) is skipped rather than failing the page.
 """
@@ -33,7 +34,7 @@ FILE_NAME = "page-history.sqlite"
 MAX_TURNS = 200
 #: Whatever was asked longer ago than this is dropped, so the file does not grow forever.
 KEEP_DAYS = 90
-#: What a session id in the URL may look like (ours are 22 URL-safe characters).
+#: What a session id may look like (ours are 22 URL-safe characters).
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (

@@ -47,7 +47,13 @@ if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing and CI is set", pytrace=False)
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
-from playwright.sync_api import BrowserContext, Page, Route, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
 
 
 def free_port() -> int:
@@ -125,25 +131,36 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 1700},
-        )
-        try:
-            yield Browser(context)
-        finally:
-            context.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+def launch(playwright: Playwright, profile: Path) -> BrowserContext:
+    """A Chromium of its own profile: its own cookies and storage, as another person's."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1440, "height": 1700},
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield Browser(context)
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def browser(chromium: Browser) -> Iterator[Browser]:
-    """The shared browser; the test fails if its pages asked any host but this machine."""
+    """The shared browser; the test fails if its pages asked any host but this machine.
+    Each test starts without cookies, so with a conversation of its own."""
+    chromium.context.clear_cookies()
     chromium.foreign.clear()
     yield chromium
     assert chromium.foreign == [], f"requests left 127.0.0.1: {chromium.foreign}"
@@ -217,11 +234,35 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> No
 
     shoot(page, SCREENSHOT.name)
 
-    # A reload keeps the conversation: the session id is in the URL, the turns on disk.
-    assert "session=" in page.url
+
+def test_a_conversation_is_private_to_its_browser(
+    real_app: Server, browser: Browser, playwright: Playwright, tmp_path: Path
+) -> None:
+    """The address never shows the conversation's id; a reload brings the conversation
+    back (the browser keeps the id), and the same address in another browser is empty."""
+    page = browser.new_page()
+    page.goto(real_app.url)
+    ask(page, "What does a technical program manager do?")
+    page.locator(".st-key-t0-answer").wait_for(timeout=90_000)
+    answer = page.locator(".st-key-t0-answer").inner_text()
+    address = page.url
+    assert "session" not in address and not urlsplit(address).query
     page.reload()
-    page.locator(".st-key-t0-passage-1").wait_for(timeout=30_000)
+    page.locator(".st-key-t0-answer").wait_for(timeout=30_000)
     assert page.locator(".st-key-t0-answer").inner_text() == answer
+    assert "session" not in page.url
+
+    other = launch(playwright, tmp_path / "other-profile")
+    try:
+        guarded = Browser(other)  # nothing but this machine, as for the shared browser
+        stranger = guarded.new_page()
+        stranger.goto(address)
+        stranger.locator(".st-key-welcome-examples").wait_for(timeout=60_000)
+        assert stranger.locator(".st-key-t0-answer").count() == 0
+        assert stranger.get_by_test_id("stChatMessage").count() == 0
+        assert guarded.foreign == []
+    finally:
+        other.close()
 
 
 def in_view(page: Page, selector: str) -> bool:

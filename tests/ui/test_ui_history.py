@@ -16,7 +16,8 @@ from .ui_support import APP, Built
 
 
 def visit(built: Built, point: Point, session: str | None = None) -> AppTest:
-    """A browser session: a first visit, or a reload of a URL carrying ``session``."""
+    """A browser session: a first visit, or one resuming ``session`` (as an old
+    ``?session=`` link does; the browser's cookie is tested in test_browser.py)."""
     point(built)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     if session is not None:
@@ -28,8 +29,8 @@ def visit(built: Built, point: Point, session: str | None = None) -> AppTest:
 
 def test_a_reload_shows_the_same_conversation(small_index: Built, use_dirs: Point) -> None:
     first = visit(small_index, use_dirs)
-    session = first.query_params["session"]
-    assert session == first.session_state["session"]
+    session = first.session_state["session"]
+    assert "session" not in first.query_params  # private: never in the address
     submit(first, "What does a technical program manager do?")
     submit(first, "easy sourdough bread recipe")
 
@@ -54,7 +55,17 @@ def test_another_session_starts_empty(small_index: Built, use_dirs: Point) -> No
 def test_a_made_up_session_id_is_replaced(small_index: Built, use_dirs: Point) -> None:
     at = visit(small_index, use_dirs, "x' OR 1=1 --")
     assert at.session_state["session"] != "x' OR 1=1 --"
-    assert at.query_params["session"] == at.session_state["session"]
+    assert "session" not in at.query_params
+
+
+def test_an_old_session_link_is_adopted_and_dropped_from_the_address(
+    small_index: Built, use_dirs: Point
+) -> None:
+    first = visit(small_index, use_dirs)
+    submit(first, "What does a staff engineer do?")
+    again = visit(small_index, use_dirs, first.session_state["session"])
+    assert len(again.session_state["turns"]) == 1
+    assert "session" not in again.query_params
 
 
 def test_clear_conversation_forgets_it_on_disk(small_index: Built, use_dirs: Point) -> None:
