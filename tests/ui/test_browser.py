@@ -111,8 +111,9 @@ class Browser:
     refused and recorded, and each test fails if one was made (nothing may be fetched
     from outside at run time: no icon, font or script CDN)."""
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, playwright: Playwright) -> None:
         self.context = context
+        self.playwright = playwright
         self.foreign: list[str] = []
         context.route("**/*", self._route)
 
@@ -124,16 +125,14 @@ class Browser:
             self.foreign.append(url)
             route.abort()
 
+    def another(self, profile: Path) -> Browser:
+        """A second Chromium with a profile of its own (close its ``context``)."""
+        return Browser(launch(self.playwright, profile), self.playwright)
+
     def new_page(self, width: int = 1366, height: int = 900) -> Page:
         page = self.context.new_page()
         page.set_viewport_size({"width": width, "height": height})
         return page
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
 
 
 def launch(playwright: Playwright, profile: Path) -> BrowserContext:
@@ -148,12 +147,13 @@ def launch(playwright: Playwright, profile: Path) -> BrowserContext:
 
 
 @pytest.fixture(scope="module")
-def chromium(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield Browser(context)
-    finally:
-        context.close()
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        try:
+            yield Browser(context, playwright)
+        finally:
+            context.close()
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> No
 
 
 def test_a_conversation_is_private_to_its_browser(
-    real_app: Server, browser: Browser, playwright: Playwright, tmp_path: Path
+    real_app: Server, browser: Browser, tmp_path: Path
 ) -> None:
     """The address never shows the conversation's id; a reload brings the conversation
     back (the browser keeps the id), and the same address in another browser is empty."""
@@ -252,17 +252,16 @@ def test_a_conversation_is_private_to_its_browser(
     assert page.locator(".st-key-t0-answer").inner_text() == answer
     assert "session" not in page.url
 
-    other = launch(playwright, tmp_path / "other-profile")
+    other = browser.another(tmp_path / "other-profile")
     try:
-        guarded = Browser(other)  # nothing but this machine, as for the shared browser
-        stranger = guarded.new_page()
+        stranger = other.new_page()
         stranger.goto(address)
         stranger.locator(".st-key-welcome-examples").wait_for(timeout=60_000)
         assert stranger.locator(".st-key-t0-answer").count() == 0
         assert stranger.get_by_test_id("stChatMessage").count() == 0
-        assert guarded.foreign == []
+        assert other.foreign == []  # nothing but this machine, as for the shared browser
     finally:
-        other.close()
+        other.context.close()
 
 
 def in_view(page: Page, selector: str) -> bool:

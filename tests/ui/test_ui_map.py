@@ -17,7 +17,11 @@ from .ui_support import Built, unescape
 
 def drawn(at: AppTest) -> dict[str, Any]:
     """The JSON the map component was given (its only input besides our fixed code)."""
-    (component,) = at.get("bidi_component")
+    (component,) = [
+        c
+        for c in at.get("bidi_component")
+        if c.proto.component_name.endswith("career_assistant.career_map")
+    ]
     data: dict[str, Any] = json.loads(component.proto.json)
     return data
 
