@@ -168,12 +168,14 @@ def _read_pages(pdf: Any, source: str, warn: Warn) -> list[_Page]:
         try:
             if _lay_out(page):
                 full.append(number)
+            budget = current()
+            if budget is not None and budget.late():  # finding tables costs more than drawing
+                break
+            read = _read_page(page)
         except _OutOfTime:
             break
-        budget = current()
-        if budget is not None and budget.late():  # finding tables costs more than drawing
-            break
-        read = _read_page(page)
+        finally:
+            page.close()  # pdfplumber keeps every page's objects (~3 KB a character) else
         if not take("".join(_page_texts(read)), units=0):
             break
         pages.append(read)
