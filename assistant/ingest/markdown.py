@@ -22,11 +22,12 @@ from markdown_it.token import Token
 from ..documents import Block
 from .budget import exhausted, take
 from .files import Warn
-from .frontmatter import split_front_matter, used_meta
+from .frontmatter import USED_KEYS, split_front_matter, used_meta
 from .layout import Parsed, cap_label, clean_inline
 from .markup import code_fence, strip_outside_code
 from .menus import LIST_MENU_MIN_LINKS, MENU_LINK_SHARE, is_menu
 from .tables import Table, table_blocks
+from .yamltree import tree_blocks
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 # Link targets are never kept (only link text is), so none is refused: markdown-it
@@ -76,6 +77,8 @@ def load_markdown(text: str, source: str, warn: Warn) -> Parsed:
     meta, body = split_front_matter(text, source, warn)
     found = _Found()
     blocks = markdown_blocks(_join_html_tables(strip_outside_code(body)), found)
+    if meta:  # the document may live in its front matter
+        blocks += tree_blocks(meta, blocks, skipped=USED_KEYS)
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     if not title:
         headings = [b for b in blocks if b.kind == "heading"]
