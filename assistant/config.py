@@ -7,6 +7,7 @@ CLI flags override both (the CLI passes them to :meth:`Settings.from_env`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -42,12 +43,23 @@ _HOST_NAME = re.compile(
 MILVUS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 
+def default_data_dir() -> Path:
+    """Per-user data (uploads, conversations) lives outside the source tree, where the XDG
+    base-directory spec puts an application's data: ``$XDG_DATA_HOME`` (if absolute) or
+    ``~/.local/share``."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if Path(base).is_absolute() else Path("~/.local/share").expanduser()
+    return root / "career-assistant"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things are and how the engine behaves. Immutable; copy with ``replace``."""
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / ".index"
+    #: What the page keeps for its user (conversations), per corpus; never the checkout.
+    data_dir: Path = dataclasses.field(default_factory=default_data_dir)
     #: A local sentence-transformers folder; empty means the packaged all-MiniLM-L6-v2.
     model_path: str = ""
     #: "onnx" (float32, ~3x faster per question, no torch import when serving) or "torch".
@@ -175,6 +187,13 @@ class Settings:
             f"{ENV_PREFIX}ALLOWED_HOSTS",
         )
 
+    def user_dir(self, kind: str) -> Path:
+        """``<data_dir>/<kind>/<corpus name>-<short hash of its path>``: one corpus's user
+        data, so two corpora (a test's temporary one and yours) never share any."""
+        corpus = self.corpus_dir.expanduser().resolve()
+        digest = hashlib.sha256(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()
+        return self.data_dir / kind / f"{corpus.name or 'corpus'}-{digest[:10]}"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``CAREER_ASSISTANT_<FIELD>`` variables, then non-None overrides."""
@@ -185,7 +204,7 @@ class Settings:
             if raw is not None and raw != "":
                 values[field.name] = _parse(field.name, field.type, raw)
         values.update({key: value for key, value in overrides.items() if value is not None})
-        for key in ("corpus_dir", "index_dir", "onnx_cache_dir"):
+        for key in ("corpus_dir", "index_dir", "onnx_cache_dir", "data_dir"):
             if key in values:
                 values[key] = Path(values[key]).expanduser()
         return cls(**values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,17 @@ REAL_CORPUS = PROJECT_ROOT / "corpus"
 # The one-time int8 ONNX export (~15 s) is shared by every test, subprocess and page run.
 ONNX_CACHE = PROJECT_ROOT / ".pytest_cache" / "onnx"
 os.environ.setdefault("CAREER_ASSISTANT_ONNX_CACHE_DIR", str(ONNX_CACHE))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's data directory of every test, page server and CLI child is a temporary
+    one: the suite never reads or writes the real ``~/.local/share/career-assistant``."""
+    path = tmp_path_factory.mktemp("data-dir")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAREER_ASSISTANT_DATA_DIR", str(path))
+        yield path
+
 
 TPM_PATH = """\
 ---

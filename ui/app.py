@@ -51,7 +51,8 @@ def main() -> None:
     started = time.perf_counter()
     settings = page_setup()
     dirs: Dirs = (str(settings.corpus_dir), str(settings.index_dir))
-    assistant, job, kept = load_assistant(*dirs), rebuild_job(*dirs), history(dirs[1])
+    assistant, job = load_assistant(*dirs), rebuild_job(*dirs)
+    kept = history(str(settings.user_dir("conversations")), dirs[1])
     init_state(job, kept)
     ready, problem = index_state(assistant, job)
     paths = career_map.career_paths(assistant) if ready else []

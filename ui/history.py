@@ -1,11 +1,12 @@
 """The conversation, kept on this machine so it survives a reload and a server restart.
 
 A browser's conversation is named by a random id the browser keeps in a cookie, never
-shown in the URL (:mod:`ui.private_session`); its turns are rows of a small SQLite file
-next to the index builds (``page-history.sqlite`` in the index directory, which rebuilds
-never prune). Each turn is stored as JSON — never
-pickled — and rebuilt into the library's own dataclasses on load; a row that no longer
-fits them (written by an older version) is skipped rather than failing the page.
+shown in the URL (:mod:`ui.private_session`); its turns are rows of a small SQLite file in
+the user's data directory, one per corpus (``Settings.user_dir("conversations")``), never
+in the checkout; the file an older version kept in the index directory is copied there
+once, so the move loses nothing. Each turn is stored as JSON — never pickled — and
+rebuilt into the library's own dataclasses on load; a row that no longer fits them
+(written by an older version) is skipped rather than failing the page.
 """
 
 from __future__ import annotations
@@ -59,8 +60,24 @@ def valid_session_id(value: str) -> bool:
 class History:
     """The turns of every session of one index directory. Thread- and process-safe."""
 
-    def __init__(self, index_dir: Path) -> None:
-        self.path = index_dir / FILE_NAME
+    def __init__(self, folder: Path, previous: Path | None = None) -> None:
+        """Conversations in ``folder``; ``previous``: a folder an older version kept the
+        file in, copied on first use when ``folder`` has none yet."""
+        self.path = folder / FILE_NAME
+        if previous is not None and (previous / FILE_NAME).is_file() and not self.path.exists():
+            self._adopt(previous / FILE_NAME)
+
+    def _adopt(self, old: Path) -> None:
+        """Copy ``old`` here with SQLite's backup (its write-ahead log included)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with (
+                contextlib.closing(sqlite3.connect(old, timeout=5)) as source,
+                contextlib.closing(sqlite3.connect(self.path)) as target,
+            ):
+                source.backup(target)
+        except (OSError, sqlite3.Error) as error:
+            log.warning("conversations of %s not copied to %s: %s", old, self.path, error)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -36,6 +36,7 @@ def index_status(corpus_dir: str, index_dir: str) -> IndexStatus:
 
 
 @st.cache_resource(show_spinner=False)
-def history(index_dir: str) -> History:
-    """Where every session's conversation is kept, next to the index it was asked of."""
-    return History(Path(index_dir))
+def history(folder: str, index_dir: str) -> History:
+    """Where every session's conversation of one corpus is kept: ``folder``, in the user's
+    data directory (an older version's file in ``index_dir`` is copied there once)."""
+    return History(Path(folder), previous=Path(index_dir))

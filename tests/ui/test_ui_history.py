@@ -116,3 +116,23 @@ def test_old_sessions_are_dropped(tmp_path: Path) -> None:
         db.execute("UPDATE turns SET asked_at = 0")
     kept.append("b" * 22, Turn("today", 5, None, error="e"))
     assert kept.load("a" * 22) == [] and len(kept.load("b" * 22)) == 1
+
+
+def test_conversations_live_in_the_data_dir_not_the_index(
+    small_index: Built, use_dirs: Point, data_dir: Path
+) -> None:
+    first = visit(small_index, use_dirs)
+    submit(first, "What does a staff engineer do?")
+    folder = Settings.from_env(corpus_dir=small_index.corpus).user_dir("conversations")
+    assert folder.is_relative_to(data_dir)
+    assert History(folder).load(first.session_state["session"])[0].question.startswith("What")
+    assert not (small_index.index / FILE_NAME).exists()
+
+
+def test_an_older_versions_conversations_are_copied_from_the_index(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    History(built.index).append("o" * 22, Turn("What did I ask before?", 5, None, error="E."))
+    again = visit(built, use_dirs, "o" * 22)
+    assert [t.question for t in again.session_state["turns"]] == ["What did I ask before?"]
