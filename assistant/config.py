@@ -194,6 +194,11 @@ class Settings:
         digest = hashlib.sha256(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()
         return self.data_dir / kind / f"{corpus.name or 'corpus'}-{digest[:10]}"
 
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the page saves this corpus's uploads; indexed as ``uploads/<name>``."""
+        return self.user_dir("uploads")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``CAREER_ASSISTANT_<FIELD>`` variables, then non-None overrides."""

@@ -426,7 +426,10 @@ class Assistant:
         store = self.store()
         unlisted: list[str] = []  # files not even read: too large, a README, …
         files = corpus_files(
-            self.settings.corpus_dir, self.settings.max_file_bytes, unlisted.append
+            self.settings.corpus_dir,
+            self.settings.max_file_bytes,
+            unlisted.append,
+            self.settings.uploads_dir,
         )
         then = {source: doc.sha256 for source, doc in store.documents.items()}
         # Files the rebuild would skip as unreadable do not make the index stale; why

@@ -115,6 +115,7 @@ def rebuild(
                 settings.max_file_bytes,
                 note,
                 cache_dir=settings.index_dir / PARSE_CACHE,
+                uploads_dir=settings.uploads_dir,
             ),
             note,
         )

@@ -32,6 +32,7 @@ def indexed(
             settings.max_file_bytes,
             lambda message: warn(message) if message.startswith(f"skipped {source}") else None,
             cache_dir=settings.index_dir / PARSE_CACHE,
+            uploads_dir=settings.uploads_dir,
         )
     )
     tagger = Taxonomy(CareerPath.of(d) for d in documents if d.path).tag_section

@@ -23,12 +23,14 @@ from ui.render import escape_inline, family_label
 from ui.resources import Dirs, index_status
 from ui.uploads import (
     UPLOAD_DIR,
+    Folders,
     UploadExistsError,
     allowed_suffixes,
     delete_document,
     is_upload,
     limit_mb,
     save_upload,
+    where,
 )
 
 KINDS = {"path": "Career path", "article": "Article"}
@@ -52,24 +54,24 @@ class DocumentRow:
 
 
 def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None:
-    corpus_dir = Path(dirs[0])
+    folders: Folders = (Path(dirs[0]), assistant.settings.uploads_dir)
     if job.snapshot().running:
         rebuild_view.progress(job)
     message()
     max_bytes = assistant.settings.max_file_bytes
     limit = limit_mb(max_bytes)
-    upload_controls(corpus_dir, job, limit, max_bytes)
-    replace_offer(corpus_dir, job, max_bytes)
+    upload_controls(folders, job, limit, max_bytes)
+    replace_offer(folders, job, max_bytes)
     rows = document_rows(assistant, dirs) if ready else []
     uploads = [row for row in rows if row.uploaded]
     shipped = [row for row in rows if not row.uploaded]
     st.subheader(f"Your uploads ({len(uploads)})")
     if not uploads:
         st.caption("Nothing uploaded yet.")
-    file_list(uploads, corpus_dir, job, limit, max_bytes)
+    file_list(uploads, folders, job, limit, max_bytes)
     # The page cannot tell the shipped files from those the reader put into the folder.
     with st.expander(f"Documents in the corpus folder ({len(shipped)})"):
-        file_list(shipped, corpus_dir, job, limit, max_bytes)
+        file_list(shipped, folders, job, limit, max_bytes)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def changed(job: RebuildJob, text: str) -> None:
 # -- adding and replacing -----------------------------------------------------------------
 
 
-def upload_controls(corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int) -> None:
+def upload_controls(folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int) -> None:
     """The uploader; each attempt is handled in its callback and the uploader is emptied.
 
     Its label names the accepted files; the size limit (:func:`ui.uploads.limit_mb`) is
@@ -114,12 +116,12 @@ def upload_controls(corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes:
         key=key,
         max_upload_size=limit_mb,
         on_change=handle_upload,
-        args=(corpus_dir, job, key, max_bytes),
-        help=f"Saved under {UPLOAD_DIR}/ in the corpus and made searchable right away.",
+        args=(folders, job, key, max_bytes),
+        help="Kept in your data folder, outside the corpus, and made searchable right away.",
     )
 
 
-def handle_upload(corpus_dir: Path, job: RebuildJob, key: str, max_bytes: int) -> None:
+def handle_upload(folders: Folders, job: RebuildJob, key: str, max_bytes: int) -> None:
     """Save the file (or refuse it, or offer to replace the one by that name).
 
     Runs as a callback, before the script: the rest of this run already sees the new
@@ -131,7 +133,7 @@ def handle_upload(corpus_dir: Path, job: RebuildJob, key: str, max_bytes: int) -
     if uploaded is None:
         return
     try:
-        target = save_upload(corpus_dir, uploaded.name, uploaded.getvalue(), max_bytes)
+        target = save_upload(folders[1], uploaded.name, uploaded.getvalue(), max_bytes)
     except UploadExistsError:
         st.session_state["replace_offer"] = (uploaded.name, uploaded.getvalue())
         say("info", f"{UPLOAD_DIR}/{uploaded.name} is already there: replace it?")
@@ -139,10 +141,10 @@ def handle_upload(corpus_dir: Path, job: RebuildJob, key: str, max_bytes: int) -
     except AssistantError as problem:
         say("error", str(problem))
         return
-    changed(job, f"Added {target.relative_to(corpus_dir).as_posix()}.")
+    changed(job, f"Added {UPLOAD_DIR}/{target.name}.")
 
 
-def replace_offer(corpus_dir: Path, job: RebuildJob, max_bytes: int) -> None:
+def replace_offer(folders: Folders, job: RebuildJob, max_bytes: int) -> None:
     """After uploading a name that exists: replace the old file, or keep it."""
     if "replace_offer" not in st.session_state:
         return
@@ -151,15 +153,15 @@ def replace_offer(corpus_dir: Path, job: RebuildJob, max_bytes: int) -> None:
             "Replace it",
             key="replace-yes",
             on_click=replace_upload,
-            args=(corpus_dir, job, max_bytes),
+            args=(folders, job, max_bytes),
         )
         st.button("Keep the old one", key="replace-no", on_click=keep_old)
 
 
-def replace_upload(corpus_dir: Path, job: RebuildJob, max_bytes: int) -> None:
+def replace_upload(folders: Folders, job: RebuildJob, max_bytes: int) -> None:
     name, data = st.session_state.pop("replace_offer")
     try:
-        save_upload(corpus_dir, name, data, max_bytes, replace=True)
+        save_upload(folders[1], name, data, max_bytes, replace=True)
     except AssistantError as problem:
         say("error", str(problem))
         return
@@ -176,7 +178,7 @@ def keep_old() -> None:
 
 def document_rows(assistant: Assistant, dirs: Dirs) -> list[DocumentRow]:
     """Indexed files, plus files added or removed since the index was built."""
-    corpus_dir = Path(dirs[0])
+    folders = (Path(dirs[0]), assistant.settings.uploads_dir)
     try:
         documents = assistant.store().documents
         status = index_status(*dirs)
@@ -189,13 +191,13 @@ def document_rows(assistant: Assistant, dirs: Dirs) -> list[DocumentRow]:
             doc.title,
             doc.kind,
             doc.family,
-            _size(corpus_dir / doc.source),
+            _size(where(*folders, doc.source)),
             "being removed" if doc.source in removed else "searchable",
         )
         for doc in documents.values()
     ]
     rows += [
-        DocumentRow(source, source, "", "", _size(corpus_dir / source), "being added")
+        DocumentRow(source, source, "", "", _size(where(*folders, source)), "being added")
         for source in status.added
     ]
     return sorted(rows, key=lambda row: row.source)
@@ -222,7 +224,7 @@ def row_key(source: str) -> str:
 
 
 def file_list(
-    rows: Sequence[DocumentRow], corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int
+    rows: Sequence[DocumentRow], folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int
 ) -> None:
     confirming = st.session_state.get("confirm_delete")
     for row in rows:
@@ -249,7 +251,7 @@ def file_list(
                         key=f"{key}-confirm",
                         type="primary",
                         on_click=delete,
-                        args=(corpus_dir, job, row.source, True),
+                        args=(folders, job, row.source, True),
                     )
                     st.button("Cancel", key=f"{key}-cancel", on_click=cancel_delete)
                 else:
@@ -258,14 +260,14 @@ def file_list(
                         key=f"{key}-delete",
                         icon=":material/delete:",
                         on_click=delete,
-                        args=(corpus_dir, job, row.source, False),
+                        args=(folders, job, row.source, False),
                     )
             if row.uploaded:
-                replace_one(row, corpus_dir, job, limit_mb, max_bytes)
+                replace_one(row, folders, job, limit_mb, max_bytes)
 
 
 def replace_one(
-    row: DocumentRow, corpus_dir: Path, job: RebuildJob, limit_mb: int, max_bytes: int
+    row: DocumentRow, folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int
 ) -> None:
     """An uploader that replaces this upload's content, whatever the new file is named."""
     name = row.source.removeprefix(f"{UPLOAD_DIR}/")
@@ -276,12 +278,12 @@ def replace_one(
             key=key,
             max_upload_size=limit_mb,
             on_change=handle_replacement,
-            args=(corpus_dir, job, name, key, max_bytes),
+            args=(folders, job, name, key, max_bytes),
         )
 
 
 def handle_replacement(
-    corpus_dir: Path, job: RebuildJob, name: str, key: str, max_bytes: int
+    folders: Folders, job: RebuildJob, name: str, key: str, max_bytes: int
 ) -> None:
     uploaded = st.session_state.get(key)
     st.session_state["uploads_seen"] += 1
@@ -296,21 +298,21 @@ def handle_replacement(
         )
         return
     try:
-        save_upload(corpus_dir, name, uploaded.getvalue(), max_bytes, replace=True)
+        save_upload(folders[1], name, uploaded.getvalue(), max_bytes, replace=True)
     except AssistantError as problem:
         say("error", str(problem))
         return
     changed(job, f"Replaced {UPLOAD_DIR}/{name} with {uploaded.name}.")
 
 
-def delete(corpus_dir: Path, job: RebuildJob, source: str, confirmed: bool) -> None:
+def delete(folders: Folders, job: RebuildJob, source: str, confirmed: bool) -> None:
     """Delete an upload at once; a shipped document only after "Delete it" confirms."""
     if not is_upload(source) and not confirmed:
         st.session_state["confirm_delete"] = source
         return
     st.session_state.pop("confirm_delete", None)
     try:
-        delete_document(corpus_dir, source, shipped_confirmed=confirmed)
+        delete_document(*folders, source, shipped_confirmed=confirmed)
     except AssistantError as problem:
         say("error", str(problem))
         return

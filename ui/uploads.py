@@ -1,4 +1,4 @@
-"""Saving an uploaded file into the corpus, refusing anything unsafe or surprising.
+"""Saving an uploaded file for the corpus, refusing anything unsafe or surprising.
 
 The file name comes from the browser and is untrusted: it must be a plain name (no
 directories, no ``..``, no NUL, no hidden or reserved names) with a supported suffix.
@@ -21,6 +21,8 @@ from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.ingest.loaders import LOADERS
 
 UPLOAD_DIR = "uploads"
+#: (corpus_dir, uploads_dir): the corpus, and its uploads in the user's data directory.
+Folders = tuple[Path, Path]
 MAX_NAME_CHARS = 100
 #: Letters, digits, space, ``.``, ``_``, ``-``, ``(``, ``)``; must start with a letter/digit.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()-]*")
@@ -103,24 +105,27 @@ def size_limit(max_bytes: int) -> str:
 
 
 def save_upload(
-    corpus_dir: Path, name: str, data: bytes, max_bytes: int, replace: bool = False
+    folder: Path, name: str, data: bytes, max_bytes: int, replace: bool = False
 ) -> Path:
-    """Write ``data`` to ``corpus_dir/uploads/name`` and return that path.
+    """Write ``data`` to ``folder/name`` and return that path.
 
+    ``folder`` is the corpus's uploads folder in the user's data directory
+    (``Settings.uploads_dir``), indexed as ``uploads/``; it is created when missing.
     An existing upload is replaced (atomically) only when ``replace`` is set; otherwise
     :class:`UploadExistsError`. Raises :class:`BadInputError` for an unsafe name or bad
     content.
     """
     check_name(name)
     check_content(name, data, max_bytes)
-    if not corpus_dir.is_dir():
-        raise BadInputError(
-            f"corpus directory {corpus_dir} does not exist", "create it, then upload again"
-        )
-    folder = corpus_dir / UPLOAD_DIR
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise BadInputError(f"{folder} is not a plain directory", "remove it, then upload again")
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInputError(
+            f"cannot create {folder}: {error.strerror or error}",
+            "set CAREER_ASSISTANT_DATA_DIR to a writable folder",
+        ) from None
     target = folder / name
     if target.resolve().parent != folder.resolve():
         raise BadInputError(f"refused {name!r}: it would leave {folder}", "rename the file")
@@ -141,7 +146,7 @@ def save_upload(
     except OSError as error:
         raise BadInputError(
             f"cannot write {UPLOAD_DIR}/{name}: {error.strerror or error}",
-            "check that the corpus directory is writable",
+            f"check that {folder} is writable",
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -154,18 +159,32 @@ def is_upload(source: str) -> bool:
     return source.startswith(f"{UPLOAD_DIR}/")
 
 
-def delete_document(corpus_dir: Path, source: str, shipped_confirmed: bool = False) -> None:
-    """Remove the corpus file ``source``; a file that was not uploaded needs confirmation.
+def where(corpus_dir: Path, uploads_dir: Path, source: str) -> Path:
+    """The file behind ``source``: an upload in the data directory, else a corpus file
+    (also an upload an older version saved in ``corpus_dir/uploads``)."""
+    if is_upload(source):
+        upload = uploads_dir / source.removeprefix(f"{UPLOAD_DIR}/")
+        if upload.exists() or upload.is_symlink():
+            return upload
+    return corpus_dir / source
 
-    ``source`` comes back from the page, so it must name a plain file inside the corpus.
+
+def delete_document(
+    corpus_dir: Path, uploads_dir: Path, source: str, shipped_confirmed: bool = False
+) -> None:
+    """Remove the file ``source``; a file that was not uploaded needs confirmation.
+
+    ``source`` comes back from the page, so it must name a plain file inside the corpus
+    or the uploads folder.
     """
     if not is_upload(source) and not shipped_confirmed:
         raise BadInputError(
             f"{source} was not uploaded here, it is a file of the corpus folder",
             "confirm that you want to delete it",
         )
-    target = corpus_dir / source
-    inside = target.resolve().is_relative_to(corpus_dir.resolve())
+    target = where(corpus_dir, uploads_dir, source)
+    root = uploads_dir if target.is_relative_to(uploads_dir) else corpus_dir
+    inside = target.resolve().is_relative_to(root.resolve())
     if ".." in Path(source).parts or not inside or target.is_symlink() or not target.is_file():
         raise BadInputError(f"{source} is not a file in the corpus", "pick one from the list")
     try:
@@ -173,5 +192,5 @@ def delete_document(corpus_dir: Path, source: str, shipped_confirmed: bool = Fal
     except OSError as error:
         raise BadInputError(
             f"cannot delete {source}: {error.strerror or error}",
-            "check that the corpus directory is writable",
+            f"check that {target.parent} is writable",
         ) from None

@@ -6,11 +6,13 @@ at all is an error.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..documents import CorpusFile, Document
 from ..errors import CorpusError
+from ..taxonomy import UPLOADS
 from .boilerplate import drop_repeated_blocks
 from .cache import ParseCache
 from .files import Warn, printable, printable_warn, scan_corpus
@@ -19,12 +21,28 @@ from .layout import Parsed, cap_label, layout, readable_name
 from .loaders import SUPPORTED_SUFFIXES, parse_file
 
 
-def corpus_files(corpus_dir: Path, max_bytes: int, warn: Warn) -> list[CorpusFile]:
-    return scan_corpus(corpus_dir, max_bytes, warn, SUPPORTED_SUFFIXES)
+def corpus_files(
+    corpus_dir: Path, max_bytes: int, warn: Warn, uploads_dir: Path | None = None
+) -> list[CorpusFile]:
+    """The corpus's files, and the user's uploads kept outside it (``uploads_dir``) as
+    ``uploads/<name>``: one there replaces a file of that name in ``corpus_dir/uploads``."""
+    files = scan_corpus(corpus_dir, max_bytes, warn, SUPPORTED_SUFFIXES)
+    if uploads_dir is None or not uploads_dir.is_dir():
+        return files
+    uploads = [
+        dataclasses.replace(f, source=UPLOADS + f.source)
+        for f in scan_corpus(uploads_dir, max_bytes, warn, SUPPORTED_SUFFIXES)
+    ]
+    taken = {f.source for f in uploads}
+    return sorted([f for f in files if f.source not in taken] + uploads, key=lambda f: f.source)
 
 
 def load_corpus(
-    corpus_dir: Path, max_bytes: int, warn: Warn, cache_dir: Path | None = None
+    corpus_dir: Path,
+    max_bytes: int,
+    warn: Warn,
+    cache_dir: Path | None = None,
+    uploads_dir: Path | None = None,
 ) -> list[Document]:
     """Scan and parse the whole corpus; raise :class:`CorpusError` if nothing is usable.
 
@@ -32,7 +50,7 @@ def load_corpus(
     is read from :class:`.cache.ParseCache` instead, with the warnings it gave.
     """
     warn = printable_warn(warn)
-    files = corpus_files(corpus_dir, max_bytes, warn)
+    files = corpus_files(corpus_dir, max_bytes, warn, uploads_dir)
     cache = ParseCache(cache_dir) if cache_dir is not None else None
     parsed: dict[str, Parsed] = {}
     for file in files:

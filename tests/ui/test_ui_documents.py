@@ -24,6 +24,12 @@ from .test_ui_app import (
 )
 from .ui_support import Built, unescape
 
+
+def uploads_of(built: Built) -> Path:
+    """Where the page keeps this corpus's uploads: the (test's) data directory."""
+    return Settings.from_env(corpus_dir=built.corpus).uploads_dir
+
+
 SPONSORS = "Can an open source maintainer be paid by sponsorships?"
 REPLACEMENT = b"""---
 title: Open source maintainer
@@ -72,7 +78,8 @@ def test_an_upload_becomes_answerable_without_a_button(
 ) -> None:
     built = small_index.copy(tmp_path)
     at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert not (built.corpus / "uploads").exists()  # never in the corpus folder
     assert "Added uploads/open-source.md. Updating the search index" in message(at)
     assert at.file_uploader[0].value is None  # the uploader is empty again
     settle(at, built)
@@ -92,7 +99,7 @@ def test_a_refused_upload_leaves_nothing_behind(
     at = upload(documents_tab(built, use_dirs), "big.md", b"a" * (Settings().max_file_bytes + 1))
     assert message(at).startswith("Refused") and at.file_uploader[0].value is None
     assert "over the 5 MB upload limit — split it" in message(at)
-    assert not (built.corpus / "uploads").exists()
+    assert not (built.corpus / "uploads").exists() and not uploads_of(built).exists()
     upload(at, "notes.exe", b"plain text")  # the next message replaces the last
     assert len(at.error) == 1 and "notes.exe" in unescape(at.error[0].value)
 
@@ -105,9 +112,9 @@ def test_same_name_offers_replace_then_answers_change(
     settle(at, built)
     upload(at, "open-source.md", REPLACEMENT)
     assert "is already there: replace it?" in message(at)
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
     at.button(key="replace-yes").click().run()
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == REPLACEMENT
+    assert (uploads_of(built) / "open-source.md").read_bytes() == REPLACEMENT
     settle(at, built)
     assert "Replaced uploads/open-source.md. The search index is up to date." in message(at)
     assert "uploads/open-source.md" not in cited(at, SPONSORS)
@@ -122,7 +129,7 @@ def test_keep_the_old_one_changes_nothing(
     settle(at, built)
     upload(at, "open-source.md", REPLACEMENT)
     at.button(key="replace-no").click().run()
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == NEW_ARTICLE
+    assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
     assert "Kept the old uploads/open-source.md" in message(at)
     with pytest.raises(KeyError):
         at.button(key="replace-yes")
@@ -135,7 +142,7 @@ def test_deleting_an_upload_removes_its_answers(
     at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
     settle(at, built)
     at.button(key=row_key("uploads/open-source.md") + "-delete").click().run()
-    assert not (built.corpus / "uploads" / "open-source.md").exists()
+    assert not (uploads_of(built) / "open-source.md").exists()
     settle(at, built)
     assert "Deleted uploads/open-source.md. The search index is up to date." in message(at)
     assert "uploads/open-source.md" not in cited(at, SPONSORS)
@@ -173,7 +180,7 @@ def test_replace_one_upload_from_its_row(
     row_uploader = at.file_uploader[1]
     assert "open-source.md" in row_uploader.label
     row_uploader.set_value(("v2.md", REPLACEMENT, "text/markdown")).run()
-    assert (built.corpus / "uploads" / "open-source.md").read_bytes() == REPLACEMENT
-    assert not (built.corpus / "uploads" / "v2.md").exists()
+    assert (uploads_of(built) / "open-source.md").read_bytes() == REPLACEMENT
+    assert not (uploads_of(built) / "v2.md").exists()
     settle(at, built)
     assert "Replaced uploads/open-source.md with v2.md" in message(at)

@@ -10,7 +10,6 @@ from fpdf import FPDF
 
 from assistant import BadInputError
 from ui.uploads import (
-    UPLOAD_DIR,
     UploadExistsError,
     delete_document,
     save_upload,
@@ -32,12 +31,18 @@ def corpus(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def uploads(tmp_path: Path) -> Path:
+    """The corpus's uploads folder in a data directory (``Settings.uploads_dir``)."""
+    return tmp_path / "data" / "uploads" / "corpus-0123456789"
+
+
 @pytest.mark.parametrize("name", ["notes.md", "Notes (1).txt", "page.html", "a_b-c.markdown"])
-def test_saves_supported_files_under_uploads(corpus: Path, name: str) -> None:
-    target = save_upload(corpus, name, TEXT, LIMIT)
-    assert target == corpus / UPLOAD_DIR / name
+def test_saves_supported_files_under_uploads(corpus: Path, uploads: Path, name: str) -> None:
+    target = save_upload(uploads, name, TEXT, LIMIT)
+    assert target == uploads / name
     assert target.read_bytes() == TEXT
-    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == [name]  # no temp left
+    assert [p.name for p in uploads.iterdir()] == [name]  # no temp left
 
 
 @pytest.mark.parametrize(
@@ -61,10 +66,10 @@ def test_saves_supported_files_under_uploads(corpus: Path, name: str) -> None:
         "naïve.md",
     ],
 )
-def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, name: str) -> None:
+def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, uploads: Path, name: str) -> None:
     before = files_under(corpus.parent)
     with pytest.raises(BadInputError, match="refused"):
-        save_upload(corpus, name, TEXT, LIMIT)
+        save_upload(uploads, name, TEXT, LIMIT)
     assert files_under(corpus.parent) == before
 
 
@@ -78,75 +83,81 @@ def test_refuses_unsafe_names_and_writes_nothing(corpus: Path, name: str) -> Non
         ("café".encode("latin-1"), "UTF-8"),
     ],
 )
-def test_refuses_bad_content(corpus: Path, data: bytes, why: str) -> None:
+def test_refuses_bad_content(corpus: Path, uploads: Path, data: bytes, why: str) -> None:
     with pytest.raises(BadInputError, match=why):
-        save_upload(corpus, "notes.md", data, LIMIT)
+        save_upload(uploads, "notes.md", data, LIMIT)
     assert files_under(corpus) == []
 
 
-def test_a_pdf_with_text_is_accepted_and_a_scan_or_fake_is_refused(corpus: Path) -> None:
+def test_a_pdf_with_text_is_accepted_and_a_scan_or_fake_is_refused(
+    corpus: Path, uploads: Path
+) -> None:
     document = FPDF()
     document.add_page()
     document.set_font("Helvetica", size=11)
     document.cell(0, 8, "Staff engineers set direction for several teams.")
-    save_upload(corpus, "ladder.pdf", bytes(document.output()), LIMIT)
+    save_upload(uploads, "ladder.pdf", bytes(document.output()), LIMIT)
     scan = FPDF()
     scan.add_page()
     with pytest.raises(BadInputError, match="no text layer"):
-        save_upload(corpus, "scan.pdf", bytes(scan.output()), LIMIT)
+        save_upload(uploads, "scan.pdf", bytes(scan.output()), LIMIT)
     with pytest.raises(BadInputError, match="cannot read this PDF"):
-        save_upload(corpus, "fake.pdf", b"%PDF-1.7 not really", LIMIT)
-    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["ladder.pdf"]
+        save_upload(uploads, "fake.pdf", b"%PDF-1.7 not really", LIMIT)
+    assert [p.name for p in uploads.iterdir()] == ["ladder.pdf"]
 
 
-def test_never_overwrites_an_existing_file(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT, LIMIT)
+def test_never_overwrites_an_existing_file(corpus: Path, uploads: Path) -> None:
+    save_upload(uploads, "notes.md", TEXT, LIMIT)
     with pytest.raises(BadInputError, match="already exists"):
-        save_upload(corpus, "notes.md", b"replacement", LIMIT)
-    assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == TEXT
-    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]
+        save_upload(uploads, "notes.md", b"replacement", LIMIT)
+    assert (uploads / "notes.md").read_bytes() == TEXT
+    assert [p.name for p in uploads.iterdir()] == ["notes.md"]
 
 
-def test_refuses_a_symlinked_upload_folder(corpus: Path, tmp_path: Path) -> None:
+def test_refuses_a_symlinked_upload_folder(corpus: Path, uploads: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    os.symlink(outside, corpus / UPLOAD_DIR)
+    uploads.parent.mkdir(parents=True)
+    os.symlink(outside, uploads)
     with pytest.raises(BadInputError, match="not a plain directory"):
-        save_upload(corpus, "notes.md", TEXT, LIMIT)
+        save_upload(uploads, "notes.md", TEXT, LIMIT)
     assert list(outside.iterdir()) == []
 
 
-def test_refuses_a_missing_corpus(tmp_path: Path) -> None:
-    with pytest.raises(BadInputError, match="does not exist"):
-        save_upload(tmp_path / "nowhere", "notes.md", TEXT, LIMIT)
-    assert not (tmp_path / "nowhere").exists()
+def test_creates_the_uploads_folder_but_says_when_it_cannot(tmp_path: Path) -> None:
+    assert save_upload(tmp_path / "a" / "b", "notes.md", TEXT, LIMIT).is_file()
+    (tmp_path / "file").write_bytes(b"x")
+    with pytest.raises(BadInputError, match=r"cannot create .*CAREER_ASSISTANT_DATA_DIR"):
+        save_upload(tmp_path / "file" / "sub", "notes.md", TEXT, LIMIT)
 
 
-def test_replace_overwrites_only_when_asked(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT, LIMIT)
+def test_replace_overwrites_only_when_asked(corpus: Path, uploads: Path) -> None:
+    save_upload(uploads, "notes.md", TEXT, LIMIT)
     with pytest.raises(UploadExistsError):
-        save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", LIMIT)
-    save_upload(corpus, "notes.md", b"# New\n\nNew notes.\n", LIMIT, replace=True)
-    assert (corpus / UPLOAD_DIR / "notes.md").read_bytes() == b"# New\n\nNew notes.\n"
-    assert [p.name for p in (corpus / UPLOAD_DIR).iterdir()] == ["notes.md"]  # no temp left
+        save_upload(uploads, "notes.md", b"# New\n\nNew notes.\n", LIMIT)
+    save_upload(uploads, "notes.md", b"# New\n\nNew notes.\n", LIMIT, replace=True)
+    assert (uploads / "notes.md").read_bytes() == b"# New\n\nNew notes.\n"
+    assert [p.name for p in uploads.iterdir()] == ["notes.md"]  # no temp left
 
 
-def test_delete_an_upload_but_a_shipped_file_only_when_confirmed(corpus: Path) -> None:
-    save_upload(corpus, "notes.md", TEXT, LIMIT)
-    delete_document(corpus, "uploads/notes.md")
-    assert not (corpus / UPLOAD_DIR / "notes.md").exists()
+def test_delete_an_upload_but_a_shipped_file_only_when_confirmed(
+    corpus: Path, uploads: Path
+) -> None:
+    save_upload(uploads, "notes.md", TEXT, LIMIT)
+    delete_document(corpus, uploads, "uploads/notes.md")
+    assert not (uploads / "notes.md").exists()
     (corpus / "paths").mkdir()
     (corpus / "paths" / "x.md").write_bytes(TEXT)
     with pytest.raises(BadInputError, match="confirm"):
-        delete_document(corpus, "paths/x.md")
-    delete_document(corpus, "paths/x.md", shipped_confirmed=True)
+        delete_document(corpus, uploads, "paths/x.md")
+    delete_document(corpus, uploads, "paths/x.md", shipped_confirmed=True)
     assert not (corpus / "paths" / "x.md").exists()
 
 
 @pytest.mark.parametrize("source", ["uploads/../../outside.md", "uploads/missing.md", "uploads"])
-def test_delete_refuses_what_is_not_a_corpus_file(corpus: Path, source: str) -> None:
-    (corpus / UPLOAD_DIR).mkdir()
+def test_delete_refuses_what_is_not_a_corpus_file(corpus: Path, uploads: Path, source: str) -> None:
+    uploads.mkdir(parents=True)
     (corpus.parent / "outside.md").write_bytes(TEXT)
     with pytest.raises(BadInputError, match="not a file in the corpus"):
-        delete_document(corpus, source, shipped_confirmed=True)
+        delete_document(corpus, uploads, source, shipped_confirmed=True)
     assert (corpus.parent / "outside.md").exists()
