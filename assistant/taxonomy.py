@@ -321,6 +321,8 @@ def _close(word: str, name_word: str, prefix: bool = False) -> bool:
     if len(name_word) < TUNING.fuzzy_min_letters or word[:1] != name_word[:1]:
         return False
     allowed = 2 if len(name_word) >= TUNING.fuzzy_two_edits else 1
+    if abs(len(word) - len(name_word)) > allowed:  # no edits make up the length: skip
+        return False
     return Levenshtein.distance(word, name_word, score_cutoff=allowed) <= allowed
 
 
