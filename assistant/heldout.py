@@ -26,12 +26,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .answering import to_passages
 from .config import Settings
 from .engine import Assistant
 from .errors import BadInputError
 from .evaluation import EvalReport, Graded, LabelledQuestion, evaluate, read_questions
-from .results import Answer, Passage
-from .retrieval import untuned_fusion
+from .results import Answer
+from .retrieval import Candidate, untuned_fusion
 from .training import Row, extract_rows, fit_models, write_rows
 
 SYSTEMS = ("engine", "held out", "rrf")
@@ -162,24 +163,9 @@ def _fusion(assistant: Assistant, k: int) -> Callable[[str], Graded]:
     def grade(question: str) -> Graded:
         store = assistant.store()
         chunks = untuned_fusion(store, assistant.embedder.embed_query(question), question, k)
-        cards = tuple(
-            Passage(
-                rank=rank,
-                chunk_id=c.chunk_id,
-                text=c.text,
-                source=c.source,
-                title=c.title,
-                section=c.section,
-                family=c.family,
-                path=c.path,
-                score=0.0,
-                highlights=(),
-                start=c.start,
-                end=c.end,
-                organisation=c.organisation,
-            )
-            for rank, c in enumerate(chunks, start=1)
-        )
+        found = [Candidate(chunk, 0.0, 0.0, 0.0) for chunk in chunks]
+        empty: list[list[Any]] = [[] for _ in found]
+        cards = to_passages(found, empty, empty, frozenset())  # no units: no highlights
         return Graded(Answer(question, False, "", (), cards, {}), cards)
 
     return grade
