@@ -569,7 +569,10 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
     """The one organisation of several in the corpus that the question places itself at
     ("at Globex, …", "in Globex's ladder"): four companies' ladders all say "senior
     engineer", and the answer must be the named one's."""
-    owners = {d.organisation for d in store.documents.values() if d.organisation}
+    owners = _OWNERS.get(
+        store.manifest.build_id,
+        lambda: frozenset(d.organisation for d in store.documents.values() if d.organisation),
+    )
     if len(owners) < 2:
         return None
     named = [
@@ -914,6 +917,7 @@ _TITLES: PerBuild[Names[str]] = PerBuild()
 _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
 _COMMENTERS: PerBuild[list[Commenter]] = PerBuild()
+_OWNERS: PerBuild[frozenset[str]] = PerBuild()
 
 
 def document_names(store: SearchBackend) -> Names[str]:

@@ -49,6 +49,17 @@ def family_choices(held: Sequence[str] | None) -> dict[str, str]:
     return {ALL_FAMILIES: "All families", **offered}
 
 
+def _filter_box(label: str, choices: dict[str, str], key: str, every: str, help: str) -> str:
+    """A select box over ``choices`` (value → label); a value that left the corpus since
+    the reader chose it falls back to ``every`` (no filter)."""
+    if st.session_state.get(key, every) not in choices:
+        st.session_state[key] = every
+    value: str = st.selectbox(
+        label, list(choices), format_func=choices.__getitem__, key=key, help=help
+    )
+    return value
+
+
 def organisation_choices(held: Sequence[str]) -> dict[str, str]:
     """The organisation box's options (value → label): "All organisations", then each
     organisation the indexed documents name, alphabetically."""
@@ -70,27 +81,22 @@ def answer_options(
         key="k",
         help="How many passages of the corpus each answer shows.",
     )
-    labels = family_choices(held)
-    if st.session_state.get("family", ALL_FAMILIES) not in labels:
-        st.session_state["family"] = ALL_FAMILIES  # its family left the corpus
-    family = st.selectbox(
+    family = _filter_box(
         "Career family",
-        list(labels),
-        format_func=labels.__getitem__,
-        key="family",
-        help="Only quote passages about paths in this family.",
+        family_choices(held),
+        "family",
+        ALL_FAMILIES,
+        "Only quote passages about paths in this family.",
     )
     chosen = None
     owners = organisation_choices(organisations)
     if len(owners) > 2:
-        if st.session_state.get("organisation", ALL_ORGANISATIONS) not in owners:
-            st.session_state["organisation"] = ALL_ORGANISATIONS  # it left the corpus
-        chosen = st.selectbox(
+        chosen = _filter_box(
             "Organisation",
-            list(owners),
-            format_func=owners.__getitem__,
-            key="organisation",
-            help="Only quote passages of this organisation's documents.",
+            owners,
+            "organisation",
+            ALL_ORGANISATIONS,
+            "Only quote passages of this organisation's documents.",
         )
     return Options(
         k,
