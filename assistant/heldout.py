@@ -38,6 +38,8 @@ from .training import Row, extract_rows, fit_models, write_rows
 SYSTEMS = ("engine", "held out", "rrf")
 #: The figures of the table, in its column order.
 COLUMNS = ("hit@1", "hit@3", "hit@5", "mrr@10", "answer@1", "refused", "false refusals")
+#: The figures only a system that answers has.
+ANSWER_COLUMNS = frozenset(COLUMNS[4:])
 #: Question kinds the documents do not answer though they sound like them: reported apart
 #: from plainly off-topic ones, which are easy to refuse.
 NEAR_TOPIC = "near_topic"
@@ -53,11 +55,13 @@ class EvalCollection:
 
 @dataclass(frozen=True)
 class Result:
-    """One system's figures on one collection (the ``COLUMNS``), and its misses."""
+    """One system's figures on one collection (the ``COLUMNS``), and its misses. A figure
+    is None where nothing grades it: the baseline never answers nor refuses, and a
+    collection without out-of-scope questions has no refusal rate."""
 
     collection: str
     system: str
-    figures: dict[str, float]
+    figures: dict[str, float | None]
     misses: tuple[str, ...]
     tuning: bool = False
 
@@ -112,7 +116,8 @@ def run(
         if rows_out is not None:
             write_rows(rows_out / f"{collection.name}.jsonl", rows[collection.name])
         baseline = _baseline_assistant(assistant, index_root / f"{collection.name}.rrf", warn)
-        results.append(_result(collection, "rrf", evaluate(asked, _fusion(baseline, k))))
+        ranked_only = _result(collection, "rrf", evaluate(asked, _fusion(baseline, k)))
+        results.append(_ranking_only(ranked_only))
         log(
             f"{collection.name}: {built.chunks_total} passages, {len(asked)} questions, "
             f"{time.perf_counter() - started:.0f} s"
@@ -174,11 +179,21 @@ def _fusion(assistant: Assistant, k: int) -> Callable[[str], Graded]:
 def _result(collection: EvalCollection, system: str, report: EvalReport) -> Result:
     data = report.to_json()
     near = report.by_kind.get(NEAR_TOPIC)
-    figures = {name: float(data[name]) for name in COLUMNS[:5]}
+    figures: dict[str, float | None] = {name: float(data[name]) for name in COLUMNS[:5]}
     refusable = near or report
-    figures["refused"] = round(refusable.abstained_out_of_scope / max(refusable.out_of_scope, 1), 4)
+    figures["refused"] = (
+        round(refusable.abstained_out_of_scope / refusable.out_of_scope, 4)
+        if refusable.out_of_scope
+        else None
+    )
     figures["false refusals"] = round(report.false_abstentions / max(report.answerable, 1), 4)
     return Result(collection.name, system, figures, tuple(report.misses), collection.tuning)
+
+
+def _ranking_only(result: Result) -> Result:
+    """The baseline's result with the answer figures blanked: it ranks and never answers."""
+    figures = {c: (None if c in ANSWER_COLUMNS else v) for c, v in result.figures.items()}
+    return replace(result, figures=figures)
 
 
 def table(results: Sequence[Result]) -> str:
@@ -192,13 +207,27 @@ def table(results: Sequence[Result]) -> str:
     for system in SYSTEMS:
         mine = [r.figures for r in results if r.system == system and not r.tuning]
         if mine:
-            macro = {c: sum(f[c] for f in mine) / len(mine) for c in COLUMNS}
-            lines.append(_line(f"**macro ({len(mine)})**", system, macro))
+            lines.append(_line(f"**macro ({len(mine)})**", system, macro(mine)))
     return "\n".join(lines)
 
 
-def _line(collection: str, system: str, figures: dict[str, float]) -> str:
-    return f"| {collection} | {system} | " + " | ".join(f"{figures[c]:.3f}" for c in COLUMNS) + " |"
+def macro(figures: Sequence[dict[str, float | None]]) -> dict[str, float | None]:
+    """Each column's mean over the collections that have it (a collection without
+    out-of-scope questions has no refusal rate and does not count as refusing none)."""
+    means: dict[str, float | None] = {}
+    for column in COLUMNS:
+        values = [value for f in figures if (value := f[column]) is not None]
+        means[column] = sum(values) / len(values) if values else None
+    return means
+
+
+def _line(collection: str, system: str, figures: dict[str, float | None]) -> str:
+    cells = (_cell(figures[c]) for c in COLUMNS)
+    return f"| {collection} | {system} | " + " | ".join(cells) + " |"
+
+
+def _cell(figure: float | None) -> str:
+    return "–" if figure is None else f"{figure:.3f}"
 
 
 def to_json(results: Sequence[Result]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import pytest
 from assistant import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import BadInputError
-from assistant.heldout import COLUMNS, discover, run, table
+from assistant.heldout import COLUMNS, Result, discover, macro, run, table
 
 from .conftest import write_corpus
 
@@ -128,9 +128,19 @@ def test_every_system_is_graded_per_collection_and_in_the_macro_row(
     for result in results:
         assert set(result.figures) == set(COLUMNS)
         if result.system == "rrf":  # the baseline ranks; it never answers nor refuses
-            assert result.figures["answer@1"] == 0.0 and result.figures["refused"] == 0.0
+            assert result.figures["answer@1"] is None and result.figures["refused"] is None
     # two documents of a few passages each: every system finds the answering passage
     assert all(r.figures["hit@3"] == 1.0 for r in results)
     rendered = table(results)
     assert rendered.count("**macro (2)**") == 3
     assert "| ladder | rrf |" in rendered
+
+
+def test_the_macro_counts_a_refusal_rate_only_where_there_is_one() -> None:
+    with_refusals = dict.fromkeys(COLUMNS, 0.5)
+    answerable_only = dict.fromkeys(COLUMNS, 1.0) | {"refused": None}
+    means = macro([with_refusals, answerable_only])
+    assert means["refused"] == 0.5  # not (0.5 + 0) / 2: nothing there could be refused
+    assert means["hit@3"] == 0.75
+    line = table([Result("all-answerable", "engine", answerable_only, ())])
+    assert "| all-answerable | engine | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | – | 1.000 |" in line
