@@ -11,11 +11,23 @@ from __future__ import annotations
 
 import re
 
-_NUMBER = (
+_ONE_NUMBER = (
     r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|half|several)"
+    r"|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|half|several|couple|few"
+    r"|dozen)"
 )
+#: A number or a range of them: "2", "1-2", "three to four".
+_NUMBER = rf"{_ONE_NUMBER}(?:\s*(?:-|–|to|or)\s*{_ONE_NUMBER})?"
 _DURATION_UNITS = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|cycle)s?"
+#: At most one word between a number and its unit ("5 business days"); not "$280 a month".
+_QUALIFIER = r"(?:(?!(?:a|an|per|each|every|the)\b)\w+\s+)?"
+#: A number of a unit: "5 business days", "2-3 weeks".
+_SPAN = rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{_DURATION_UNITS}\b"
+#: How often something happens, said without a number ("quarterly", "twice a year").
+_FREQUENCY = (
+    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|every"
+    r"|once|twice|\w+\s+times)\b"
+)
 _MONEY = (
     r"(?:[$£€¥]\s?\d|\d[\d.,]*\s?(?:k|m|usd|eur|gbp|dollars?|pounds?|euros?)\b"
     r"|\d+(?:\.\d+)?\s?(?:%|per\s?cent|percent))"
@@ -27,15 +39,23 @@ _DATE = (
 )
 #: "how many <thing>": the thing, to be counted in the passage.
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
-_HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|how\s+often|duration)\b", re.IGNORECASE)
+_HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|duration|how\s+much\s+time)\b", re.IGNORECASE)
+_HOW_OFTEN = re.compile(r"\bhow\s+often\b", re.IGNORECASE)
+#: An amount of money: "how much" before a verb or a word of money, or "what is the <fee>".
+#: ("How much ownership…" asks for a degree, not a figure.)
 _HOW_MUCH = re.compile(
-    r"\b(?:how\s+much|what(?:'s|’s|\s+is)?\s+the\s+(?:\w+\s+)?(?:rate|salary|budget|price|cost|fee"
-    r"|stipend|allowance|subsidy|match|bonus|amount)|salary|salaries|stipend|allowance"
-    r"|subsidy|per\s+diem|reimburse\w*|budget|cost)\b",
+    r"\bhow\s+much\s+(?:is|are|was|were|does|do|did|will|would|can|could|should|money|pay"
+    r"|extra|more|salary|cash|equity|budget)\b"
+    r"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+the\s+(?:\w+\s+)?(?:rate|salary|budget|price|cost|fee"
+    r"|stipend|allowance|subsidy|match|bonus|amount)s?\b|\bper\s+diem\b",
     re.IGNORECASE,
 )
+#: A date: asked for by name, or "when" with a verb of timing ("when does X start?").
+#: ("When am I expected to…" asks for a condition, not a date.)
 _WHEN = re.compile(
-    r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year|deadline)\b|\bdeadline\b",
+    r"\b(?:what|which)\s+(?:date|day|month|year|deadline)\b|\bdeadline\b"
+    r"|^\s*when\s+(?:is|are|does|do|will|did)\b.*\b(?:start|begin|end|open|close|happen|run"
+    r"|due|launch|expire|renew|take\s+place)\w*",
     re.IGNORECASE,
 )
 
@@ -49,15 +69,19 @@ def asked_figure(question: str) -> re.Pattern[str] | None:
         stems = "|".join(re.escape(w.casefold()[:4]) for w in things if len(w) >= 3)
         unit = things[0].casefold().rstrip("s")
         if _DURATION_UNITS_ONLY.fullmatch(unit):  # "how many weeks": a number of weeks
-            return re.compile(rf"\b{_NUMBER}[\s-]+{re.escape(unit)}s?\b", re.IGNORECASE)
+            return re.compile(
+                rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{re.escape(unit)}s?\b", re.IGNORECASE
+            )
         if stems:
-            return re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}(?:{stems})\w*", re.IGNORECASE)
+            return re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE)
     if _HOW_LONG.search(question):
-        return re.compile(rf"\b{_NUMBER}[\s-]+{_DURATION_UNITS}\b", re.IGNORECASE)
+        return re.compile(_SPAN, re.IGNORECASE)
+    if _HOW_OFTEN.search(question):
+        return re.compile(rf"{_SPAN}|{_FREQUENCY}", re.IGNORECASE)
     if _HOW_MUCH.search(question):
         return re.compile(_MONEY, re.IGNORECASE)
     if _WHEN.search(question):
-        return re.compile(rf"{_DATE}|\b{_NUMBER}\s+{_DURATION_UNITS}\b", re.IGNORECASE)
+        return re.compile(rf"{_DATE}|{_SPAN}", re.IGNORECASE)
     return None
 
 

@@ -12,6 +12,9 @@ PASSAGES = {
     "year": "Probation lasts one year.",
     "month": "Open enrolment runs in November.",
     "weeks": "Parents take twenty-six weeks of leave on full pay.",
+    "range": "A rotation usually lasts 1-2 business days.",
+    "frequency": "The committee meets quarterly to review requests.",
+    "people": "Candidates meet a panel of three to four senior engineers.",
 }
 
 
@@ -21,8 +24,11 @@ PASSAGES = {
         ("how many hours of leave do I accrue?", {"hours"}),
         ("how many weeks of parental leave do we get?", {"weeks"}),
         ("how much is the monthly transit subsidy?", {"money"}),
-        ("how long is the probation period?", {"hours", "year", "weeks"}),
-        ("when does open enrolment start?", {"hours", "year", "month", "weeks"}),
+        ("how long is the probation period?", {"hours", "year", "weeks", "range"}),
+        ("when does open enrolment start?", {"hours", "year", "month", "weeks", "range"}),
+        ("how much time should I set aside for it?", {"hours", "year", "weeks", "range"}),
+        ("how often does the committee meet?", {"hours", "year", "weeks", "range", "frequency"}),
+        ("how many engineers sit on the panel?", {"people"}),
         ("how many promotion cycles run each year?", set()),
     ],
 )
@@ -35,7 +41,14 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
 
 @pytest.mark.parametrize(
     "question",
-    ["what does a senior engineer do?", "who approves a promotion?", "is SRE a dead end?"],
+    [
+        "what does a senior engineer do?",
+        "who approves a promotion?",
+        "is SRE a dead end?",
+        "how much ownership does a principal engineer take?",  # a degree, not an amount
+        "when am I expected to write the design doc?",  # a condition, not a date
+        "are there fixed salary bands for each level?",  # yes or no
+    ],
 )
 def test_a_question_asking_for_no_figure_asks_none(question: str) -> None:
     assert asked_figure(question) is None
