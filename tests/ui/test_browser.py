@@ -235,6 +235,25 @@ def test_question_shows_cited_passages(real_app: Server, browser: Browser) -> No
     shoot(page, SCREENSHOT.name)
 
 
+def answered(page: Page, turn: int) -> str:
+    """Turn ``turn``'s answer as a reader sees it, once shown; "" when it was refused."""
+    page.locator(f".st-key-t{turn}-answer, .st-key-t{turn}-abstain").wait_for(timeout=90_000)
+    answer = page.locator(f".st-key-t{turn}-answer")
+    return plain_text(answer.inner_text()) if answer.count() else ""
+
+
+def test_what_a_reader_said_is_quoted_as_theirs(real_app: Server, browser: Browser) -> None:
+    """ "What did Dale say?" is answered from the reader comments, Dale's comment first and
+    labelled as his: the question shares no word with the comment, and was refused."""
+    page = browser.new_page()
+    page.goto(real_app.url)
+    ask(page, "What did Dale say?")
+    answer = answered(page, 0)
+    assert answer.startswith("A reader's view (Dale): “I have to disagree with"), answer
+    card = page.locator(".st-key-t0-passage-1").inner_text()
+    assert "career-paths-after-senior-engineer-comments.md" in card and "Dale" in card
+
+
 def test_a_conversation_is_private_to_its_browser(
     real_app: Server, browser: Browser, tmp_path: Path
 ) -> None:
@@ -475,7 +494,7 @@ def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browse
     open_tab(page, "Documents")
     row.get_by_role("button", name="Delete").click()
     settled(page, "Deleted uploads/glass.md.")
-    assert row.count() == 0
+    row.wait_for(state="detached", timeout=10_000)  # the list may be redrawn just after
 
     open_tab(page, "Ask")
     ask(page, UPLOAD_QUESTION)
