@@ -500,3 +500,53 @@ def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browse
     ask(page, UPLOAD_QUESTION)
     page.get_by_test_id("stChatMessage").nth(3).wait_for(timeout=90_000)
     assert "uploads/glass.md" not in page.get_by_test_id("stChatMessage").nth(3).inner_text()
+
+
+#: A guide of our own whose list answers "what are the kinds of mentor?" (a lead-in
+#: ending in ":" and four items).
+MENTORS = b"""---
+title: A field guide to mentoring engineers
+---
+# A field guide to mentoring engineers
+
+## Kinds of mentor
+
+Most engineers who grow past senior level had more than one mentor. There are four kinds of
+mentor worth looking for:
+
+- The coach meets you every fortnight and asks questions until you find your own answer.
+- The sponsor spends their reputation on you and says your name in rooms you are not in.
+- The peer mentor is a colleague at your own level who trades feedback with you on designs.
+- The reverse mentor is someone more junior who keeps you current with new tools.
+
+Few people find all four in one company.
+"""
+MENTOR_KINDS = [line[2:] for line in MENTORS.decode().splitlines() if line.startswith("- ")]
+
+
+def upload(page: Page, name: str, data: bytes) -> None:
+    """Add ``data`` as ``name`` on the Documents tab and wait for its rebuild."""
+    open_tab(page, "Documents")
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
+        files=[{"name": name, "mimeType": "text/markdown", "buffer": data}]
+    )
+    settled(page, f"Added uploads/{name}.")
+
+
+def test_a_list_question_is_answered_with_the_list(own_app: Server, browser: Browser) -> None:
+    """ "What are the kinds of mentor?" quotes the uploaded guide's lead-in and all four
+    items, each cited, and the card highlights every item (it quoted one or two)."""
+    page = browser.new_page()
+    page.goto(own_app.url)
+    upload(page, "mentors.md", MENTORS)
+    open_tab(page, "Ask")
+    ask(page, "What are the kinds of mentor?")
+    answer = answered(page, 0)
+    assert answer.startswith("There are four kinds of mentor worth looking for: [1]"), answer
+    for kind in MENTOR_KINDS:
+        assert f"{kind} [1]" in answer, f"{kind!r} missing from {answer!r}"
+    card = page.locator(".st-key-t0-passage-1")
+    assert "uploads/mentors.md" in card.inner_text()
+    lit = plain_text(" ".join(card.locator(".stMarkdownColoredBackground").all_inner_texts()))
+    for kind in MENTOR_KINDS:
+        assert kind in lit, f"{kind!r} is not highlighted: {lit!r}"
