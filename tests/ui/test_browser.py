@@ -550,3 +550,41 @@ def test_a_list_question_is_answered_with_the_list(own_app: Server, browser: Bro
     lit = plain_text(" ".join(card.locator(".stMarkdownColoredBackground").all_inner_texts()))
     for kind in MENTOR_KINDS:
         assert kind in lit, f"{kind!r} is not highlighted: {lit!r}"
+
+
+#: A career path of our own whose aliases include words many paths' names share.
+GREEDY_PATH = b"""---
+title: Bootcamp Instructor
+kind: path
+family: individual-contributor
+aliases: [engineer, manager, bootcamp teacher]
+---
+# Bootcamp Instructor
+
+## What the role is
+
+A bootcamp instructor teaches a cohort of career changers to program in twelve weeks, from
+their first loop to a deployed web application.
+"""
+
+
+def test_a_path_cannot_claim_common_words_as_aliases(own_app: Server, browser: Browser) -> None:
+    """The rebuild warns that "engineer" is no alias for the upload, and a question about
+    senior engineers is not answered with the instructor's line (it was: the alias made
+    the question name the path); its own alias still names it."""
+    page = browser.new_page()
+    page.goto(own_app.url)
+    upload(page, "instructor.md", GREEDY_PATH)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text(re.compile(r"^\d+ warnings?$")).click()
+    sidebar.get_by_text(
+        "uploads/instructor.md: alias 'engineer' is ignored: a word many career paths' names share"
+    ).wait_for(timeout=10_000)
+
+    open_tab(page, "Ask")
+    ask(page, "What does a senior engineer do?")
+    answer = answered(page, 0)
+    assert answer and "bootcamp" not in answer.casefold(), answer
+    assert "uploads/instructor.md" not in page.locator(".st-key-t0-passage-1").inner_text()
+    ask(page, "What does a bootcamp teacher do?")
+    assert answered(page, 1).startswith("A bootcamp instructor teaches")
