@@ -65,6 +65,7 @@ QUESTION_FEATURES = (
     "lexical",  # the best BM25 score over a rare term's: how many rare terms match
     "mentions",  # the question names a path or a document
     "figure_missing",  # asks for a figure of a kind (weeks, money, a date) no passage gives
+    "figure_distance",  # the closest sentence giving it, minus the closest sentence
 )
 
 #: Everyday questions no career corpus answers. How close a corpus comes to them (its
@@ -865,4 +866,23 @@ def question_features(
             terms.figure is not None
             and not any(terms.figure.search(c.chunk.text) for c in top[: TUNING.answer_passages])
         ),
+        "figure_distance": _figure_distance(terms, sentences, best_sentence),
     }
+
+
+def _figure_distance(
+    terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]], best: float
+) -> float:
+    """How far below the closest sentence the closest one giving the asked figure sits: a
+    handbook's "$50 a month for internet" is far from "how much is the wellness
+    allowance?", "a PIP lasts four weeks" is the closest to "how long does a PIP run?".
+    0 when no figure is asked or none is given (``figure_missing`` says that)."""
+    if terms.figure is None:
+        return 0.0
+    giving = [
+        s.cosine
+        for group in sentences[: TUNING.answer_passages]
+        for s in group
+        if terms.figure.search(s.text)
+    ]
+    return max(giving) - best if giving else 0.0

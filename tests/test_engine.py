@@ -344,6 +344,20 @@ def test_a_figure_asked_for_and_given_nowhere_is_a_feature_of_the_question(
     assert given["figure_missing"] == 0.0 and plain["figure_missing"] == 0.0
 
 
+def test_a_figure_given_only_about_something_else_is_far_from_the_question(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """A number of weeks is given, but about parental leave: far from a sabbatical
+    question, the closest sentence to a parental-leave one."""
+    sabbatical = "\n## Sabbaticals\n\nEngineers may take a sabbatical agreed with their director.\n"
+    assistant = indexed({"handbook.md": POLICY + sabbatical})
+    elsewhere = assistant.evidence("how many weeks of sabbatical do engineers get?", k=3)
+    asked = assistant.evidence("how many weeks of parental leave do parents get?", k=3)
+    assert elsewhere.features()["figure_missing"] == asked.features()["figure_missing"] == 0.0
+    assert asked.features()["figure_distance"] == 0.0
+    assert elsewhere.features()["figure_distance"] < -0.1
+
+
 def test_a_sentence_that_points_elsewhere_is_marked_as_a_pointer(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
