@@ -286,6 +286,8 @@ class Tuning:
     #: (two from ``fuzzy_two_edits`` letters on); shorter words must match exactly.
     fuzzy_min_letters: int = 4
     fuzzy_two_edits: int = 8
+    #: Words whose matches against every name are remembered (per index; then forgotten).
+    name_match_memory: int = 4096
     #: A word in the names of this many career paths ("engineer") is no alias for an upload.
     generic_alias_paths: int = 3
     #: A comparison side may name at most this many documents ("IC3" → every IC3 page).
