@@ -155,6 +155,8 @@ _JOINED = re.compile(
     r"\s+(?P<right>[\w+-]+(?:\s+[\w+-]+){0,2})",
     re.IGNORECASE,
 )
+#: A whole number standing alone: not part of a word ("IC5") or a decimal ("3.80").
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,4})(?!\w|\.\d)")
 #: "Pension match: Up to 6% of salary": a table row's label and value, complete as it is.
 _LABELLED = re.compile(r"[^:\n]{2,60}: \S")
 
@@ -190,6 +192,8 @@ class Unit:
     asked: float = 0.0
     #: From a document that restates another (``Tuning.secondary_kinds``).
     restates: bool = False
+    #: The terms of its passage's title and section: what the passage is about as a whole.
+    topic: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,8 @@ class QuestionTerms:
     figure: re.Pattern[str] | None
     subjects: frozenset[str]  # slugs of the paths it names
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
+    #: The numbers it names ("level 3", "week 8"): tokens drop them, table labels need them.
+    numbers: frozenset[str] = frozenset()
 
 
 def read_sentences(
@@ -246,7 +252,15 @@ def question_terms(
     share = len(known) / len(content) if content else 1.0
     slugs = frozenset(path.slug for path in subjects)
     figure = asked_figure(question)
-    return QuestionTerms(terms, share, asks_what, asks_definition, figure, slugs, patterns)
+    numbers = label_numbers(question)
+    return QuestionTerms(terms, share, asks_what, asks_definition, figure, slugs, patterns, numbers)
+
+
+def label_numbers(text: str) -> frozenset[str]:
+    """The whole numbers ``text`` names on their own ("Level 3", "weeks 2-3" → 3; 2, 3),
+    not those inside a word or a decimal ("IC5", "3.80"): a ladder's rows and columns
+    are told apart by them, and tokens drop them."""
+    return frozenset(str(int(found)) for found in _NUMBER.findall(text))
 
 
 def build_units(
@@ -279,6 +293,7 @@ def build_units(
     for rank, (candidate, searched) in enumerate(zip(candidates, order, strict=True), start=1):
         chunk = candidate.chunk
         comment = chunk.source in comment_sources
+        topic = frozenset(tokenize([f"{chunk.title} {chunk.section}"])[0])
         spans = found[searched]
         closest = max((span[2].cosine for span in spans if span[3]), default=1.0)
         units = []
@@ -329,6 +344,7 @@ def build_units(
                     main.vector,
                     asked,
                     chunk.source in restating_sources,
+                    topic,
                 )
             )
             if text.rstrip().endswith("?"):
@@ -554,17 +570,52 @@ def answers_asked(units: Sequence[Sequence[Unit]]) -> Callable[[Unit], bool]:
 
 
 def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Callable[[Unit], bool]:
-    """Table cells whose row and column labels hold most of the question's terms that
-    tell the cells apart ("what does an *E6* do about *ambiguity*?" → the E6 × Ambiguity
-    cell), when the answer passages hold table cells at all."""
+    """Table cells whose labels name what the question asks ("what does an *E6* do about
+    *ambiguity*?" → the E6 × Ambiguity cell), when the answer passages hold cells at all.
+
+    Only the question's terms (and numbers: "level *3*") that tell the cells apart count:
+    a term every cell's labels or passage heading hold ("fullstack" over one track's
+    ladder) names the table, not a cell. The best cells are those whose row label and
+    column label both hold such a term, then those holding the most of them. A cell whose
+    value only repeats the question ("C1 — Employee level: Junior" for "what is C1, the
+    junior level?") tells the asker nothing and is never preferred.
+    """
+    asked_terms = set(terms.terms) | terms.numbers
     pool = [u for group in units[: TUNING.answer_passages] for u in group if u.eligible]
-    labels = {id(u): set(tokenize([_cell_label(u.text)])[0]) for u in pool}
-    labelled = [tokens for tokens in labels.values() if tokens]
-    asked = {t for t in terms.terms if any(t in tokens for tokens in labelled)}
-    telling = {t for t in asked if not all(t in tokens for tokens in labelled)}
-    scores = {key: len(tokens & telling) for key, tokens in labels.items()}
-    best = max(scores.values(), default=0)
-    return lambda unit: best > 0 and scores.get(id(unit), 0) == best
+    labels = {id(u): _label_sides(u.text) for u in pool}
+    cells = [u for u in pool if any(labels[id(u)])]
+    said = {t for u in cells for side in labels[id(u)] for t in side}
+    repeating = [u for u in cells if _repeats_question(u.text, asked_terms)]
+    given = {t for u in repeating for t in labels[id(u)][1]}  # "junior level": a row's name
+    telling = {
+        t
+        for t in asked_terms & said - given
+        if not all(t in labels[id(u)][0] | labels[id(u)][1] | u.topic for u in cells)
+    }
+    scores: dict[int, tuple[int, int]] = {}
+    for u in cells:
+        if u in repeating:
+            continue
+        matched = [side & telling for side in labels[id(u)]]
+        scores[id(u)] = (sum(bool(found) for found in matched), len(matched[0] | matched[1]))
+    best = max(scores.values(), default=(0, 0))
+    return lambda unit: best[1] > 0 and scores.get(id(unit)) == best
+
+
+def _label_sides(text: str) -> tuple[set[str], set[str]]:
+    """The terms and numbers of a table cell unit's row label and column label."""
+    row, _, column = _cell_label(text).partition(LABEL_SEPARATOR)
+    return _label_terms(row), _label_terms(column)
+
+
+def _label_terms(text: str) -> set[str]:
+    return set(tokenize([text])[0]) | label_numbers(text)
+
+
+def _repeats_question(text: str, asked_terms: set[str]) -> bool:
+    """The cell's value says nothing the question does not already say."""
+    value = _label_terms(_cell_value(text))
+    return bool(value) and value <= asked_terms
 
 
 def labels_compared(
