@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from assistant.answering import (
     Unit,
     _highlights,
     choose_answer,
+    label_numbers,
+    labels_asked,
     labels_compared,
 )
 from assistant.lexical import tokenize
@@ -143,3 +146,61 @@ def test_two_labels_set_side_by_side_get_a_cell_each() -> None:
     # Nothing the labels tell apart on one side, or cells too unlikely: no comparison.
     assert compared("should I become a manager or stay an IC?", even) == []
     assert compared("Q3 vs Q4 mentorship", [0.05, 0.3, 0.3, 0.3]) == []
+
+
+def asked_cells(question: str, table: list[list[Unit]]) -> list[str]:
+    """The labels of the cells :func:`labels_asked` prefers for ``question``."""
+    terms = QuestionTerms(
+        tuple(tokenize([question])[0]),
+        1.0,
+        False,
+        False,
+        None,
+        frozenset(),
+        (),
+        label_numbers(question),
+    )
+    wanted = labels_asked(table, terms)
+    return [u.text.split(":")[0] for group in table for u in group if wanted(u)]
+
+
+def ladder(topic: str) -> list[list[Unit]]:
+    """One track's ladder under the heading ``topic``, in two passages: levels 1-3 ×
+    three skills, one of them named like the track."""
+    words = frozenset(tokenize([topic])[0])
+    skills = ("Web Platform", "Security", "Tooling")
+    labels = [f"Level {level} — {skill}" for level in (1, 2, 3) for skill in skills]
+    table = [
+        replace(unit(30 + i // 5, i, label=label), topic=words) for i, label in enumerate(labels)
+    ]
+    return [table[:5], table[5:]]
+
+
+def test_the_cell_named_by_a_level_number_and_a_column_is_preferred() -> None:
+    """Numbers tell a ladder's rows apart (the BM25 tokens drop them); the track's name,
+    which every passage's heading holds, names the table, not the column sharing it."""
+    table = ladder("Web Platform Engineering")
+    question = "what security does a level 2 web platform engineer need to know?"
+    assert asked_cells(question, table) == ["Level 2 — Security"]
+    assert asked_cells("what tooling does level 3 use?", table) == ["Level 3 — Tooling"]
+    # Under a heading that does not name the track, "web platform" tells a column apart.
+    assert asked_cells(question, ladder("Engineering levels")) == ["Level 2 — Web Platform"]
+
+
+def test_a_cell_repeating_the_question_is_not_its_answer() -> None:
+    """ "What is T1, the junior rank?": the T1 × Rank cell says "Junior", which
+    the asker knows; its column names the row, and T1's other cell answers."""
+    values = {"T1 — Rank": "Junior", "T2 — Rank": "Senior"}
+    table = [
+        [
+            replace(u, text=f"{label}: {values[label]}") if label in values else u
+            for i, label in enumerate(["T1 — Meaning", "T1 — Rank", "T2 — Meaning", "T2 — Rank"])
+            for u in [unit(50, 24 + i, label=label)]
+        ]
+    ]
+    assert asked_cells("what is T1, the junior rank?", table) == ["T1 — Meaning"]
+    assert asked_cells("which rank is T2?", table) == ["T2 — Rank"]
+
+
+def test_label_numbers_are_whole_numbers_standing_alone() -> None:
+    assert label_numbers("Level 3. Weeks 2-3, IC5, above 3.80") == {"3", "2"}

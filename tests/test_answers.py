@@ -303,6 +303,35 @@ def test_a_question_naming_a_cell_opens_with_that_cell(
     ), answer.answer
 
 
+NUMBERED_LADDER = (
+    "# Harbor Web Platform\n\nWhat Harbor expects of its web platform engineers.\n\n"
+    "## Expectations\n\n"
+    "| Level | Web Platform | Security | Tooling |\n| --- | --- | --- | --- |\n"
+    "| Level 1 | Builds pages from the component kit. | Keeps secrets out of the repository."
+    " | Runs the linters before a review. |\n"
+    "| Level 2 | Designs a page's data loading. | Reviews login flows for session fixation."
+    " | Adds checks to the build pipeline. |\n"
+    "| Level 3 | Owns the rendering architecture. | Leads the yearly threat model."
+    " | Chooses the build tools for every team. |\n"
+)
+
+
+def test_a_level_number_and_a_column_name_the_cell_that_opens_the_answer(
+    tmp_path: Path, make_assistant: Callable[..., Assistant]
+) -> None:
+    """Levels are numbers, which search tokens drop: the cell of the level asked opens the
+    answer, and the track's name (the document's heading) does not pick its column."""
+    corpus = write_corpus(
+        tmp_path / "corpus", {"ladder.md": NUMBERED_LADDER, "articles/a.md": ARTICLE}
+    )
+    assistant = make_assistant(corpus)
+    assistant.rebuild()
+    answer = assistant.ask("what security work does a level 2 web platform engineer do?")
+    assert answer.sentences[0].text == (
+        "Level 2 — Security: Reviews login flows for session fixation."
+    ), answer.answer
+
+
 def test_a_restated_sentence_is_said_once_in_the_sources_words(real_assistant: Assistant) -> None:
     answer = real_assistant.ask("is SRE a dead end?")
     cornered = [s for s in answer.sentences if "cornered" in s.text]
