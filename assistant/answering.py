@@ -917,23 +917,17 @@ def question_features(
             terms.figure is not None
             and not any(terms.figure.search(c.chunk.text) for c in top[: TUNING.answer_passages])
         ),
-        "figure_distance": _figure_distance(terms, sentences, best_sentence),
+        "figure_distance": _figure_distance(terms, sentences[: TUNING.answer_passages]),
     }
 
 
-def _figure_distance(
-    terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]], best: float
-) -> float:
-    """How far below the closest sentence the closest one giving the asked figure sits: a
-    handbook's "$50 a month for internet" is far from "how much is the wellness
+def _figure_distance(terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]]) -> float:
+    """How far below the closest of ``sentences`` the closest one giving the asked figure
+    sits: a handbook's "$50 a month for internet" is far from "how much is the wellness
     allowance?", "a PIP lasts four weeks" is the closest to "how long does a PIP run?".
     0 when no figure is asked or none is given (``figure_missing`` says that)."""
     if terms.figure is None:
         return 0.0
-    giving = [
-        s.cosine
-        for group in sentences[: TUNING.answer_passages]
-        for s in group
-        if terms.figure.search(s.text)
-    ]
-    return max(giving) - best if giving else 0.0
+    every = [s for group in sentences for s in group]
+    giving = [s.cosine for s in every if terms.figure.search(s.text)]
+    return max(giving) - max(s.cosine for s in every) if giving else 0.0

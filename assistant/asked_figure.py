@@ -13,8 +13,8 @@ import re
 
 _ONE_NUMBER = (
     r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|half|several|couple|few"
-    r"|dozen)"
+    r"|(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|thousand|half|several|couple|few|dozen)"
 )
 #: A number or a range of them: "2", "1-2", "three to four".
 _NUMBER = rf"{_ONE_NUMBER}(?:\s*(?:-|–|to|or)\s*{_ONE_NUMBER})?"
@@ -23,10 +23,11 @@ _DURATION_UNITS = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|
 _QUALIFIER = r"(?:(?!(?:a|an|per|each|every|the)\b)\w+\s+)?"
 #: A number of a unit: "5 business days", "2-3 weeks".
 _SPAN = rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{_DURATION_UNITS}\b"
-#: How often something happens, said without a number ("quarterly", "twice a year").
+#: How often something happens: "quarterly", "every six months", "twice a year".
 _FREQUENCY = (
-    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|every"
-    r"|once|twice|\w+\s+times)\b"
+    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually"
+    rf"|every\s+(?:other\s+|{_NUMBER}\s+)?{_DURATION_UNITS}"
+    rf"|(?:once|twice|{_NUMBER}\s+times)\s+(?:a|an|per|each|every)\s+{_DURATION_UNITS})\b"
 )
 _MONEY = (
     r"(?:[$£€¥]\s?\d|\d[\d.,]*\s?(?:k|m|usd|eur|gbp|dollars?|pounds?|euros?)\b"
@@ -41,21 +42,27 @@ _DATE = (
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 _HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|duration|how\s+much\s+time)\b", re.IGNORECASE)
 _HOW_OFTEN = re.compile(r"\bhow\s+often\b", re.IGNORECASE)
-#: An amount of money: "how much" before a verb or a word of money, or "what is the <fee>".
-#: ("How much ownership…" asks for a degree, not a figure.)
+_MONEY_WORDS = (
+    r"(?:salary|salaries|pay|compensation|rate|budget|price|cost|fee|stipend|allowance"
+    r"|subsidy|bonus|amount|per\s+diem)"
+)
+#: An amount of money: "how much is…", "how much does X earn / cost", "how much money",
+#: "what (is the) <fee>". ("How much ownership…", "how much does a TPM code?" ask for a
+#: degree, not a figure.)
 _HOW_MUCH = re.compile(
-    r"\bhow\s+much\s+(?:is|are|was|were|does|do|did|will|would|can|could|should|money|pay"
-    r"|extra|more|salary|cash|equity|budget)\b"
-    r"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+the\s+(?:\w+\s+)?(?:rate|salary|budget|price|cost|fee"
-    r"|stipend|allowance|subsidy|match|bonus|amount)s?\b|\bper\s+diem\b",
+    r"\bhow\s+much\s+(?:is|are|was|were|money|pay|extra|more|salary|cash|equity|budget)\b"
+    r"|\bhow\s+much\s+(?:does|do|did|will|would|can|could|should)\s+(?:\w+\s+){0,4}?"
+    r"(?:earn|make|pay|cost|charge|get\s+paid|receive)\w*\b"
+    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
+    r"|\bper\s+diem\b",
     re.IGNORECASE,
 )
 #: A date: asked for by name, or "when" with a verb of timing ("when does X start?").
 #: ("When am I expected to…" asks for a condition, not a date.)
 _WHEN = re.compile(
     r"\b(?:what|which)\s+(?:date|day|month|year|deadline)\b|\bdeadline\b"
-    r"|^\s*when\s+(?:is|are|does|do|will|did)\b.*\b(?:start|begin|end|open|close|happen|run"
-    r"|due|launch|expire|renew|take\s+place)\w*",
+    r"|^\s*when\s+(?:is|are|does|do|will|did)\b.*\b(?:(?:start|begin|end|open|close|happen"
+    r"|run|launch|expire|renew)(?:s|d|ed|ing|ning)?|due|take\s+place)\b",
     re.IGNORECASE,
 )
 

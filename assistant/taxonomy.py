@@ -15,7 +15,6 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
 
-import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rapidfuzz.distance import Levenshtein
 
@@ -215,7 +214,7 @@ class Names(Generic[T]):
             for word in words:
                 targets_by_word.setdefault(word, set()).add(target)
         self._vocabulary = frozenset(targets_by_word)
-        self._positions: dict[str, np.ndarray] = {}
+        self._positions: dict[str, dict[int, int]] = {}
         total = len({target for _, target in pairs})
         #: Words shared by many names ("engineer", "manager") identify none of them.
         self._generic = {
@@ -274,10 +273,10 @@ class Names(Generic[T]):
         if not words:
             return []
         best, winners = 0.0, []
-        hits = np.vstack([self._matches(word) for word in words])  # words × names
-        for n in np.flatnonzero((hits >= 0).all(axis=0)).tolist():
+        hits = [self._matches(word) for word in words]
+        for n in sorted(set(hits[0]).intersection(*hits[1:])):  # names every word matches
             name_words, target = self._words[n]
-            covered = set(hits[:, n].tolist())
+            covered = {hit[n] for hit in hits}
             share = len(covered) / len(name_words)
             whole = share == 1
             if not whole and all(name_words[j] in self._generic for j in covered):
@@ -290,30 +289,22 @@ class Names(Generic[T]):
                 winners.append(target)
         return winners
 
-    def _matches(self, word: str) -> np.ndarray:
-        """Which word of each name ``word`` matches (the first; -1: none), memoised: a
-        question tries many overlapping phrases, and each typo check costs an edit
-        distance against every name."""
+    def _matches(self, word: str) -> dict[int, int]:
+        """The names ``word`` matches, each with the first of its words matched, memoised:
+        a question tries many overlapping phrases, and each typo check costs an edit
+        distance against every name. (Only matches are kept: a few per word.)"""
         found = self._positions.get(word)
         if found is None:
             short = len(word) <= 4 or word not in self._vocabulary  # "eng", not "engineer"
-            found = np.array(
-                [
-                    next(
-                        (j for j, nw in enumerate(name_words) if _close(word, nw, prefix=short)), -1
-                    )
-                    for name_words, _ in self._words
-                ],
-                dtype=np.int64,
-            )
+            found = {}
+            for n, (name_words, _) in enumerate(self._words):
+                j = next((j for j, nw in enumerate(name_words) if _close(word, nw, short)), None)
+                if j is not None:
+                    found[n] = j
             if len(self._positions) >= TUNING.name_match_memory:
                 self._positions.clear()
             self._positions[word] = found
         return found
-
-
-def _first_match(word: str, name_words: Sequence[str], prefix: bool) -> int:
-    return next((j for j, nw in enumerate(name_words) if _close(word, nw, prefix=prefix)), -1)
 
 
 def _another_word(word: str, name_word: str, known: Callable[[str], bool] | None) -> bool:

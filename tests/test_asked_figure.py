@@ -15,6 +15,8 @@ PASSAGES = {
     "range": "A rotation usually lasts 1-2 business days.",
     "frequency": "The committee meets quarterly to review requests.",
     "people": "Candidates meet a panel of three to four senior engineers.",
+    "teens": "Carers take sixteen weeks off.",
+    "loose": "Managers support every engineer; at times they code.",
 }
 
 
@@ -22,12 +24,17 @@ PASSAGES = {
     ("question", "stated_by"),
     [
         ("how many hours of leave do I accrue?", {"hours"}),
-        ("how many weeks of parental leave do we get?", {"weeks"}),
+        ("how many weeks of parental leave do we get?", {"weeks", "teens"}),
         ("how much is the monthly transit subsidy?", {"money"}),
-        ("how long is the probation period?", {"hours", "year", "weeks", "range"}),
-        ("when does open enrolment start?", {"hours", "year", "month", "weeks", "range"}),
-        ("how much time should I set aside for it?", {"hours", "year", "weeks", "range"}),
-        ("how often does the committee meet?", {"hours", "year", "weeks", "range", "frequency"}),
+        ("how long is the probation period?", {"hours", "year", "weeks", "range", "teens"}),
+        ("when does open enrolment start?", {"hours", "year", "month", "weeks", "range", "teens"}),
+        ("how much time should I set aside for it?", {"hours", "year", "weeks", "range", "teens"}),
+        (
+            "how often does the committee meet?",
+            {"hours", "year", "weeks", "range", "frequency", "teens"},
+        ),
+        ("how much does a senior engineer earn?", {"money"}),
+        ("what salary does a staff engineer get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
         ("how many promotion cycles run each year?", set()),
     ],
@@ -48,6 +55,8 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
         "how much ownership does a principal engineer take?",  # a degree, not an amount
         "when am I expected to write the design doc?",  # a condition, not a date
         "are there fixed salary bands for each level?",  # yes or no
+        "how much does a TPM code?",  # a degree
+        "when does a senior engineer at a startup become a manager?",  # not "start"
     ],
 )
 def test_a_question_asking_for_no_figure_asks_none(question: str) -> None:
