@@ -398,8 +398,12 @@ def test_map_is_readable_and_a_click_asks_its_question(real_app: Server, browser
     # Waited for, not counted once: a rerun may mount the map again in between.
     nodes.nth(9).wait_for(timeout=30_000)  # ten paths at least
     page.locator("[data-group='other'] button[data-node^='doc:']").first.wait_for(timeout=10_000)
-    box = nodes.first.bounding_box()
-    assert box is not None and 0 <= box["y"] < 900  # the map's top is in view
+    # The map's top is in view once laid out (a box read while a rerun mounted the map
+    # again was once 12 px above the page's top).
+    deadline = time.monotonic() + 10
+    while (box := nodes.first.bounding_box()) is None or not 0 <= box["y"] < 900:
+        assert time.monotonic() < deadline, f"the map's top is out of view: {box}"
+        page.wait_for_timeout(100)
     assert float(nodes.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 14
     shoot(page, "screenshot-map.png")
 
