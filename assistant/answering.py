@@ -120,10 +120,20 @@ _WHAT_IS = re.compile(
     r"\s*(?:so\s+)?(?:what|who)(?:(?:'s|’s)|\s+(?:\w+\s+)?(?:is|are|does|do)\b)", re.IGNORECASE
 )
 #: Opening words that point back to the sentence before: a pronoun, or a connective
-#: answering it ("However, …").
+#: answering or continuing it ("However, …", "Also, …", "Something similar …"). (Not
+#: "Then" or "Although": informal writing opens self-contained sentences with them.)
 _DANGLING = re.compile(
     r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
-    r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise)\b",
+    r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise"
+    r"|also|and|so|still|yet|hence|similarly|something\s+similar|besides|nevertheless"
+    r"|nonetheless|consequently|accordingly|meanwhile|additionally)\b",
+    re.IGNORECASE,
+)
+#: A sentence about the text itself ("In this article, I recap…", "The author calls
+#: this…"): it says what a document does, not what the reader asked.
+_ABOUT_ITSELF = re.compile(
+    r"\b(?:this|the)\s+(?:article|post|blog\s+post|essay|write-?up|recap|author"
+    r"|introduction|conclusion)(?:'s|’s)?\b",
     re.IGNORECASE,
 )
 #: Words by which a sentence sends the reader to other text instead of saying something.
@@ -479,7 +489,8 @@ def choose_answer(
     best unit of the first kind found opens the answer. Units saying what one of ``avoid``
     says (another comparison side's sentence) are left out. An opening unit that points
     back ("This is why …") is preceded by the unit it points to; one that points
-    elsewhere ("as outlined below:") never opens it while another unit can.
+    elsewhere ("as outlined below:"), describes its own document, or points back to
+    nothing quotable never opens it while another unit can (:func:`_opens`).
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
@@ -501,7 +512,7 @@ def choose_answer(
     if preferred:
         pool.remove(preferred[0])
         pool.insert(0, preferred[0])
-    opening = next((pair for pair in pool if not _points_elsewhere(pair[1])), pool[0])
+    opening = next((pair for pair in pool if _opens(units, pair[1])), pool[0])
     if opening is not pool[0]:  # "as outlined below:" never opens an answer
         pool.remove(opening)
         pool.insert(0, opening)
@@ -527,10 +538,29 @@ def choose_answer(
         )
         if source is not None and source not in chosen:
             chosen[index] = source
-    before = _antecedent(units, chosen[0]) if most > 1 else None
-    if before is not None:  # first, even when it was chosen on its own merit
-        chosen = [before, *(unit for unit in chosen if not _same(before, unit))][:most]
+    before = _antecedents(units, chosen[0], most - 1)
+    if before:  # first, even when chosen on their own merit
+        chosen = [*before, *(u for u in chosen if not any(_same(b, u) for b in before))][:most]
     return chosen
+
+
+def _antecedents(units: Sequence[Sequence[Unit]], unit: Unit, most: int) -> list[Unit]:
+    """The units ``unit`` points back to, in reading order: its predecessor when it opens
+    with a word pointing back, and so on while that one does too (at most ``most``)."""
+    chain: list[Unit] = []
+    while len(chain) < most and (before := _antecedent(units, unit)) is not None:
+        chain.insert(0, before)
+        unit = before
+    return chain
+
+
+def _opens(units: Sequence[Sequence[Unit]], unit: Unit) -> bool:
+    """Whether ``unit`` can open an answer: it neither sends the reader elsewhere ("as
+    outlined below:"), nor describes its own document ("In this article, I…"), nor
+    points back ("Then, …") to a sentence that cannot be quoted before it."""
+    if _points_elsewhere(unit) or _ABOUT_ITSELF.search(unit.text):
+        return False
+    return not _DANGLING.match(unit.text) or _antecedent(units, unit) is not None
 
 
 def _points_elsewhere(unit: Unit) -> bool:

@@ -111,6 +111,31 @@ def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None
     assert choose_answer([[heading, dangling]], [[0.05, 0.6]]) == [dangling]
 
 
+def test_a_chain_of_sentences_pointing_back_is_quoted_from_its_start() -> None:
+    """ "Something similar …" after "And unlike …": both point back; the answer starts at
+    the sentence they lean on."""
+    start, joined = unit(1, 20), unit(1, 21, opening="and unlike")
+    similar = unit(1, 22, opening="something similar")
+    chosen = choose_answer([[start, joined, similar]], [[0.05, 0.05, 0.6]])
+    assert chosen == [start, joined, similar]
+
+
+def test_a_sentence_pointing_back_to_nothing_quotable_does_not_open_the_answer() -> None:
+    heading, dangling = unit(1, 23, eligible=False), unit(1, 24, opening="also,")
+    other = unit(2, 25)
+    chosen = choose_answer([[heading, dangling], [other]], [[0.05, 0.6], [0.4]])
+    assert chosen[0] == other
+
+
+def test_a_sentence_about_its_own_document_does_not_open_the_answer() -> None:
+    """ "In this article, I recap …" says what the document does, not the answer."""
+    about = unit(1, 26, opening="in this article, I recap")
+    author = unit(1, 27, opening="the author calls this")
+    answer = unit(2, 28)
+    chosen = choose_answer([[about, author], [answer]], [[0.7, 0.65], [0.4]])
+    assert chosen[0] == answer
+
+
 def test_a_card_the_answer_does_not_quote_marks_only_a_likely_answer() -> None:
     """Not its closest sentence on another topic: nothing, unless one is probable."""
     weak, weaker = unit(4, 14), unit(4, 15)
