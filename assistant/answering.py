@@ -482,9 +482,11 @@ def choose_answer(
     those of its own passage first, so that the answer reads as one excerpt that goes on
     to say more (from a restating file, the source's units are not held back for them).
 
-    Only eligible units of the first ``passages`` passages compete; one saying what a
-    chosen unit already says (the same text, or a near-identical sentence) is skipped, or
-    takes its place when it is the source's wording of a restatement.
+    Only eligible units of the first ``passages`` passages compete, but for the table cell
+    of a further passage that :class:`NamedCells` picks when it picks none of theirs (the
+    cell a ladder question names, found fourth). One saying what a chosen unit already says
+    (the same text, or a near-identical sentence) is skipped, or takes its place when it
+    is the source's wording of a restatement.
     ``prefer`` picks the units the question type asks for (see :func:`preference`): the
     best unit of the first kind found opens the answer. Units saying what one of ``avoid``
     says (another comparison side's sentence) are left out. An opening unit that points
@@ -505,12 +507,29 @@ def choose_answer(
     )
     if not pool:
         return []
+    deeper = sorted(
+        (
+            (p, u)
+            for group, probs in zip(units[passages:], probabilities[passages:], strict=True)
+            for u, p in zip(group, probs, strict=True)
+            if u.eligible and not any(_same(u, other) for other in avoid)
+        ),
+        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
+    )
     preferred = next(
-        (found for wanted in prefer if (found := [pair for pair in pool if wanted(pair[1])])),
+        (
+            found
+            for wanted in prefer
+            if (
+                found := [pair for pair in pool if wanted(pair[1])]
+                or [pair for pair in deeper if isinstance(wanted, NamedCells) and wanted(pair[1])]
+            )
+        ),
         [],
     )
     if preferred:
-        pool.remove(preferred[0])
+        if preferred[0] in pool:
+            pool.remove(preferred[0])
         pool.insert(0, preferred[0])
     opening = next((pair for pair in pool if _opens(units, pair[1])), pool[0])
     if opening is not pool[0]:  # "as outlined below:" never opens an answer
@@ -599,9 +618,22 @@ def answers_asked(units: Sequence[Sequence[Unit]]) -> Callable[[Unit], bool]:
     return lambda unit: unit.asked >= max(best, TUNING.asked_min_cosine)
 
 
-def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Callable[[Unit], bool]:
+@dataclass(frozen=True)
+class NamedCells:
+    """The table cells a question's words name (:func:`labels_asked`), as a preference
+    for :func:`choose_answer`: the one kind that may reach past the answer passages."""
+
+    scores: dict[int, tuple[int, int]]  # (label sides named, terms named) by id(unit)
+    best: tuple[int, int]
+
+    def __call__(self, unit: Unit) -> bool:
+        return self.best[1] > 0 and self.scores.get(id(unit)) == self.best
+
+
+def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> NamedCells:
     """Table cells whose labels name what the question asks ("what does an *E6* do about
-    *ambiguity*?" → the E6 × Ambiguity cell), when the answer passages hold cells at all.
+    *ambiguity*?" → the E6 × Ambiguity cell): of the answer passages, or of any passage
+    found when both its row and column label are named (the Level 3 row found fourth).
 
     Only the question's terms (and numbers: "level *3*") that tell the cells apart count:
     a term every cell's labels or passage heading hold ("fullstack" over one track's
@@ -611,7 +643,8 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Calla
     junior level?") tells the asker nothing and is never preferred.
     """
     asked_terms = set(terms.terms) | terms.numbers
-    pool = [u for group in units[: TUNING.answer_passages] for u in group if u.eligible]
+    top = {id(u) for group in units[: TUNING.answer_passages] for u in group}
+    pool = [u for group in units for u in group if u.eligible]
     labels = {id(u): _label_sides(u.text) for u in pool}
     cells = [u for u in pool if any(labels[id(u)])]
     said = {t for u in cells for side in labels[id(u)] for t in side}
@@ -627,9 +660,10 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Calla
         if u in repeating:
             continue
         matched = [side & telling for side in labels[id(u)]]
-        scores[id(u)] = (sum(bool(found) for found in matched), len(matched[0] | matched[1]))
-    best = max(scores.values(), default=(0, 0))
-    return lambda unit: best[1] > 0 and scores.get(id(unit)) == best
+        sides = sum(bool(found) for found in matched)
+        if id(u) in top or sides == len(matched):
+            scores[id(u)] = (sides, len(matched[0] | matched[1]))
+    return NamedCells(scores, max(scores.values(), default=(0, 0)))
 
 
 def _label_sides(text: str) -> tuple[set[str], set[str]]:

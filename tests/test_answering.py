@@ -229,3 +229,34 @@ def test_a_cell_repeating_the_question_is_not_its_answer() -> None:
 
 def test_label_numbers_are_whole_numbers_standing_alone() -> None:
     assert label_numbers("Level 3. Weeks 2-3, IC5, above 3.80") == {"3", "2"}
+
+
+def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> None:
+    """ "Level 3 supervision" when the Level 3 row was found fourth: its cell opens the
+    answer, before the likelier cells of the first three passages that name one label."""
+    found = [
+        [
+            unit(70 + rank, 2 * rank, label=f"Level {level} — Supervision"),
+            unit(70 + rank, 2 * rank + 1, label=f"Level {level} — Writing"),
+        ]
+        for rank, level in enumerate((1, 4, 2, 3))
+    ]
+    likely = [[0.6, 0.55], [0.5, 0.45], [0.4, 0.35], [0.2, 0.15]]
+
+    def opening(question: str) -> Unit:
+        terms = QuestionTerms(
+            tuple(tokenize([question])[0]),
+            1.0,
+            False,
+            False,
+            None,
+            frozenset(),
+            (),
+            label_numbers(question),
+        )
+        return choose_answer(found, likely, prefer=[labels_asked(found, terms)])[0]
+
+    assert opening("how much supervision does a level 3 engineer get?") is found[3][0]
+    assert opening("how much supervision at level 2?") is found[2][0]
+    # A cell of a further passage that names one label only does not open it.
+    assert opening("what does a level 3 engineer do?") is found[0][0]
