@@ -540,6 +540,8 @@ def choose_answer(
     # A sentence worded as the opening one but stating other figures ("26 weeks" beside
     # "16 weeks") is the rest of the answer, however the model scores it.
     rest = [unit for probability, unit in pool[1:] if probability >= floor or _variant(unit, first)]
+    if _on_subject(first):  # an answer about the path asked for goes on about it alone
+        rest = [unit for unit in rest if _on_subject(unit)]
     if not first.restates:  # a restatement's neighbours yield to the source's words
         rest.sort(key=lambda unit: unit.chunk_id != first.chunk_id)  # stable sort
     chosen: list[Unit] = []

@@ -136,6 +136,19 @@ def test_a_sentence_about_its_own_document_does_not_open_the_answer() -> None:
     assert chosen[0] == answer
 
 
+def test_an_answer_about_the_path_asked_for_goes_on_about_it_alone() -> None:
+    """ "What skills does an engineering manager need?": after the manager's sentence, a
+    nearly as probable one from the product manager's passage is left out."""
+    on = tuple(float(name == "on_subject") for name in UNIT_FEATURES)
+    asked, more = replace(unit(1, 29), features=on), replace(unit(1, 30), features=on)
+    neighbour = unit(2, 31)
+    chosen = choose_answer([[asked, more], [neighbour]], [[0.6, 0.5], [0.55]])
+    assert chosen == [asked, more]
+    # A question naming no path: the nearly as probable neighbour follows as before.
+    chosen = choose_answer([[unit(3, 0), unit(3, 1)], [unit(4, 2)]], [[0.6, 0.5], [0.55]])
+    assert len(chosen) == 3
+
+
 def test_a_card_the_answer_does_not_quote_marks_only_a_likely_answer() -> None:
     """Not its closest sentence on another topic: nothing, unless one is probable."""
     weak, weaker = unit(4, 14), unit(4, 15)
