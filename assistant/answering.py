@@ -165,8 +165,14 @@ _JOINED = re.compile(
     r"\s+(?P<right>[\w+-]+(?:\s+[\w+-]+){0,2})",
     re.IGNORECASE,
 )
-#: A whole number standing alone: not part of a word ("IC5") or a decimal ("3.80").
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,4})(?!\w|\.\d)")
+#: A whole number standing alone: not part of a word ("IC5"), a decimal ("3.80") or a
+#: grouped amount ("$1,000").
+_NUMBER = re.compile(r"(?<![\w.,$£€])(\d{1,4})(?!\w|[.,]\d)")
+#: A question answered by yes or no ("Is T2 the senior rank?", "Do leads code?").
+_POLAR = re.compile(
+    r"\W*(?:is|are|am|was|were|does|do|did|can|could|should|would|will|has|have)\b",
+    re.IGNORECASE,
+)
 #: "Pension match: Up to 6% of salary": a table row's label and value, complete as it is.
 _LABELLED = re.compile(r"[^:\n]{2,60}: \S")
 
@@ -204,6 +210,8 @@ class Unit:
     restates: bool = False
     #: The terms of its passage's title and section: what the passage is about as a whole.
     topic: frozenset[str] = frozenset()
+    #: The career path its passage is about ("" for other documents and general text).
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,8 @@ class QuestionTerms:
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
     #: The numbers it names ("level 3", "week 8"): tokens drop them, table labels need them.
     numbers: frozenset[str] = frozenset()
+    #: A yes-or-no question ("is T2 the senior rank?"): a cell repeating it confirms it.
+    polar: bool = False
 
 
 def read_sentences(
@@ -263,7 +273,10 @@ def question_terms(
     slugs = frozenset(path.slug for path in subjects)
     figure = asked_figure(question)
     numbers = label_numbers(question)
-    return QuestionTerms(terms, share, asks_what, asks_definition, figure, slugs, patterns, numbers)
+    polar = bool(_POLAR.match(question))
+    return QuestionTerms(
+        terms, share, asks_what, asks_definition, figure, slugs, patterns, numbers, polar
+    )
 
 
 def label_numbers(text: str) -> frozenset[str]:
@@ -355,6 +368,7 @@ def build_units(
                     asked,
                     chunk.source in restating_sources,
                     topic,
+                    chunk.path,
                 )
             )
             if text.rstrip().endswith("?"):
@@ -540,8 +554,8 @@ def choose_answer(
     # A sentence worded as the opening one but stating other figures ("26 weeks" beside
     # "16 weeks") is the rest of the answer, however the model scores it.
     rest = [unit for probability, unit in pool[1:] if probability >= floor or _variant(unit, first)]
-    if _on_subject(first):  # an answer about the path asked for goes on about it alone
-        rest = [unit for unit in rest if _on_subject(unit)]
+    if _on_subject(first):  # an answer about the path asked for, not about another path
+        rest = [unit for unit in rest if _on_subject(unit) or not unit.path]
     if not first.restates:  # a restatement's neighbours yield to the source's words
         rest.sort(key=lambda unit: unit.chunk_id != first.chunk_id)  # stable sort
     chosen: list[Unit] = []
@@ -650,16 +664,21 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     labels = {id(u): _label_sides(u.text) for u in pool}
     cells = [u for u in pool if any(labels[id(u)])]
     said = {t for u in cells for side in labels[id(u)] for t in side}
-    repeating = [u for u in cells if _repeats_question(u.text, asked_terms)]
-    given = {t for u in repeating for t in labels[id(u)][1]}  # "junior level": a row's name
+    repeating = {
+        id(u): u for u in cells if not terms.polar and _repeats_question(u.text, asked_terms)
+    }
+    # "the junior level": the label beside the repeated value names a row, not what is asked
+    given = {
+        t for u in repeating.values() for t in _given_label(u.text, labels[id(u)], terms.terms)
+    }
     telling = {
         t
-        for t in asked_terms & said - given
+        for t in (asked_terms & said) - given
         if not all(t in labels[id(u)][0] | labels[id(u)][1] | u.topic for u in cells)
     }
     scores: dict[int, tuple[int, int]] = {}
     for u in cells:
-        if u in repeating:
+        if id(u) in repeating:
             continue
         matched = [side & telling for side in labels[id(u)]]
         sides = sum(bool(found) for found in matched)
@@ -676,6 +695,21 @@ def _label_sides(text: str) -> tuple[set[str], set[str]]:
 
 def _label_terms(text: str) -> set[str]:
     return set(tokenize([text])[0]) | label_numbers(text)
+
+
+def _given_label(text: str, sides: tuple[set[str], set[str]], question: Sequence[str]) -> set[str]:
+    """The label term the question puts beside the cell's value ("what is C1, the *junior
+    level*?" over "C1 — Employee level: Junior"): the question names that label's row or
+    column by its value, so it is given, not asked. The term right after the value is
+    taken ("junior level"), else the one right before it ("level: junior")."""
+    value = set(tokenize([_cell_value(text)])[0])
+    labelled = sides[0] | sides[1]
+    at = [i for i, term in enumerate(question) if term in value]
+    for step in (1, -1):
+        beside = {question[i + step] for i in at if 0 <= i + step < len(question)}
+        if beside & labelled:
+            return beside & labelled
+    return set()
 
 
 def _repeats_question(text: str, asked_terms: set[str]) -> bool:

@@ -140,10 +140,15 @@ def test_an_answer_about_the_path_asked_for_goes_on_about_it_alone() -> None:
     """ "What skills does an engineering manager need?": after the manager's sentence, a
     nearly as probable one from the product manager's passage is left out."""
     on = tuple(float(name == "on_subject") for name in UNIT_FEATURES)
-    asked, more = replace(unit(1, 29), features=on), replace(unit(1, 30), features=on)
-    neighbour = unit(2, 31)
+    asked = replace(unit(1, 29), features=on, path="engineering-manager")
+    more = replace(unit(1, 30), features=on, path="engineering-manager")
+    neighbour = replace(unit(2, 31), path="product-manager")
     chosen = choose_answer([[asked, more], [neighbour]], [[0.6, 0.5], [0.55]])
     assert chosen == [asked, more]
+    # Text about no path in particular (a reader's comment, the article's intro) may follow.
+    general = unit(3, 5)
+    chosen = choose_answer([[asked, more], [general]], [[0.6, 0.5], [0.55]])
+    assert chosen == [asked, more, general]
     # A question naming no path: the nearly as probable neighbour follows as before.
     chosen = choose_answer([[unit(3, 0), unit(3, 1)], [unit(4, 2)]], [[0.6, 0.5], [0.55]])
     assert len(chosen) == 3
@@ -197,6 +202,7 @@ def asked_cells(question: str, table: list[list[Unit]]) -> list[str]:
         frozenset(),
         (),
         label_numbers(question),
+        polar=question.startswith("is "),
     )
     wanted = labels_asked(table, terms)
     return [u.text.split(":")[0] for group in table for u in group if wanted(u)]
@@ -238,10 +244,26 @@ def test_a_cell_repeating_the_question_is_not_its_answer() -> None:
     ]
     assert asked_cells("what is T1, the junior rank?", table) == ["T1 — Meaning"]
     assert asked_cells("which rank is T2?", table) == ["T2 — Rank"]
+    # A yes-or-no question is answered by the cell that repeats it: it confirms it.
+    assert asked_cells("is T1 the junior rank?", table) == ["T1 — Rank"]
+
+
+def test_a_repeating_cell_of_a_transposed_table_names_the_right_label() -> None:
+    """Levels as columns: "the junior rank" names the Rank row, and T1 is still asked."""
+    values = {"Rank — T1": "Junior", "Rank — T2": "Senior"}
+    table = [
+        [
+            replace(u, text=f"{label}: {values[label]}") if label in values else u
+            for i, label in enumerate(["Meaning — T1", "Rank — T1", "Meaning — T2", "Rank — T2"])
+            for u in [unit(51, 24 + i, label=label)]
+        ]
+    ]
+    assert asked_cells("what is T1, the junior rank?", table) == ["Meaning — T1"]
 
 
 def test_label_numbers_are_whole_numbers_standing_alone() -> None:
     assert label_numbers("Level 3. Weeks 2-3, IC5, above 3.80") == {"3", "2"}
+    assert label_numbers("a $1,000 bonus at level 4") == {"4"}
 
 
 def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> None:

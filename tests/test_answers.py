@@ -291,18 +291,6 @@ LADDER = (
 )
 
 
-def test_a_question_naming_a_cell_opens_with_that_cell(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
-) -> None:
-    corpus = write_corpus(tmp_path / "corpus", {"ladder.md": LADDER, "articles/a.md": ARTICLE})
-    assistant = make_assistant(corpus)
-    assistant.rebuild()
-    answer = assistant.ask("what does an L5 do about uncertainty?")
-    assert answer.sentences[0].text == (
-        "Uncertainty — L5 Principal Engineer: Picks the multi-year bets."
-    ), answer.answer
-
-
 NUMBERED_LADDER = (
     "# Harbor Web Platform\n\nWhat Harbor expects of its web platform engineers.\n\n"
     "## Expectations\n\n"
@@ -316,20 +304,35 @@ NUMBERED_LADDER = (
 )
 
 
-def test_a_level_number_and_a_column_name_the_cell_that_opens_the_answer(
-    tmp_path: Path, make_assistant: Callable[..., Assistant]
+@pytest.mark.parametrize(
+    ("ladder", "question", "opening"),
+    [
+        (
+            LADDER,
+            "what does an L5 do about uncertainty?",
+            "Uncertainty — L5 Principal Engineer: Picks the multi-year bets.",
+        ),
+        # Levels are numbers, which search tokens drop: the cell of the level asked opens
+        # the answer, and the track's name (the document's heading) does not pick its column.
+        (
+            NUMBERED_LADDER,
+            "what security work does a level 2 web platform engineer do?",
+            "Level 2 — Security: Reviews login flows for session fixation.",
+        ),
+    ],
+)
+def test_a_question_naming_a_cell_opens_with_that_cell(
+    tmp_path: Path,
+    make_assistant: Callable[..., Assistant],
+    ladder: str,
+    question: str,
+    opening: str,
 ) -> None:
-    """Levels are numbers, which search tokens drop: the cell of the level asked opens the
-    answer, and the track's name (the document's heading) does not pick its column."""
-    corpus = write_corpus(
-        tmp_path / "corpus", {"ladder.md": NUMBERED_LADDER, "articles/a.md": ARTICLE}
-    )
+    corpus = write_corpus(tmp_path / "corpus", {"ladder.md": ladder, "articles/a.md": ARTICLE})
     assistant = make_assistant(corpus)
     assistant.rebuild()
-    answer = assistant.ask("what security work does a level 2 web platform engineer do?")
-    assert answer.sentences[0].text == (
-        "Level 2 — Security: Reviews login flows for session fixation."
-    ), answer.answer
+    answer = assistant.ask(question)
+    assert answer.sentences[0].text == opening, answer.answer
 
 
 def test_a_restated_sentence_is_said_once_in_the_sources_words(real_assistant: Assistant) -> None:
