@@ -294,6 +294,8 @@ class Tuning:
     max_subject_documents: int = 12
     #: Known words searched alongside one unknown word of the question (typo repair).
     max_corrections: int = 1
+    #: A longer "word" is no typo of a word ("x" * 2000): its 100,000 edits are not tried.
+    typo_max_letters: int = 30
     #: Words a negation cue ("don't want", "besides") reaches before its scope ends.
     negation_scope: int = 6
 

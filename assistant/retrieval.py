@@ -315,6 +315,8 @@ def typo_corrections(
         folded = word.casefold()
         if word[1:] != word[1:].lower() or len(word) < TUNING.fuzzy_min_letters:
             continue
+        if len(word) > TUNING.typo_max_letters:  # no word's typo; its edits cost seconds
+            continue
         if folded in words or folded in found or not tokenize([folded])[0]:
             continue
         if store.known_words(folded):

@@ -209,12 +209,17 @@ class Names(Generic[T]):
             for pair, (name, _) in zip(self._words, pairs, strict=True)
             if not _is_acronym(name)
         ]
+        self._fuzzy_by_first: dict[str, list[int]] = {}
+        for f, (name_words, _) in enumerate(self._fuzzy):
+            if name_words:
+                self._fuzzy_by_first.setdefault(name_words[0], []).append(f)
         targets_by_word: dict[str, set[T]] = {}
         for words, target in self._words:
             for word in words:
                 targets_by_word.setdefault(word, set()).add(target)
         self._vocabulary = frozenset(targets_by_word)
         self._positions: dict[str, dict[int, int]] = {}
+        self._close_words: dict[str, frozenset[str]] = {}
         total = len({target for _, target in pairs})
         #: Words shared by many names ("engineer", "manager") identify none of them.
         self._generic = {
@@ -245,15 +250,23 @@ class Names(Generic[T]):
             for match in pattern.finditer(text):
                 claim(target, *match.span(), False)
         words = words_of(text)
-        for name_words, target in self._fuzzy:
-            n = len(name_words)
-            for i in range(len(words) - n + 1):
-                window = words[i : i + n]
-                if not all(_close(w.text, nw) for w, nw in zip(window, name_words, strict=True)):
-                    continue
-                if n == 1 and _another_word(window[0].text, name_words[0], known):
-                    continue
-                claim(target, window[0].start, window[-1].end, True)
+        close = {w.text: self._close_to(w.text) for w in words}
+        hits = []  # (name, position): found from each word's close name words
+        for i, word in enumerate(words):
+            for name_word in close[word.text]:
+                for f in self._fuzzy_by_first.get(name_word, ()):
+                    name_words = self._fuzzy[f][0]
+                    window = words[i : i + len(name_words)]
+                    if len(window) == len(name_words) and all(
+                        nw in close[w.text] for w, nw in zip(window, name_words, strict=True)
+                    ):
+                        hits.append((f, i))
+        for f, i in sorted(hits):  # longest names first, as the exact ones
+            name_words, target = self._fuzzy[f]
+            window = words[i : i + len(name_words)]
+            if len(name_words) == 1 and _another_word(window[0].text, name_words[0], known):
+                continue
+            claim(target, window[0].start, window[-1].end, True)
         return sorted(found.values(), key=lambda item: item[1])
 
     def sharing(self, word: str) -> list[T]:
@@ -288,6 +301,17 @@ class Names(Generic[T]):
             elif share == best and target not in winners:
                 winners.append(target)
         return winners
+
+    def _close_to(self, word: str) -> frozenset[str]:
+        """The words of the names that ``word`` equals or is a typo of, memoised: the same
+        sentences are read for names again and again (the fit tab reads every path's)."""
+        found = self._close_words.get(word)
+        if found is None:
+            found = frozenset(nw for nw in self._vocabulary if _close(word, nw))
+            if len(self._close_words) >= TUNING.name_match_memory:
+                self._close_words.clear()
+            self._close_words[word] = found
+        return found
 
     def _matches(self, word: str) -> dict[int, int]:
         """The names ``word`` matches, each with the first of its words matched, memoised:
