@@ -121,9 +121,10 @@ _WHAT_IS = re.compile(
 )
 #: Opening words that point back to the sentence before: a pronoun, or a connective
 #: answering or continuing it ("However, …", "Also, …", "Something similar …"). (Not
-#: "Then" or "Although": informal writing opens self-contained sentences with them.)
+#: "Then" or "Although": informal writing opens self-contained sentences with them; nor
+#: an acronym: "IT Security Engineer").
 _DANGLING = re.compile(
-    r"\W*(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
+    r"\W*(?!(?-i:[A-Z]{2,})\b)(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
     r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise"
     r"|also|and|so|still|yet|hence|similarly|something\s+similar|besides|nevertheless"
     r"|nonetheless|consequently|accordingly|meanwhile|additionally)\b",
@@ -506,7 +507,8 @@ def choose_answer(
     says (another comparison side's sentence) are left out. An opening unit that points
     back ("This is why …") is preceded by the unit it points to; one that points
     elsewhere ("as outlined below:"), describes its own document, or points back to
-    nothing quotable never opens it while another unit can (:func:`_opens`).
+    nothing quotable never opens it while another unit can (:func:`can_open`); one
+    describing its own document is not quoted at all then.
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
@@ -545,7 +547,7 @@ def choose_answer(
         if preferred[0] in pool:
             pool.remove(preferred[0])
         pool.insert(0, preferred[0])
-    opening = next((pair for pair in pool if _opens(units, pair[1])), pool[0])
+    opening = next((pair for pair in pool if can_open(units, pair[1], most)), pool[0])
     if opening is not pool[0]:  # "as outlined below:" never opens an answer
         pool.remove(opening)
         pool.insert(0, opening)
@@ -553,7 +555,11 @@ def choose_answer(
     floor = max(TUNING.answer_floor, TUNING.answer_ratio * first_probability)
     # A sentence worded as the opening one but stating other figures ("26 weeks" beside
     # "16 weeks") is the rest of the answer, however the model scores it.
-    rest = [unit for probability, unit in pool[1:] if probability >= floor or _variant(unit, first)]
+    rest = [
+        unit
+        for probability, unit in pool[1:]
+        if (probability >= floor or _variant(unit, first)) and not _ABOUT_ITSELF.search(unit.text)
+    ]
     if _on_subject(first):  # an answer about the path asked for, not about another path
         rest = [unit for unit in rest if _on_subject(unit) or not unit.path]
     if not first.restates:  # a restatement's neighbours yield to the source's words
@@ -589,13 +595,17 @@ def _antecedents(units: Sequence[Sequence[Unit]], unit: Unit, most: int) -> list
     return chain
 
 
-def _opens(units: Sequence[Sequence[Unit]], unit: Unit) -> bool:
-    """Whether ``unit`` can open an answer: it neither sends the reader elsewhere ("as
-    outlined below:"), nor describes its own document ("In this article, I…"), nor
-    points back ("Then, …") to a sentence that cannot be quoted before it."""
+def can_open(units: Sequence[Sequence[Unit]], unit: Unit, most: int = 1) -> bool:
+    """Whether ``unit`` can open an answer of at most ``most`` units: it neither sends
+    the reader elsewhere ("as outlined below:"), nor describes its own document ("In
+    this article, I…"), nor points back ("So …") to no sentence that can be quoted
+    before it, or to one describing the document."""
     if _points_elsewhere(unit) or _ABOUT_ITSELF.search(unit.text):
         return False
-    return not _DANGLING.match(unit.text) or _antecedent(units, unit) is not None
+    if not _DANGLING.match(unit.text):
+        return True
+    chain = _antecedents(units, unit, most - 1)
+    return bool(chain) and not any(_ABOUT_ITSELF.search(u.text) for u in chain)
 
 
 def _points_elsewhere(unit: Unit) -> bool:

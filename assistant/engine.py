@@ -846,8 +846,8 @@ def _written_title(subject: Subject, found: Found) -> str:
 def _comparing_unit(
     subjects: tuple[Subject, Subject], sides: tuple[Found, ...]
 ) -> tuple[int, answering.Unit] | None:
-    """The most probable quotable unit of the sides' passages that names both sides, with
-    the side whose passages hold it."""
+    """The most probable quotable unit of the sides' passages that names both sides and
+    can open an answer (:func:`answering.can_open`), with the side whose passages hold it."""
     names = [answering.naming(subject.names) for subject in subjects]
     both = [
         (probability, side, unit)
@@ -858,7 +858,9 @@ def _comparing_unit(
             strict=True,
         )
         for unit, probability in zip(group, probabilities, strict=True)
-        if unit.eligible and all(named(unit) for named in names)
+        if unit.eligible
+        and all(named(unit) for named in names)
+        and answering.can_open(found.units, unit)
     ]
     if not both:
         return None

@@ -96,8 +96,9 @@ def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_to() -> None
     before, pointing, elsewhere = unit(1, 9), unit(1, 10, opening="this is why"), unit(2, 11)
     chosen = choose_answer([[before, pointing], [elsewhere]], [[0.05, 0.6], [0.4]])
     assert chosen == [before, pointing, elsewhere]
-    # A comparison side's single sentence stays the one chosen.
-    assert choose_answer([[before, pointing]], [[0.05, 0.6]], most=1) == [pointing]
+    # With room for one sentence only (a comparison side), not one that cannot be read
+    # alone: the sentence it points to.
+    assert choose_answer([[before, pointing]], [[0.05, 0.6]], most=1) == [before]
     # The sentence pointed to opens the answer even when it was chosen on its own.
     again, pointing_again = unit(6, 18), unit(6, 19, opening="this is why")
     chosen = choose_answer([[again, pointing_again], [elsewhere]], [[0.4, 0.6], [0.35]])
