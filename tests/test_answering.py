@@ -163,6 +163,21 @@ def test_a_card_the_answer_does_not_quote_marks_only_a_likely_answer() -> None:
     assert [h.text for h in marked] == [weak.text]
 
 
+def read(question: str) -> QuestionTerms:
+    """The question's terms and numbers, as the engine reads them (no paths named)."""
+    return QuestionTerms(
+        tuple(tokenize([question])[0]),
+        1.0,
+        False,
+        False,
+        None,
+        frozenset(),
+        (),
+        label_numbers(question),
+        polar=question.startswith("is "),
+    )
+
+
 def cells() -> list[list[Unit]]:
     return [
         [
@@ -175,9 +190,8 @@ def cells() -> list[list[Unit]]:
 
 
 def compared(question: str, probabilities: list[float]) -> list[str]:
-    terms = QuestionTerms(tuple(tokenize([question])[0]), 1.0, False, False, None, frozenset(), ())
     table = cells()
-    picked = labels_compared(table, [probabilities], terms, question)
+    picked = labels_compared(table, [probabilities], read(question), question)
     return [u.text.split(":")[0] for u in picked]
 
 
@@ -194,18 +208,7 @@ def test_two_labels_set_side_by_side_get_a_cell_each() -> None:
 
 def asked_cells(question: str, table: list[list[Unit]]) -> list[str]:
     """The labels of the cells :func:`labels_asked` prefers for ``question``."""
-    terms = QuestionTerms(
-        tuple(tokenize([question])[0]),
-        1.0,
-        False,
-        False,
-        None,
-        frozenset(),
-        (),
-        label_numbers(question),
-        polar=question.startswith("is "),
-    )
-    wanted = labels_asked(table, terms)
+    wanted = labels_asked(table, read(question))
     return [u.text.split(":")[0] for group in table for u in group if wanted(u)]
 
 
@@ -232,17 +235,25 @@ def test_the_cell_named_by_a_level_number_and_a_column_is_preferred() -> None:
     assert asked_cells(question, ladder("Engineering levels")) == ["Level 2 — Web Platform"]
 
 
+def ranks(labels: list[str]) -> list[list[Unit]]:
+    """Two tiers' cells under ``labels``; T1's rank says "Junior", T2's "Senior"."""
+    values = {"T1": "Junior", "T2": "Senior"}
+
+    def text(label: str) -> str | None:
+        tier = next((t for t in values if t in label), "")
+        return f"{label}: {values[tier]}" if "Rank" in label and tier else None
+
+    row = []
+    for i, label in enumerate(labels):
+        cell, value = unit(50, 24 + i, label=label), text(label)
+        row.append(replace(cell, text=value) if value else cell)
+    return [row]
+
+
 def test_a_cell_repeating_the_question_is_not_its_answer() -> None:
     """ "What is T1, the junior rank?": the T1 × Rank cell says "Junior", which
     the asker knows; its column names the row, and T1's other cell answers."""
-    values = {"T1 — Rank": "Junior", "T2 — Rank": "Senior"}
-    table = [
-        [
-            replace(u, text=f"{label}: {values[label]}") if label in values else u
-            for i, label in enumerate(["T1 — Meaning", "T1 — Rank", "T2 — Meaning", "T2 — Rank"])
-            for u in [unit(50, 24 + i, label=label)]
-        ]
-    ]
+    table = ranks(["T1 — Meaning", "T1 — Rank", "T2 — Meaning", "T2 — Rank"])
     assert asked_cells("what is T1, the junior rank?", table) == ["T1 — Meaning"]
     assert asked_cells("which rank is T2?", table) == ["T2 — Rank"]
     # A yes-or-no question is answered by the cell that repeats it: it confirms it.
@@ -251,14 +262,7 @@ def test_a_cell_repeating_the_question_is_not_its_answer() -> None:
 
 def test_a_repeating_cell_of_a_transposed_table_names_the_right_label() -> None:
     """Levels as columns: "the junior rank" names the Rank row, and T1 is still asked."""
-    values = {"Rank — T1": "Junior", "Rank — T2": "Senior"}
-    table = [
-        [
-            replace(u, text=f"{label}: {values[label]}") if label in values else u
-            for i, label in enumerate(["Meaning — T1", "Rank — T1", "Meaning — T2", "Rank — T2"])
-            for u in [unit(51, 24 + i, label=label)]
-        ]
-    ]
+    table = ranks(["Meaning — T1", "Rank — T1", "Meaning — T2", "Rank — T2"])
     assert asked_cells("what is T1, the junior rank?", table) == ["Meaning — T1"]
 
 
@@ -280,17 +284,7 @@ def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> 
     likely = [[0.6, 0.55], [0.5, 0.45], [0.4, 0.35], [0.2, 0.15]]
 
     def opening(question: str) -> Unit:
-        terms = QuestionTerms(
-            tuple(tokenize([question])[0]),
-            1.0,
-            False,
-            False,
-            None,
-            frozenset(),
-            (),
-            label_numbers(question),
-        )
-        return choose_answer(found, likely, prefer=[labels_asked(found, terms)])[0]
+        return choose_answer(found, likely, prefer=[labels_asked(found, read(question))])[0]
 
     assert opening("how much supervision does a level 3 engineer get?") is found[3][0]
     assert opening("how much supervision at level 2?") is found[2][0]
