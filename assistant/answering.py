@@ -507,31 +507,15 @@ def choose_answer(
     says (another comparison side's sentence) are left out. An opening unit that points
     back ("This is why …") is preceded by the unit it points to; one that points
     elsewhere ("as outlined below:"), describes its own document, or points back to
-    nothing quotable never opens it while another unit can (:func:`can_open`); one
-    describing its own document is not quoted at all then.
+    nothing quotable never opens it while another unit can (:func:`can_open`), and one
+    describing its own document does not follow the opening either.
     """
     passages = TUNING.answer_passages if passages is None else passages
     most = TUNING.max_answer_sentences if most is None else most
-    pool = sorted(
-        (
-            (p, u)
-            for group, probs in zip(units[:passages], probabilities[:passages], strict=True)
-            for u, p in zip(group, probs, strict=True)
-            if u.eligible and not any(_same(u, other) for other in avoid)
-        ),
-        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
-    )
+    pool = _ranked(units[:passages], probabilities[:passages], avoid)
     if not pool:
         return []
-    deeper = sorted(
-        (
-            (p, u)
-            for group, probs in zip(units[passages:], probabilities[passages:], strict=True)
-            for u, p in zip(group, probs, strict=True)
-            if u.eligible and not any(_same(u, other) for other in avoid)
-        ),
-        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
-    )
+    deeper = _ranked(units[passages:], probabilities[passages:], avoid)
     preferred = next(
         (
             found
@@ -583,6 +567,23 @@ def choose_answer(
     if before:  # first, even when chosen on their own merit
         chosen = [*before, *(u for u in chosen if not any(_same(b, u) for b in before))][:most]
     return chosen
+
+
+def _ranked(
+    units: Sequence[Sequence[Unit]],
+    probabilities: Sequence[Sequence[float]],
+    avoid: Sequence[Unit],
+) -> list[tuple[float, Unit]]:
+    """The eligible units not saying what one of ``avoid`` says, most probable first."""
+    return sorted(
+        (
+            (p, u)
+            for group, probs in zip(units, probabilities, strict=True)
+            for u, p in zip(group, probs, strict=True)
+            if u.eligible and not any(_same(u, other) for other in avoid)
+        ),
+        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
+    )
 
 
 def _antecedents(units: Sequence[Sequence[Unit]], unit: Unit, most: int) -> list[Unit]:
