@@ -58,6 +58,7 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     if job.snapshot().running:
         rebuild_view.progress(job)
     message()
+    rebuild_view.last_warnings()
     max_bytes = assistant.settings.max_file_bytes
     limit = limit_mb(max_bytes)
     upload_controls(folders, job, limit, max_bytes)

@@ -68,7 +68,15 @@ def last_result() -> None:
         views.error(result.error)
     elif result.report is not None:
         st.success(escape_inline(rebuild_summary(result.report)), icon=":material/check_circle:")
-        if result.report.warnings:
-            with st.expander(f"{len(result.report.warnings)} warnings"):
-                for message in result.report.warnings:
-                    st.markdown(f"- {escape_inline(message)}")
+        last_warnings()
+
+
+def last_warnings() -> None:
+    """The last rebuild's warnings, folded (also on the Documents tab: a phone hides the
+    sidebar, and the warnings are about the files uploaded there)."""
+    result: JobSnapshot | None = st.session_state.get("rebuild_result")
+    warnings = result.report.warnings if result and result.report else []
+    if warnings:
+        with st.expander(f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"):
+            for message in warnings:
+                st.markdown(f"- {escape_inline(message)}")

@@ -84,8 +84,10 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise BadInputError(
             "refused " + reason.removeprefix("skipped "), "upload a document with text in it"
         )
-    if problems:  # readable, but not as it should be (e.g. Latin-1): say so, refuse it
-        raise BadInputError(f"refused {name!r}: {problems[0]}", "re-save it as UTF-8")
+    if problems:  # readable, but not as it should be (Latin-1, broken front matter): refuse
+        problem = problems[0].removesuffix("; indexed without it")  # it is not, here
+        fix = "re-save it as UTF-8" if "UTF-8" in problem else "correct that and upload it again"
+        raise BadInputError(f"refused {name!r}: {problem}", fix)
 
 
 class UploadExistsError(BadInputError):

@@ -184,3 +184,48 @@ def test_replace_one_upload_from_its_row(
     assert not (uploads_of(built) / "v2.md").exists()
     settle(at, built)
     assert "Replaced uploads/open-source.md with v2.md" in message(at)
+
+
+#: Front matter that is not YAML: the CLI indexes the file without it, with a warning;
+#: the page refuses the upload, saying what to correct.
+BROKEN_FRONT_MATTER = b"""---
+title: [unclosed
+---
+# Pairing notes
+
+Pairing twice a week keeps a new engineer close to the codebase and the team's habits.
+"""
+#: A path of a family no one knows: indexed as an ordinary document, with a warning.
+STRAY_PATH = b"""---
+title: Bootcamp instructor
+kind: path
+family: teaching
+---
+# Bootcamp instructor
+
+A bootcamp instructor teaches career changers to code in twelve-week cohorts.
+"""
+
+
+def test_an_upload_with_broken_front_matter_is_refused_naming_the_fix(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "pairing.md", BROKEN_FRONT_MATTER)
+    said = message(at)
+    assert said.startswith("Refused 'pairing.md': pairing.md: front matter is not valid YAML")
+    assert "indexed without it" not in said and "UTF-8" not in said, said
+    assert "correct that and upload it again" in said
+
+
+def test_a_rebuild_warning_is_shown_on_the_documents_tab(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """Not only in the sidebar, which a phone hides: the warning is about the upload."""
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "instructor.md", STRAY_PATH)
+    settle(at, built)
+    folded = [e for e in at.main.expander if e.label == "1 warning"]
+    assert len(folded) == 1, [e.label for e in at.main.expander]
+    said = unescape(" ".join(m.value for m in folded[0].markdown))
+    assert "uploads/instructor.md: unknown family 'teaching'" in said, said
