@@ -283,8 +283,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is not None:  # refuse bad input before building or checking anything
         clean_question(args.question, settings.max_question_chars)
     assistant = _ready(settings)
-    owners = {d.organisation for d in assistant.store().documents.values()}
-    args.organisation = _organisation(args.organisation, owners)
+    args.organisation = _organisation(args.organisation, assistant.organisations())
     if args.batch is not None:
         return _ask_batch(assistant, args)
     answer = assistant.ask(args.question, args.k, args.family, args.organisation)
@@ -295,14 +294,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _organisation(name: str | None, known: set[str]) -> str | None:
+def _organisation(name: str | None, known: list[str]) -> str | None:
     """``--organisation`` as the index spells it (case aside), or a one-line refusal."""
     if name is None:
         return None
     for value in known:
-        if value and value.casefold() == name.strip().casefold():
+        if value.casefold() == name.strip().casefold():
             return value
-    names = ", ".join(sorted(value for value in known if value)) or "none"
+    names = ", ".join(known) or "none"
     raise BadInputError(f"no document of organisation {name!r}", f"use one of: {names}")
 
 

@@ -489,6 +489,11 @@ class Assistant:
         others = [OTHER_FAMILY] if held - set(FAMILIES) else []
         return [family for family in FAMILIES if family in held] + others
 
+    def organisations(self) -> list[str]:
+        """The organisations the index's documents name, alphabetically (a filter can
+        choose one; a question can place itself at one)."""
+        return sorted(_organisations(self.store()))
+
     def career_paths(self) -> list[CareerPath]:
         return sorted(self.store().taxonomy.paths.values(), key=lambda p: (p.family, p.title))
 
@@ -569,10 +574,7 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
     """The one organisation of several in the corpus that the question places itself at
     ("at Globex, …", "in Globex's ladder"): four companies' ladders all say "senior
     engineer", and the answer must be the named one's."""
-    owners = _OWNERS.get(
-        store.manifest.build_id,
-        lambda: frozenset(d.organisation for d in store.documents.values() if d.organisation),
-    )
+    owners = _organisations(store)
     if len(owners) < 2:
         return None
     named = [
@@ -585,6 +587,14 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
         )
     ]
     return named[0] if len(named) == 1 else None
+
+
+def _organisations(store: SearchBackend) -> frozenset[str]:
+    """The organisations the build's documents name, read once per build."""
+    return _OWNERS.get(
+        store.manifest.build_id,
+        lambda: frozenset(d.organisation for d in store.documents.values() if d.organisation),
+    )
 
 
 @dataclass(frozen=True)

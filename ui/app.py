@@ -99,7 +99,7 @@ def organisations(assistant: Assistant) -> list[str]:
     """The organisations the indexed documents name (the sidebar offers a filter when
     there are two or more); none when the index cannot be read."""
     try:
-        return sorted({d.organisation for d in assistant.store().documents.values()} - {""})
+        return assistant.organisations()
     except AssistantError:
         return []
 
