@@ -177,6 +177,7 @@ class Mention:
 
 
 T = TypeVar("T", bound=Hashable)
+V = TypeVar("V")
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
@@ -305,30 +306,39 @@ class Names(Generic[T]):
     def _close_to(self, word: str) -> frozenset[str]:
         """The words of the names that ``word`` equals or is a typo of, memoised: the same
         sentences are read for names again and again (the fit tab reads every path's)."""
-        found = self._close_words.get(word)
-        if found is None:
-            found = frozenset(nw for nw in self._vocabulary if _close(word, nw))
-            if len(self._close_words) >= TUNING.name_match_memory:
-                self._close_words.clear()
-            self._close_words[word] = found
-        return found
+        return _remember(
+            self._close_words,
+            word,
+            lambda: frozenset(nw for nw in self._vocabulary if _close(word, nw)),
+        )
 
     def _matches(self, word: str) -> dict[int, int]:
         """The names ``word`` matches, each with the first of its words matched, memoised:
         a question tries many overlapping phrases, and each typo check costs an edit
         distance against every name. (Only matches are kept: a few per word.)"""
-        found = self._positions.get(word)
-        if found is None:
-            short = len(word) <= 4 or word not in self._vocabulary  # "eng", not "engineer"
+        short = len(word) <= 4 or word not in self._vocabulary  # "eng", not "engineer"
+
+        def matches() -> dict[int, int]:
             found = {}
             for n, (name_words, _) in enumerate(self._words):
                 j = next((j for j, nw in enumerate(name_words) if _close(word, nw, short)), None)
                 if j is not None:
                     found[n] = j
-            if len(self._positions) >= TUNING.name_match_memory:
-                self._positions.clear()
-            self._positions[word] = found
-        return found
+            return found
+
+        return _remember(self._positions, word, matches)
+
+
+def _remember(memory: dict[str, V], key: str, compute: Callable[[], V]) -> V:
+    """``memory[key]``, computed on first use; the memory is emptied when it holds
+    ``Tuning.name_match_memory`` keys (a bound, whatever the questions)."""
+    found = memory.get(key)
+    if found is None:
+        found = compute()
+        if len(memory) >= TUNING.name_match_memory:
+            memory.clear()
+        memory[key] = found
+    return found
 
 
 def _another_word(word: str, name_word: str, known: Callable[[str], bool] | None) -> bool:
