@@ -60,8 +60,7 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     message()
     rebuild_view.last_warnings()
     max_bytes = assistant.settings.max_file_bytes
-    limit = limit_mb(max_bytes)
-    upload_controls(folders, job, limit, max_bytes)
+    upload_controls(folders, job, max_bytes)
     replace_offer(folders, job, max_bytes)
     rows = document_rows(assistant, dirs) if ready else []
     uploads = [row for row in rows if row.uploaded]
@@ -69,10 +68,10 @@ def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None
     st.subheader(f"Your uploads ({len(uploads)})")
     if not uploads:
         st.caption("Nothing uploaded yet.")
-    file_list(uploads, folders, job, limit, max_bytes)
+    file_list(uploads, folders, job, max_bytes)
     # The page cannot tell the shipped files from those the reader put into the folder.
     with st.expander(f"Documents in the corpus folder ({len(shipped)})"):
-        file_list(shipped, folders, job, limit, max_bytes)
+        file_list(shipped, folders, job, max_bytes)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def changed(job: RebuildJob, text: str) -> None:
 # -- adding and replacing -----------------------------------------------------------------
 
 
-def upload_controls(folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int) -> None:
+def upload_controls(folders: Folders, job: RebuildJob, max_bytes: int) -> None:
     """The uploader; each attempt is handled in its callback and the uploader is emptied.
 
     Its label names the accepted files; the size limit (:func:`ui.uploads.limit_mb`) is
@@ -115,7 +114,7 @@ def upload_controls(folders: Folders, job: RebuildJob, limit_mb: int, max_bytes:
     st.file_uploader(
         f"Add a document: a {allowed_suffixes()} file",
         key=key,
-        max_upload_size=limit_mb,
+        max_upload_size=limit_mb(max_bytes),
         on_change=handle_upload,
         args=(folders, job, key, max_bytes),
         help="Kept in your data folder, outside the corpus, and made searchable right away.",
@@ -225,7 +224,7 @@ def row_key(source: str) -> str:
 
 
 def file_list(
-    rows: Sequence[DocumentRow], folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int
+    rows: Sequence[DocumentRow], folders: Folders, job: RebuildJob, max_bytes: int
 ) -> None:
     confirming = st.session_state.get("confirm_delete")
     for row in rows:
@@ -264,12 +263,10 @@ def file_list(
                         args=(folders, job, row.source, False),
                     )
             if row.uploaded:
-                replace_one(row, folders, job, limit_mb, max_bytes)
+                replace_one(row, folders, job, max_bytes)
 
 
-def replace_one(
-    row: DocumentRow, folders: Folders, job: RebuildJob, limit_mb: int, max_bytes: int
-) -> None:
+def replace_one(row: DocumentRow, folders: Folders, job: RebuildJob, max_bytes: int) -> None:
     """An uploader that replaces this upload's content, whatever the new file is named."""
     name = row.source.removeprefix(f"{UPLOAD_DIR}/")
     key = f"replace-{row_key(row.source)}-{st.session_state.setdefault('uploads_seen', 0)}"
@@ -277,7 +274,7 @@ def replace_one(
         st.file_uploader(
             f"The new version of {name}",
             key=key,
-            max_upload_size=limit_mb,
+            max_upload_size=limit_mb(max_bytes),
             on_change=handle_replacement,
             args=(folders, job, name, key, max_bytes),
         )
