@@ -288,6 +288,18 @@ class Tuning:
     fuzzy_two_edits: int = 8
     #: Words whose matches against every name are remembered (per index; then forgotten).
     name_match_memory: int = 4096
+
+    # The fit tab (``assistant/fit.py``); what it shows is in ``Settings.fit_*``.
+    #: Passages read per path and preference (the filtered search is exact, so cheap).
+    fit_passages_per_path: int = 4
+    #: Shorter sentences are no evidence for or against a path.
+    fit_min_quote_words: int = 6
+    #: A sentence is evidence only with this many words besides the path's own names (and
+    #: words like "route", "role"): fewer, and it names the path without saying what it is.
+    fit_min_content_words: int = 5
+    #: The smallest spread of closeness used in the z-score: when every path is about as
+    #: close, differences of a few thousandths are noise, not meaning.
+    fit_min_spread: float = 0.02
     #: A word in the names of this many career paths ("engineer") is no alias for an upload.
     generic_alias_paths: int = 3
     #: A comparison side may name at most this many documents ("IC3" → every IC3 page).

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backend import SearchBackend
-from .config import Settings
+from .config import TUNING, Settings
 from .embeddings import Embedder
 from .errors import BadInputError
 from .lexical import tokenize
@@ -80,16 +80,7 @@ _HARD_BOUNDARY = re.compile(r"[.;:!?\n]")
 _NOT_FOR_ME = re.compile(
     r"^no\s+(?P<no>.+?)(?:\s+for\s+me)?$|^(?P<not>.+?)\s+(?:is|are)\s+not\s+for\s+me\b"
 )
-MIN_QUOTE_WORDS = 6
-#: A sentence is evidence only with this many words besides the path's own names (and
-#: words like "route", "role"): fewer, and it names the path without saying what it is.
-MIN_CONTENT_WORDS = 5
 _NAMING_WORDS = frozenset(tokenize(["route path become role career move option"])[0])
-#: Passages read per path and preference (the filtered search is exact, so cheap).
-PASSAGES_PER_PATH = 4
-#: The smallest spread of closeness used in the z-score: when every path is about as
-#: close, differences of a few thousandths are noise, not meaning.
-MIN_SPREAD = 0.02
 
 
 @dataclass(frozen=True)
@@ -214,7 +205,10 @@ def rank_paths(
         if not len(similarities) or similarities.max() < settings.fit_min_similarity:
             continue  # no path's sentence is about it: the corpus says nothing about it
         matched.append(preference)
-        mean, spread = float(similarities.mean()), max(float(similarities.std()), MIN_SPREAD)
+        mean, spread = (
+            float(similarities.mean()),
+            max(float(similarities.std()), TUNING.fit_min_spread),
+        )
         for slug, evidence in closest.items():
             if evidence is not None:
                 speaks_for = preference.wanted != _reduces(evidence.text, preference.topic)
@@ -248,15 +242,15 @@ def _closest(
 ) -> Evidence | None:
     """The path's sentence closest in meaning to the preference (cosine), among those
     that are about this path and say more than its name."""
-    hits = store.dense_search(vector, PASSAGES_PER_PATH, Filter(path=path.slug))
+    hits = store.dense_search(vector, TUNING.fit_passages_per_path, Filter(path=path.slug))
     own_names = set(tokenize([" ".join([path.title, *path.aliases])])[0]) | _NAMING_WORDS
     best: Evidence | None = None
     for chunk in store.chunks([hit.chunk_id for hit in hits]):
         for sentence in store.sentences(list(chunk.sentence_ids)):
             text = chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
-            if len(text.split()) < MIN_QUOTE_WORDS or not _about(store, text, path.slug):
+            if len(text.split()) < TUNING.fit_min_quote_words or not _about(store, text, path.slug):
                 continue
-            if len(set(tokenize([text])[0]) - own_names) < MIN_CONTENT_WORDS:
+            if len(set(tokenize([text])[0]) - own_names) < TUNING.fit_min_content_words:
                 continue
             similarity = float(sentence.vector @ vector)
             if best is None or similarity > best.similarity:
