@@ -72,6 +72,24 @@ def test_several_questions_in_one_call_give_each_ones_vector(
     assert np.abs(together - alone).max() < 1e-5
 
 
+def test_a_questions_views_are_one_unpadded_model_call(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ask path's views go in one row, each token read once: no padding to pay for."""
+    assert isinstance(embedder, OnnxEmbedder)
+    session = embedder._session
+    widths: list[tuple[int, ...]] = []
+
+    class Counting:
+        def run(self, names: object, feed: dict[str, np.ndarray]) -> object:
+            widths.append(feed["input_ids"].shape)
+            return session.run(names, feed)
+
+    monkeypatch.setattr(embedder, "_session", Counting())
+    embedder.embed_queries(TEXTS)
+    assert widths == [(1, embedder.count_tokens(TEXTS))]
+
+
 def test_progress_is_reported_per_batch_in_padded_tokens(embedder: Embedder) -> None:
     """Tokens, not texts: a batch of many short texts may be less work than one long one."""
     assert isinstance(embedder, OnnxEmbedder)
