@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -22,7 +22,7 @@ from .asked_figure import asked_figure
 from .backend import SearchBackend
 from .config import TUNING
 from .ingest.tables import LABEL_SEPARATOR
-from .lexical import figures, tokenize
+from .lexical import figures, token_set, tokenize
 from .results import AnswerSentence, Highlight, Passage
 from .retrieval import Candidate, Ranking
 from .scorer import Models
@@ -331,7 +331,7 @@ def build_units(
             if label and len(text) > label.end():
                 text, start = text[label.end() :], start + label.end()
             words = len(text.split())
-            tokens = set(tokenize([text])[0])
+            tokens = token_set(text)
             overlap = _overlap(terms, tokens)
             features = (
                 main.cosine,
@@ -464,7 +464,7 @@ def _speaker(chunk_text: str, offset: int, start: int, text: str) -> tuple[str, 
     return found.group("name").strip(), text, start
 
 
-def _overlap(terms: QuestionTerms, tokens: set[str]) -> float:
+def _overlap(terms: QuestionTerms, tokens: Collection[str]) -> float:
     if not terms.terms:
         return 0.0
     return sum(t in tokens for t in terms.terms) / len(terms.terms)
@@ -1006,9 +1006,9 @@ def question_features(
     coverage = focus = 0.0
     if top:
         chunk = top[0].chunk
-        tokens = set(tokenize([chunk.text])[0])
+        tokens = token_set(chunk.text)
         coverage = _overlap(terms, tokens)
-        topic = set(tokenize([f"{chunk.title} {chunk.section}"])[0])
+        topic = token_set(f"{chunk.title} {chunk.section}")
         rest = [t for t in terms.terms if t not in topic]
         focus = sum(t in tokens for t in rest) / len(rest) if rest else 1.0
     return {

@@ -59,6 +59,10 @@ class SearchBackend(Protocol):
     def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
         """The sentences with these ids, in the order given."""
 
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        """Just the vectors of those sentences, one row each: what ranking reads of every
+        sentence of every pooled passage (hundreds a question)."""
+
     def document_text(self, source: str) -> str:
         """The indexed text of one source ("" if unknown)."""
 

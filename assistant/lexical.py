@@ -6,6 +6,7 @@ small embedding model blurs; the hybrid retriever fuses it with dense search.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,8 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+
+from .config import TUNING
 
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = frozenset(STOPWORDS_EN)
@@ -32,6 +35,13 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS])
         for text in texts
     ]
+
+
+@functools.lru_cache(maxsize=TUNING.token_set_memory)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of a passage's text or headings, remembered: a question's pool
+    holds dozens of passages, and the next question's pool many of the same."""
+    return frozenset(tokenize([text])[0])
 
 
 def figures(text: str) -> list[str]:

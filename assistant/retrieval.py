@@ -20,7 +20,7 @@ import numpy as np
 
 from .backend import SearchBackend
 from .config import RETRIEVERS, TUNING
-from .lexical import figures, tokenize
+from .lexical import figures, token_set, tokenize
 from .records import Filter, StoredChunk
 from .scorer import LogisticModel
 
@@ -193,8 +193,8 @@ def _passage_features(
     if not chunks:
         return np.empty((0, len(PASSAGE_FEATURES)))
     terms = set(tokenize([query_text])[0])
-    texts = tokenize([c.text for c in chunks])
-    headings = tokenize([f"{c.title} {c.section}" for c in chunks])
+    texts = [token_set(c.text) for c in chunks]
+    headings = [token_set(f"{c.title} {c.section}") for c in chunks]
     best_fused = max(fused) or 1.0
     best_lexical = max(lexical) or 1.0
     rows = [
@@ -206,8 +206,8 @@ def _passage_features(
             lx / best_lexical,
             s,
             s - max(sentence),
-            len(terms & set(text)) / len(terms) if terms else 0.0,
-            len(terms & set(heading)) / len(terms) if terms else 0.0,
+            len(terms & text) / len(terms) if terms else 0.0,
+            len(terms & heading) / len(terms) if terms else 0.0,
             float(np.log1p(len(chunk.text.split()))),
         )
         for position, (chunk, f, d, lx, s, text, heading) in enumerate(
@@ -244,8 +244,7 @@ def _best_sentence(
     if not chunks:
         return np.empty(0, dtype=np.float32)
     ids = [i for chunk in chunks for i in chunk.sentence_ids]
-    vectors = np.vstack([s.vector for s in store.sentences(ids)])
-    cosines = vectors @ query_vector
+    cosines = store.sentence_vectors_of(ids) @ query_vector
     counts = np.array([chunk.sentence_count for chunk in chunks])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     return np.maximum.reduceat(cosines, starts)

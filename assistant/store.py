@@ -131,7 +131,7 @@ class IndexStore:
         try:
             self.manifest = self._read_manifest()
             self.documents = self._read_documents()
-            self.chunk_ids, self._tags, self._sentence_ranges = self._read_tags()
+            self.chunk_ids, self._tags = self._read_tags()
             self._row_of = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
             self.vectors = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
             self.sentence_vectors = np.load(
@@ -237,11 +237,10 @@ class IndexStore:
             )
         return documents
 
-    def _read_tags(self) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
-        """Per-row id, filterable tags and sentence range, kept in memory for the hot path."""
+    def _read_tags(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """Per-row id and filterable tags, kept in memory for the hot path."""
         rows = self._db.execute(
-            "SELECT chunk_id, family, path, source, sentence_first, sentence_count "
-            "FROM chunks ORDER BY row"
+            "SELECT chunk_id, family, path, source FROM chunks ORDER BY row"
         ).fetchall()
         tags = {
             name: np.array([row[i] for row in rows], dtype=object)
@@ -250,8 +249,20 @@ class IndexStore:
         for name in ("kind", "organisation"):  # per document: looked up by source
             values = {source: getattr(doc, name) for source, doc in self.documents.items()}
             tags[name] = np.array([values.get(s, "") for s in tags["source"]], dtype=object)
-        ranges = np.array([row[4:] for row in rows], dtype=np.int64).reshape(-1, 2)
-        return [row[0] for row in rows], tags, ranges
+        return [row[0] for row in rows], tags
+
+    @functools.cached_property
+    def _sentence_spans(self) -> tuple[list[str], np.ndarray]:
+        """Every sentence's source (an index into the list) and its start and end, read
+        once, on the first question: each question reads a few hundred sentences, and one
+        SQL query for them cost ~1 ms of a 20 ms answer (two bytes a sentence per field)."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, start, end FROM sentences ORDER BY row")
+            found = rows.fetchall()
+        names = sorted({row[0] for row in found})
+        number = {name: n for n, name in enumerate(names)}
+        spans = np.array([(number[s], a, b) for s, a, b in found], dtype=np.int64)
+        return names, spans.reshape(-1, 3)
 
     @functools.cached_property
     def taxonomy(self) -> Taxonomy:
@@ -332,15 +343,14 @@ class IndexStore:
         return [_chunk(by_row[row], vectors[n], owners) for n, row in enumerate(rows)]
 
     def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
-        found = self._select(
-            "SELECT row, source, start, end FROM sentences WHERE row IN ({marks})", ids
-        )
-        by_row = {row[0]: row for row in found}
-        vectors = np.asarray(self.sentence_vectors[list(ids)])
-        return [
-            StoredSentence(i, by_row[i][1], by_row[i][2], by_row[i][3], vectors[n])
-            for n, i in enumerate(ids)
-        ]
+        names, spans = self._sentence_spans
+        rows = list(ids)
+        vectors = np.asarray(self.sentence_vectors[rows])
+        found = zip(rows, spans[rows].tolist(), vectors, strict=True)
+        return [StoredSentence(i, names[s], start, end, v) for i, (s, start, end), v in found]
+
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        return np.asarray(self.sentence_vectors[list(ids)], dtype=np.float32)
 
     def _select(self, sql: str, rows: Sequence[int]) -> list[tuple[Any, ...]]:
         """Run ``sql`` for ``rows`` in batches SQLite's parameter limit allows."""

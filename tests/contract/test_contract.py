@@ -189,6 +189,20 @@ def test_filters_select_the_same_chunks_on_both_backends(
     )
 
 
+def test_sentence_vectors_agree_with_the_sentences(real_pair: tuple[Assistant, Assistant]) -> None:
+    """The vectors-only read (ranking's hot path) gives each sentence's own vector, in the
+    order asked, repeats included, on both backends."""
+    ids = [5, 0, 17, 5, 3]
+    read = []
+    for assistant in real_pair:
+        store = assistant.store()
+        vectors = store.sentence_vectors_of(ids)
+        assert vectors.dtype == np.float32 and vectors.shape == (len(ids), store.manifest.dimension)
+        assert np.array_equal(vectors, np.stack([s.vector for s in store.sentences(ids)]))
+        read.append(vectors)
+    assert np.allclose(read[0], read[1], atol=1e-6)
+
+
 def test_known_words_agree(real_pair: tuple[Assistant, Assistant]) -> None:
     local, milvus = real_pair
     text = "should a staff engineer negotiate a sourdough salary at the startup?"

@@ -290,6 +290,10 @@ class MilvusBuild:
             for i in ids
         ]
 
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        rows = self._get(self._sentences, [int(i) for i in dict.fromkeys(ids)], ["id", "dense"])
+        return np.array([rows[i]["dense"] for i in ids], dtype=np.float32).reshape(len(ids), -1)
+
     def document_text(self, source: str) -> str:
         rows = self._scan(self._documents, f"source == {literal(source)}", ["part", "text"])
         return "".join(row["text"] for row in sorted(rows, key=lambda r: int(r["part"])))
