@@ -55,7 +55,6 @@ QUESTION_FEATURES = (
     "best_cosine",  # best sentence cosine among the top passages, minus the background's
     "best_chunk_cosine",  # the same for passages
     "best_unit",  # the unit model's best probability
-    "kept_meaning",  # cosine between the question and its words the corpus knows
     "lost_meaning",  # cosine between the question and its words the corpus never uses
     "known_share",  # share of the question's content words the corpus uses
     "coverage",  # share of the question's terms in the best passage
@@ -988,7 +987,6 @@ def question_features(
     ranking: Ranking,
     sentences: Sequence[Sequence[Sentence]],
     best_unit: float,
-    kept_meaning: float,
     lost_meaning: float,
     terms: QuestionTerms,
     mentions: bool,
@@ -1015,7 +1013,6 @@ def question_features(
         "best_cosine": best_sentence - background[0],
         "best_chunk_cosine": max((c.dense for c in top), default=0.0) - background[1],
         "best_unit": best_unit,
-        "kept_meaning": kept_meaning,
         "lost_meaning": lost_meaning,
         "known_share": terms.known_share,
         "coverage": coverage,

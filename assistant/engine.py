@@ -223,9 +223,9 @@ class Assistant:
                 repaired = repaired[: mention.start] + mention.path.title + repaired[mention.end :]
         repaired = corrected(repaired, corrections)
         # Every view of the question the ranking reads, embedded in one model call: the
-        # question as searched, as asked, and the probes of how much meaning it keeps.
-        probes = _meaning_probes(store, repaired, plain.replace(question, repaired, 1))
-        views = [expanded, *([plain] if expanded != plain else []), *probes]
+        # question as searched, as asked, and its words the corpus never uses.
+        unknown = _unknown_words(store, repaired)
+        views = [expanded, *([plain] if expanded != plain else []), *([unknown] if unknown else [])]
         t0 = time.perf_counter()
         vectors = self.embedder.embed_queries(views)
         timings = {"embed": (time.perf_counter() - t0) * 1000}
@@ -257,7 +257,7 @@ class Assistant:
                 )
                 for subject in intent.comparison
             )
-        kept, lost = _meaning(probes, vectors[len(views) - len(probes) :], plain_vector)
+        lost = float(vectors[-1] @ plain_vector) if unknown else 0.0
         return Evidence(
             question,
             k,
@@ -268,7 +268,6 @@ class Assistant:
             outside,
             sides,
             terms,
-            kept,
             lost,
             background,
             store.manifest.chunks,
@@ -395,7 +394,7 @@ class Assistant:
             vector = self.embedder.embed_query(text)
             found = self._search(store, vector, text, no_terms, TUNING.evidence_depth, None, None)
             features = answering.question_features(
-                found.ranking, found.sentences, 0.0, 0.0, 0.0, no_terms, False
+                found.ranking, found.sentences, 0.0, 0.0, no_terms, False
             )
             sums += (features["best_cosine"], features["best_chunk_cosine"])
         mean = sums / len(answering.BACKGROUND_QUESTIONS)
@@ -626,30 +625,13 @@ def _commenters(store: SearchBackend) -> list[Commenter]:
     return sorted(found, key=lambda c: (-len(c.name), c.name, c.source))
 
 
-def _meaning_probes(store: SearchBackend, question: str, expanded: str) -> list[str]:
-    """The texts that tell how much of the question's meaning the corpus's words keep:
-    its words the corpus never uses, then (if any are left) the question cut down to the
-    words it knows. None when the corpus knows every word."""
+def _unknown_words(store: SearchBackend, question: str) -> str:
+    """The question's words the corpus never uses, joined ("" when it knows them all):
+    embedded alone, their cosine to the question (``lost_meaning``) tells how much of
+    its meaning no passage can hold."""
     words = question.split()
     usable = set(store.known_words(question)) | {w for w in words if _common(w)}
-    if all(w in usable for w in words):
-        return []
-    unknown = [w for w in words if w not in usable]
-    known = [w for w in words if w in usable]
-    reduced = expanded.replace(question, " ".join(known), 1)
-    return [" ".join(unknown), *([reduced] if known else [])]
-
-
-def _meaning(
-    probes: list[str], vectors: np.ndarray, query_vector: np.ndarray
-) -> tuple[float, float]:
-    """How much of the question's meaning the corpus's words keep, and how much the
-    words it never uses carry: cosines between the question and (1) the question cut
-    down to known words, (2) its unknown words alone (see :func:`_meaning_probes`)."""
-    if not probes:
-        return 1.0, 0.0
-    cosines = vectors @ query_vector
-    return (float(cosines[1]) if len(probes) > 1 else 0.0), float(cosines[0])
+    return " ".join(w for w in words if w not in usable)
 
 
 def _common(word: str) -> bool:
@@ -724,7 +706,6 @@ class Evidence:
     outside: Found | None  # the same search without the family filter
     sides: tuple[Found, ...] | None  # one search per side of a comparison
     terms: answering.QuestionTerms
-    kept_meaning: float
     lost_meaning: float
     background: tuple[float, float]  # see answering.BACKGROUND_QUESTIONS
     chunks: int  # the corpus's size
@@ -740,7 +721,6 @@ class Evidence:
             found.ranking,
             found.sentences,
             found.best_unit(),
-            self.kept_meaning,
             self.lost_meaning,
             self.terms,
             bool(self.intent.mentions or self.intent.comparison),

@@ -358,6 +358,21 @@ def test_a_figure_given_only_about_something_else_is_far_from_the_question(
     assert elsewhere.features()["figure_distance"] < -0.1
 
 
+def test_the_meaning_carried_by_words_the_corpus_never_uses_is_measured_apart(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """``lost_meaning``: the question's words the corpus never uses, embedded alone, and
+    their cosine to the question; none lost when the corpus knows every word."""
+    assistant = indexed({"handbook.md": POLICY})
+    question = "are sourdough holidays booked with the manager"
+    lost = assistant.evidence(question, k=1).features()["lost_meaning"]
+    vectors = assistant.embedder.embed_queries([question, "sourdough"])
+    assert lost == pytest.approx(float(vectors[1] @ vectors[0]), abs=1e-5)
+    assert lost > 0.1
+    known = assistant.evidence("are holidays booked with the manager", k=1).features()
+    assert known["lost_meaning"] == 0.0
+
+
 def test_a_sentence_that_points_elsewhere_is_marked_as_a_pointer(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:

@@ -457,8 +457,8 @@ title: Notes from a glassblowing studio
 
 ## Apprenticeship
 
-An engineer who leaves software to run a glassblowing studio spends the first year as an
-apprentice, learning to gather molten glass on a blowpipe and to anneal every piece overnight.
+A glassblowing apprenticeship lasts one year: an engineer who leaves software for the studio
+learns to gather molten glass on a blowpipe and to anneal every piece overnight.
 """
 UPLOAD_QUESTION = "How long is a glassblowing apprenticeship?"
 
