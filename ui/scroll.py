@@ -21,7 +21,9 @@ export default function ({ data }) {
   // after a scroll event that finds the height as the previous one left it. So: scroll
   // to the question at once, and whenever the page has stopped growing and the question
   // is out of place, scroll to it again with a one-pixel nudge between (a second scroll
-  // event, at a steady height) -- for a few seconds, or until the person scrolls or types.
+  // event, at a steady height) -- until the page has not grown for a few seconds (a slow
+  // machine renders the cards later, and they must not pull the page down), at most
+  // max_ms, or until the person scrolls or types.
   let stop = false;
   const letGo = () => { stop = true; };
   for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) {
@@ -29,11 +31,11 @@ export default function ({ data }) {
   }
   const box = () => document.querySelector("[data-testid=stAppScrollToBottomContainer]")
     ?? document.documentElement;
-  const until = Date.now() + data.hold_ms;
+  const deadline = Date.now() + data.max_ms;
   let height = -1, steadySince = Date.now(), first = true;
   const hold = () => {
-    if (stop || Date.now() > until) return;
     const el = document.querySelector("." + data.target), now = Date.now();
+    if (stop || now > deadline || now - steadySince > data.hold_ms) return;
     const h = box().scrollHeight;
     if (h !== height) { height = h; steadySince = now; }
     if (el) {
@@ -54,8 +56,10 @@ export default function ({ data }) {
   requestAnimationFrame(hold);
 }
 """
-#: How long the question is held in view while the rest of the answer arrives.
+#: How long the question is held in view after the page last grew (the rest of the
+#: answer arriving), and at most in all.
 HOLD_MS = 4000
+MAX_HOLD_MS = 20000
 
 _SCROLL = st.components.v2.component("career_assistant.scroll_to_newest", js=_JS)
 
@@ -69,5 +73,9 @@ def bring_into_view(turn_key: str) -> None:
     """Scroll the question of turn ``turn_key`` to the top of the view, once."""
     _SCROLL(
         key=f"{KEY}-{turn_key}",
-        data={"target": f"st-key-{question_key(turn_key)}", "hold_ms": HOLD_MS},
+        data={
+            "target": f"st-key-{question_key(turn_key)}",
+            "hold_ms": HOLD_MS,
+            "max_ms": MAX_HOLD_MS,
+        },
     )
