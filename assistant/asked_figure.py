@@ -47,13 +47,14 @@ _MONEY_WORDS = (
     r"|subsidy|bonus|amount|per\s+diem)"
 )
 #: An amount of money: "how much is…", "how much does X earn / cost", "how much money",
-#: "what (is the) <fee>". ("How much ownership…", "how much does a TPM code?" ask for a
-#: degree, not a figure.)
+#: "how much (learning) budget", "what (is the) (up to three words) <fee>". ("How much
+#: ownership…", "how much does a TPM code?" ask for a degree, not a figure.)
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:is|are|was|were|money|pay|extra|more|salary|cash|equity|budget)\b"
     r"|\bhow\s+much\s+(?:does|do|did|will|would|can|could|should)\s+(?:\w+\s+){0,4}?"
     r"(?:earn|make|pay|cost|charge|get\s+paid|receive)\w*\b"
-    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
+    rf"|\bhow\s+much\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b"
+    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b"
     r"|\bper\s+diem\b",
     re.IGNORECASE,
 )

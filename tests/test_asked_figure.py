@@ -35,6 +35,8 @@ PASSAGES = {
         ),
         ("how much does a senior engineer earn?", {"money"}),
         ("what salary does a staff engineer get?", {"money"}),
+        ("what's the yearly home office allowance?", {"money"}),  # words between
+        ("how much conference budget does a new hire get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
         ("how many promotion cycles run each year?", set()),
     ],
