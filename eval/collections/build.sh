@@ -75,6 +75,12 @@ collect ladders-sourcegraph sourcegraph+handbook 5752928b213a3ddbc7cee4459524f40
   'content/' '^content/(.*/career-(development|growth)(/|\.md)|company-info-and-process/working-at-sourcegraph/career-frameworks\.md|departments/people-talent/people-ops/process/compensation-and-leveling/|departments/engineering/dev/hiring/early-career-engineers\.md)' \
   '(engineering/dev/career-development|support/career-growth|compensation-and-leveling)/index\.md$'
 
+# 9. Handbook written after the scorer's last refit was designed: people operations (reviews,
+#    leave, onboarding, relocation, rewards, transfers) and four role-level pages. Its
+#    questions were written blind, to check this session's changes on unseen documents.
+collect handbook-mattermost mattermost+mattermost-handbook 46d7a8b6541cba3474cb4069725ffd1f3f68d514 \
+  'operations/' '^operations/(workplace/people/|research-and-development/product/(analytics/analyst-levels|product-design-team-handbook/product-design-levels|product-management-team-handbook/pm-levels|technical-writing-team-handbook/writer-levels)\.md$)'
+
 # 8. Mixed: four organisations' ladders and handbooks in one corpus, one folder each, with
 #    their answerable questions (an unanswerable one may be answered by another
 #    organisation's documents): do look-alike levels of different companies stay apart,
