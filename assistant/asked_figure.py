@@ -38,8 +38,11 @@ _DATE = (
     r"|december|monday|tuesday|wednesday|thursday|friday|q[1-4])\b|\b\d{1,2}/\d{1,2}\b"
     r"|\b(?:19|20)\d\d\b)"
 )
-#: "how many <thing>": the thing, to be counted in the passage.
-_HOW_MANY = re.compile(r"\bhow\s+many\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+#: "how many <thing>", "the (usual) number of <thing>": the thing, to be counted in the
+#: passage.
+_HOW_MANY = re.compile(
+    r"\b(?:how\s+many|the\s+(?:\w+\s+)?number\s+of)\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE
+)
 _HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|duration|how\s+much\s+time)\b", re.IGNORECASE)
 _HOW_OFTEN = re.compile(r"\bhow\s+often\b", re.IGNORECASE)
 _MONEY_WORDS = (

@@ -38,6 +38,7 @@ PASSAGES = {
         ("what's the yearly home office allowance?", {"money"}),  # words between
         ("how much conference budget does a new hire get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
+        ("what's the usual number of engineers on a panel?", {"people"}),
         ("how many promotion cycles run each year?", set()),
     ],
 )
