@@ -301,7 +301,7 @@ def build_units(
     order, with the units.
     """
     found = [
-        _spans(c.chunk.text, c.chunk.start, group)
+        _spans(c.chunk.text, c.chunk.start, group, set(terms.terms) | terms.numbers)
         for c, group in zip(ranking.candidates, sentences, strict=True)
     ]
     order = sorted(range(len(found)), key=lambda i: not any(span[3] for span in found[i]))
@@ -392,9 +392,10 @@ def _defines(text: str, names: Sequence[re.Pattern[str]]) -> bool:
 
 
 def _spans(
-    chunk_text: str, chunk_start: int, group: Sequence[Sentence]
+    chunk_text: str, chunk_start: int, group: Sequence[Sentence], asked: Collection[str]
 ) -> list[tuple[int, int, Sentence, bool, bool]]:
-    """(start, end, main sentence, eligible, list item) for each unit of one passage."""
+    """(start, end, main sentence, eligible, list item) for each unit of one passage;
+    ``asked`` are the question's terms and numbers (see :func:`_quotable`)."""
     spans: list[tuple[int, int, Sentence, bool, bool]] = []
     lead_in: Sentence | None = None
     for sentence in group:
@@ -406,7 +407,7 @@ def _spans(
             main = main if main.cosine >= sentence.cosine else sentence
             spans.append((start, sentence.end, main, eligible, was_item))
             continue
-        eligible = _quotable(text)
+        eligible = _quotable(text, asked)
         start = sentence.start
         if item:
             eligible = eligible and lead_in is not None
@@ -428,13 +429,19 @@ def _continues(text: str) -> bool:
     return bool(first) and (first.islower() or first in ",;)]”’")
 
 
-def _quotable(text: str) -> bool:
-    """Not a heading, question, progression line, navigation line or table header."""
+def _quotable(text: str, asked: Collection[str] = ()) -> bool:
+    """Not a heading, question, progression line, navigation line or table header. Too
+    short to say anything alone, unless it is the table cell whose row and column labels
+    both hold a term the question ``asked`` ("scope of an N4?": "N4 — Scope: Project")."""
     bare = _BULLET.sub("", text)
     if bare.endswith("?") or _PROGRESSION.search(bare) or _NAVIGATION.search(bare):
         return False
     if bare.startswith("|") or bare.count(" | ") >= 2:
         return False
+    if _cell_label(bare) and _cell_value(bare).strip():
+        row, column = _label_sides(bare)
+        if row & set(asked) and column & set(asked):
+            return True
     words = bare.split()
     return len(words) >= TUNING.min_answer_words and (
         bare.rstrip("”\"')]").endswith(_TERMINAL)
@@ -694,7 +701,13 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
         sides = sum(bool(found) for found in matched)
         if id(u) in top or sides == len(matched):
             scores[id(u)] = (sides, len(matched[0] | matched[1]))
-    return NamedCells(scores, max(scores.values(), default=(0, 0)))
+    best = max(scores.values(), default=(0, 0))
+    # A cell naming one label ("N5 — Scope" for "from N4 to N5?") is no better an answer
+    # than a sentence of the answer passages naming as many of those terms.
+    sentences = [u for u in pool if id(u) in top and not any(labels[id(u)])]
+    if best[0] < 2 and any(len(_label_terms(u.text) & telling) >= best[1] for u in sentences):
+        best = (0, 0)
+    return NamedCells(scores, best)
 
 
 def _label_sides(text: str) -> tuple[set[str], set[str]]:

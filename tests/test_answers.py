@@ -304,9 +304,27 @@ NUMBERED_LADDER = (
 )
 
 
+#: A ladder whose cells are one or two words: too short to quote alone, but not when the
+#: question names both the row and the column.
+SHORT_CELLS = (
+    "# Keel Engineering Levels\n\nEvery engineer at Keel sits at one of these levels.\n\n"
+    "## Levels\n\n| Level | Title | Scope |\n| --- | --- | --- |\n"
+    "| K3 | Engineer | Tasks |\n| K4 | Senior Engineer | Project |\n"
+    "| K5 | Staff Engineer | Multiple teams |\n| K6 | Principal Engineer | Organisation |\n"
+    "\n## Promotions\n\nMoving from K4 to K5 takes a sponsor and two review cycles at K5.\n"
+)
+
+
 @pytest.mark.parametrize(
     ("ladder", "question", "opening"),
     [
+        (SHORT_CELLS, "what is the scope of a K4?", "K4 — Scope: Project"),
+        # a cell naming one of the levels asked is no better than a sentence naming both
+        (
+            SHORT_CELLS,
+            "what does it take to go from K4 to K5?",
+            "Moving from K4 to K5 takes a sponsor and two review cycles at K5.",
+        ),
         (
             LADDER,
             "what does an L5 do about uncertainty?",
