@@ -121,12 +121,13 @@ ORGANISATION_KEYS = ("organisation", "organization", "company")
 def organisation(source: str, meta: dict[str, Any]) -> str:
     """Whose document this is: front matter or the file's own metadata, else the top
     folder it was dropped in under the corpus ("dropbox/ic3.html" → "Dropbox"); "" for
-    a file at the corpus's top level with nothing to say."""
+    a file at the corpus's top level with nothing to say. The uploads folder is where
+    the page keeps files, not whose they are: its files are read as if at the top."""
     for key in ORGANISATION_KEYS:
         name = cap_label(_scalar(meta.get(key)))
         if name:
             return name
-    folders = PurePosixPath(source).parts[:-1]
+    folders = PurePosixPath(source.removeprefix(UPLOADS)).parts[:-1]
     return _folder_name(folders[0]) if folders else ""
 
 

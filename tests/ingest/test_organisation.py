@@ -44,6 +44,8 @@ def test_organisation_comes_from_the_file_else_its_top_folder(tmp_path: Path) ->
             "globex-corp/ladder.md": GLOBEX,
             "initech/levels.html": SITE,
             "notes.md": "# Notes\n\nA note at the top of the corpus belongs to no one.\n",
+            "uploads/mine.md": "# Mine\n\nAn upload says nothing of whose it is.\n",
+            "uploads/hooli/plan.md": "# Plan\n\nA folder inside the uploads names one.\n",
         },
     )
     pdf = FPDF()
@@ -61,6 +63,8 @@ def test_organisation_comes_from_the_file_else_its_top_folder(tmp_path: Path) ->
         "initech/levels.html": "Initech Careers",  # the site's name in <title>
         "misc/umbrella.pdf": "Umbrella Engineering",  # PDF metadata
         "notes.md": "",
+        "uploads/mine.md": "",  # the page's uploads folder is no organisation
+        "uploads/hooli/plan.md": "Hooli",
     }
 
 
