@@ -181,7 +181,7 @@ def test_family_filter_narrows_results(small_index: Built, use_dirs: Point) -> N
 
 
 def test_html_in_a_passage_is_rendered_as_text(small_index: Built, use_dirs: Point) -> None:
-    at = submit(start(small_index, use_dirs), "What is the quarterly office snack budget?")
+    at = submit(start(small_index, use_dirs), "What does the quarterly office snack budget pay for?")
     rank = next(p.rank for p in passages(at) if p.section.endswith("Snacks"))
     shown = card(at, 0, rank)
     literal = unescape(shown)
@@ -420,7 +420,7 @@ def test_cards_name_their_organisation_and_the_box_filters_by_it(
     at = start(small_index, use_dirs)
     box = at.selectbox(key="organisation")
     assert box.options[0] == "All organisations" and len(box.options) >= 3
-    submit(at, "What is the quarterly office snack budget?")
+    submit(at, "What does the quarterly office snack budget pay for?")
     found = passages(at)
     assert all(p.organisation for p in found)
     first = found[0]
