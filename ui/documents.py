@@ -27,9 +27,9 @@ from ui.uploads import (
     UploadExistsError,
     allowed_suffixes,
     delete_document,
-    is_upload,
     limit_mb,
     save_upload,
+    uploaded_here,
     where,
 )
 
@@ -47,10 +47,8 @@ class DocumentRow:
     size: int
     #: "searchable", "being added" (on disk, not indexed yet) or "being removed".
     state: str
-
-    @property
-    def uploaded(self) -> bool:
-        return is_upload(self.source)
+    #: Saved by the page (see :func:`ui.uploads.uploaded_here`), not put in the corpus folder.
+    uploaded: bool
 
 
 def show(assistant: Assistant, dirs: Dirs, job: RebuildJob, ready: bool) -> None:
@@ -132,16 +130,28 @@ def handle_upload(folders: Folders, job: RebuildJob, key: str, max_bytes: int) -
     st.session_state.pop("replace_offer", None)
     if uploaded is None:
         return
+    data = uploaded.getvalue()
     try:
-        target = save_upload(folders[1], uploaded.name, uploaded.getvalue(), max_bytes)
+        target = save_upload(folders[1], uploaded.name, data, max_bytes)
     except UploadExistsError:
-        st.session_state["replace_offer"] = (uploaded.name, uploaded.getvalue())
-        say("info", f"{UPLOAD_DIR}/{uploaded.name} is already there: replace it?")
+        if _holds(folders[1] / uploaded.name, data):  # the same file again: nothing to ask
+            say("info", f"The same file is already there as {UPLOAD_DIR}/{uploaded.name}.")
+            return
+        st.session_state["replace_offer"] = (uploaded.name, data)
+        say("info", f"A file named {UPLOAD_DIR}/{uploaded.name} is already there: replace it?")
         return
     except AssistantError as problem:
         say("error", str(problem))
         return
     changed(job, f"Added {UPLOAD_DIR}/{target.name}.")
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` holds exactly ``data`` (False when it cannot be read)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def replace_offer(folders: Folders, job: RebuildJob, max_bytes: int) -> None:
@@ -193,11 +203,20 @@ def document_rows(assistant: Assistant, dirs: Dirs) -> list[DocumentRow]:
             doc.family,
             _size(where(*folders, doc.source)),
             "being removed" if doc.source in removed else "searchable",
+            uploaded_here(*folders, doc.source),
         )
         for doc in documents.values()
     ]
     rows += [
-        DocumentRow(source, source, "", "", _size(where(*folders, source)), "being added")
+        DocumentRow(
+            source,
+            source,
+            "",
+            "",
+            _size(where(*folders, source)),
+            "being added",
+            uploaded_here(*folders, source),
+        )
         for source in status.added
     ]
     return sorted(rows, key=lambda row: row.source)
@@ -304,8 +323,9 @@ def handle_replacement(
 
 
 def delete(folders: Folders, job: RebuildJob, source: str, confirmed: bool) -> None:
-    """Delete an upload at once; a shipped document only after "Delete it" confirms."""
-    if not is_upload(source) and not confirmed:
+    """Delete an upload at once; a file of the corpus folder only after "Delete it"
+    confirms."""
+    if not uploaded_here(*folders, source) and not confirmed:
         st.session_state["confirm_delete"] = source
         return
     st.session_state.pop("confirm_delete", None)

@@ -171,15 +171,21 @@ def where(corpus_dir: Path, uploads_dir: Path, source: str) -> Path:
     return corpus_dir / source
 
 
+def uploaded_here(corpus_dir: Path, uploads_dir: Path, source: str) -> bool:
+    """Whether ``source`` is a file the page saved (in the data directory), not one put
+    into the corpus folder by hand, ``corpus/uploads/`` included."""
+    return where(corpus_dir, uploads_dir, source) != corpus_dir / source
+
+
 def delete_document(
     corpus_dir: Path, uploads_dir: Path, source: str, shipped_confirmed: bool = False
 ) -> None:
-    """Remove the file ``source``; a file that was not uploaded needs confirmation.
+    """Remove the file ``source``; a file the page did not save needs confirmation.
 
     ``source`` comes back from the page, so it must name a plain file inside the corpus
     or the uploads folder.
     """
-    if not is_upload(source) and not shipped_confirmed:
+    if not uploaded_here(corpus_dir, uploads_dir, source) and not shipped_confirmed:
         raise BadInputError(
             f"{source} was not uploaded here, it is a file of the corpus folder",
             "confirm that you want to delete it",

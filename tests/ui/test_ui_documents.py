@@ -111,7 +111,7 @@ def test_same_name_offers_replace_then_answers_change(
     at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
     settle(at, built)
     upload(at, "open-source.md", REPLACEMENT)
-    assert "is already there: replace it?" in message(at)
+    assert "A file named uploads/open-source.md is already there: replace it?" in message(at)
     assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
     at.button(key="replace-yes").click().run()
     assert (uploads_of(built) / "open-source.md").read_bytes() == REPLACEMENT
@@ -119,6 +119,19 @@ def test_same_name_offers_replace_then_answers_change(
     assert "Replaced uploads/open-source.md. The search index is up to date." in message(at)
     assert "uploads/open-source.md" not in cited(at, SPONSORS)
     assert "uploads/open-source.md" in cited(at, "Why do open source maintainers burn out?")
+
+
+def test_the_same_file_uploaded_again_asks_nothing(
+    small_index: Built, use_dirs: Point, tmp_path: Path
+) -> None:
+    """A second upload of identical bytes (a double submit) is no name clash."""
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    upload(at, "open-source.md", NEW_ARTICLE)
+    assert "The same file is already there as uploads/open-source.md" in message(at)
+    with pytest.raises(KeyError):
+        at.button(key="replace-yes")
 
 
 def test_keep_the_old_one_changes_nothing(

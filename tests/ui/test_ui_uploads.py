@@ -152,6 +152,12 @@ def test_delete_an_upload_but_a_shipped_file_only_when_confirmed(
         delete_document(corpus, uploads, "paths/x.md")
     delete_document(corpus, uploads, "paths/x.md", shipped_confirmed=True)
     assert not (corpus / "paths" / "x.md").exists()
+    # a file put into the corpus's own uploads/ folder by hand was not saved by the page
+    (corpus / "uploads").mkdir()
+    (corpus / "uploads" / "mine.md").write_bytes(TEXT)
+    with pytest.raises(BadInputError, match="confirm"):
+        delete_document(corpus, uploads, "uploads/mine.md")
+    assert (corpus / "uploads" / "mine.md").exists()
 
 
 @pytest.mark.parametrize("source", ["uploads/../../outside.md", "uploads/missing.md", "uploads"])
