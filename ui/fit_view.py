@@ -86,10 +86,9 @@ def show_result(result: FitResult) -> None:
     wants = [p.topic for p in result.preferences if p.wanted]
     avoids = [p.topic for p in result.preferences if not p.wanted]
     heard = []
-    if wants:
-        heard.append("you want " + ", ".join(f"*{escape_inline(t)}*" for t in wants))
-    if avoids:
-        heard.append("you would rather avoid " + ", ".join(f"*{escape_inline(t)}*" for t in avoids))
+    for said, topics in (("you enjoy", wants), ("you would rather avoid", avoids)):
+        if topics:  # the reader's own phrases ("manage a team"): after a colon they read right
+            heard.append(f"{said}: " + ", ".join(f"*{escape_inline(t)}*" for t in topics))
     st.caption("Read as: " + "; ".join(heard) + ".")
     if result.unmatched:
         with st.container(key="fit-unmatched"):
@@ -135,7 +134,7 @@ def evidence(quote: Evidence, good: bool) -> None:
     """One reason: which preference it answers, and the quoted sentence with its source."""
     side = "For" if good else "Against"
     colour = "green" if good else "red"
-    want = "you want" if quote.preference.wanted else "you avoid"
+    want = "what you enjoy:" if quote.preference.wanted else "what you would rather avoid:"
     st.markdown(
         f":{colour}-badge[{side}] {want} *{escape_inline(quote.preference.topic)}*  \n"
         f"“{escape_inline(quote.text)}”"

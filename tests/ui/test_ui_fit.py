@@ -37,6 +37,8 @@ def test_paths_ranked_with_quotes_and_what_the_corpus_does_not_cover(
     assert first.startswith(f"#### 1. {result.paths[0].title}")
     quote = (result.paths[0].pros or result.paths[0].cons)[0]
     assert f"“{quote.text}”" in first and quote.source in first  # quoted and cited
+    said = "what you enjoy" if quote.preference.wanted else "what you would rather avoid"
+    assert f"{said}: *{quote.preference.topic}*" in unescape(first)  # the reader's phrase
     unmatched = unescape("\n".join(texts(at.get_by_key("fit-unmatched"))))
     assert "says nothing about “underwater basket weaving”" in unmatched
     assert "underwater" not in first
