@@ -181,7 +181,9 @@ def test_family_filter_narrows_results(small_index: Built, use_dirs: Point) -> N
 
 
 def test_html_in_a_passage_is_rendered_as_text(small_index: Built, use_dirs: Point) -> None:
-    at = submit(start(small_index, use_dirs), "What does the quarterly office snack budget pay for?")
+    at = submit(
+        start(small_index, use_dirs), "What does the quarterly office snack budget pay for?"
+    )
     rank = next(p.rank for p in passages(at) if p.section.endswith("Snacks"))
     shown = card(at, 0, rank)
     literal = unescape(shown)
