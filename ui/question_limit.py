@@ -56,6 +56,11 @@ function update() {
   if (send && tooLong) send.disabled = true;
 }
 
+// Sending empties the box without an input event: count again once it has.
+function sent() {
+  for (const ms of [0, 100, 400, 1000]) setTimeout(update, ms);
+}
+
 function refuse(event) {
   event.preventDefault();
   event.stopPropagation(); // caught on the document: Streamlit's React never sees it
@@ -72,12 +77,12 @@ export default function ({ data }) {
       if (event.target.matches?.(BOX)) requestAnimationFrame(update); // after React's render
     }, true);
     document.addEventListener("keydown", (event) => {
-      if (event.target.matches?.(BOX) && event.key === "Enter" && !event.shiftKey && over()) {
-        refuse(event);
+      if (event.target.matches?.(BOX) && event.key === "Enter" && !event.shiftKey) {
+        if (over()) refuse(event); else sent();
       }
     }, true);
     document.addEventListener("click", (event) => {
-      if (event.target.closest?.(SEND) && over()) refuse(event);
+      if (event.target.closest?.(SEND)) { if (over()) refuse(event); else sent(); }
     }, true);
   }
   update();

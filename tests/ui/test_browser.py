@@ -333,6 +333,9 @@ def test_the_length_limit_is_told_as_one_types(real_app: Server, browser: Browse
     box.fill("Is SRE a dead end?")
     page.wait_for_function("!document.getElementById('question-count').textContent.includes(':')")
     assert counter.inner_text() == "18 / 2,000" and send.is_enabled()
+    box.press("Enter")  # sent: the box is emptied, and so is the count
+    page.get_by_test_id("stChatMessage").first.wait_for(timeout=60_000)
+    counter.wait_for(state="hidden", timeout=10_000)
 
 
 HOSTILE = [
