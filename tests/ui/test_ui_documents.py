@@ -104,13 +104,21 @@ def test_a_refused_upload_leaves_nothing_behind(
     assert len(at.error) == 1 and "notes.exe" in unescape(at.error[0].value)
 
 
+def upload_twice(
+    small_index: Built, point: Point, tmp_path: Path, second: bytes
+) -> tuple[Built, AppTest]:
+    """``open-source.md`` uploaded and indexed, then a file of that name uploaded again."""
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, point), "open-source.md", NEW_ARTICLE)
+    settle(at, built)
+    upload(at, "open-source.md", second)
+    return built, at
+
+
 def test_same_name_offers_replace_then_answers_change(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
-    upload(at, "open-source.md", REPLACEMENT)
+    built, at = upload_twice(small_index, use_dirs, tmp_path, REPLACEMENT)
     assert "A file named uploads/open-source.md is already there: replace it?" in message(at)
     assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
     at.button(key="replace-yes").click().run()
@@ -125,10 +133,7 @@ def test_the_same_file_uploaded_again_asks_nothing(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
     """A second upload of identical bytes (a double submit) is no name clash."""
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
-    upload(at, "open-source.md", NEW_ARTICLE)
+    _, at = upload_twice(small_index, use_dirs, tmp_path, NEW_ARTICLE)
     assert "The same file is already there as uploads/open-source.md" in message(at)
     with pytest.raises(KeyError):
         at.button(key="replace-yes")
@@ -137,10 +142,7 @@ def test_the_same_file_uploaded_again_asks_nothing(
 def test_keep_the_old_one_changes_nothing(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
-    upload(at, "open-source.md", REPLACEMENT)
+    built, at = upload_twice(small_index, use_dirs, tmp_path, REPLACEMENT)
     at.button(key="replace-no").click().run()
     assert (uploads_of(built) / "open-source.md").read_bytes() == NEW_ARTICLE
     assert "Kept the old uploads/open-source.md" in message(at)
