@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .lexical import tokenize
+
 _ONE_NUMBER = (
     r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
     r"|(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy"
@@ -38,10 +40,14 @@ _DATE = (
     r"|december|monday|tuesday|wednesday|thursday|friday|q[1-4])\b|\b\d{1,2}/\d{1,2}\b"
     r"|\b(?:19|20)\d\d\b)"
 )
-#: "how many <thing>", "the (usual) number of <thing>": the thing, to be counted in the
-#: passage.
+#: "what is…" / "what's…" / "what are…" then "the": a noun phrase follows, whose words
+#: name the thing asked for ("what is the yearly home office allowance").
+_WHAT_IS_THE = r"\bwhat(?:'s|’s|\s+is|\s+are)\s+the\s+"
+#: "how many <thing>", "what's the (usual) number of <thing>": the thing, to be counted in
+#: the passage.
 _HOW_MANY = re.compile(
-    r"\b(?:how\s+many|the\s+(?:\w+\s+)?number\s+of)\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE
+    rf"(?:\bhow\s+many|{_WHAT_IS_THE}(?:\w+\s+)?number\s+of)\s+(\w+)(?:\s+(\w+))?",
+    re.IGNORECASE,
 )
 _HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|duration|how\s+much\s+time)\b", re.IGNORECASE)
 _HOW_OFTEN = re.compile(r"\bhow\s+often\b", re.IGNORECASE)
@@ -49,15 +55,18 @@ _MONEY_WORDS = (
     r"(?:salary|salaries|pay|compensation|rate|budget|price|cost|fee|stipend|allowance"
     r"|subsidy|bonus|amount|per\s+diem)"
 )
+_AUXILIARY = r"(?:is|are|was|were|does|do|did|will|would|can|could|should)"
 #: An amount of money: "how much is…", "how much does X earn / cost", "how much money",
-#: "how much (learning) budget", "what (is the) (up to three words) <fee>". ("How much
-#: ownership…", "how much does a TPM code?" ask for a degree, not a figure.)
+#: "how much (learning) budget" (not "how much does salary matter"), "what (is the)
+#: <word> <fee>", "what is the (up to three words) <fee>". ("How much ownership…", "how
+#: much does a TPM code?" ask for a degree; "what happens to my pay" asks no figure.)
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:is|are|was|were|money|pay|extra|more|salary|cash|equity|budget)\b"
-    r"|\bhow\s+much\s+(?:does|do|did|will|would|can|could|should)\s+(?:\w+\s+){0,4}?"
+    rf"|\bhow\s+much\s+{_AUXILIARY}\s+(?:\w+\s+){{0,4}}?"
     r"(?:earn|make|pay|cost|charge|get\s+paid|receive)\w*\b"
-    rf"|\bhow\s+much\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b"
-    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b"
+    rf"|\bhow\s+much\s+(?!{_AUXILIARY}\b)(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b"
+    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
+    rf"|{_WHAT_IS_THE}(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b"
     r"|\bper\s+diem\b",
     re.IGNORECASE,
 )
@@ -75,8 +84,8 @@ def asked_figure(question: str) -> re.Pattern[str] | None:
     """What a passage must contain to state the figure ``question`` asks for; None when
     it asks for none."""
     many = _HOW_MANY.search(question)
-    if many:
-        things = [w for w in many.groups() if w]
+    things = [w for w in many.groups() if w] if many else []
+    if things and tokenize(things[:1])[0]:  # "the phone number of the HR team": not "the"
         stems = "|".join(re.escape(w.casefold()[:4]) for w in things if len(w) >= 3)
         unit = things[0].casefold().rstrip("s")
         if _DURATION_UNITS_ONLY.fullmatch(unit):  # "how many weeks": a number of weeks

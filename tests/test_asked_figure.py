@@ -60,6 +60,10 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
         "are there fixed salary bands for each level?",  # yes or no
         "how much does a TPM code?",  # a degree
         "when does a senior engineer at a startup become a manager?",  # not "start"
+        "what happens to my bonus if my team is cut?",  # a verb before the money word
+        "how much does salary matter when choosing a team?",
+        "does the number of direct reports matter?",  # not asked for: "what is the number"
+        "what is the phone number of the people team?",  # "the" is nothing to count
     ],
 )
 def test_a_question_asking_for_no_figure_asks_none(question: str) -> None:
