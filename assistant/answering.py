@@ -231,6 +231,11 @@ class QuestionTerms:
     #: A yes-or-no question ("is T2 the senior rank?"): a cell repeating it confirms it.
     polar: bool = False
 
+    @property
+    def asked(self) -> frozenset[str]:
+        """Its terms and numbers: what a table cell's labels are matched against."""
+        return frozenset(self.terms) | self.numbers
+
 
 def read_sentences(
     store: SearchBackend, candidates: Sequence[Candidate], query_vector: np.ndarray
@@ -301,7 +306,7 @@ def build_units(
     order, with the units.
     """
     found = [
-        _spans(c.chunk.text, c.chunk.start, group, set(terms.terms) | terms.numbers)
+        _spans(c.chunk.text, c.chunk.start, group, terms.asked)
         for c, group in zip(ranking.candidates, sentences, strict=True)
     ]
     order = sorted(range(len(found)), key=lambda i: not any(span[3] for span in found[i]))
@@ -392,7 +397,7 @@ def _defines(text: str, names: Sequence[re.Pattern[str]]) -> bool:
 
 
 def _spans(
-    chunk_text: str, chunk_start: int, group: Sequence[Sentence], asked: Collection[str]
+    chunk_text: str, chunk_start: int, group: Sequence[Sentence], asked: frozenset[str]
 ) -> list[tuple[int, int, Sentence, bool, bool]]:
     """(start, end, main sentence, eligible, list item) for each unit of one passage;
     ``asked`` are the question's terms and numbers (see :func:`_quotable`)."""
@@ -429,7 +434,7 @@ def _continues(text: str) -> bool:
     return bool(first) and (first.islower() or first in ",;)]”’")
 
 
-def _quotable(text: str, asked: Collection[str] = ()) -> bool:
+def _quotable(text: str, asked: frozenset[str]) -> bool:
     """Not a heading, question, progression line, navigation line or table header. Too
     short to say anything alone, unless it is the table cell whose row and column labels
     both hold a term the question ``asked`` ("scope of an N4?": "N4 — Scope: Project")."""
@@ -440,7 +445,7 @@ def _quotable(text: str, asked: Collection[str] = ()) -> bool:
         return False
     if _cell_label(bare) and _cell_value(bare).strip():
         row, column = _label_sides(bare)
-        if row & set(asked) and column & set(asked):
+        if row & asked and column & asked:
             return True
     words = bare.split()
     return len(words) >= TUNING.min_answer_words and (
@@ -675,7 +680,7 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     value only repeats the question ("C1 — Employee level: Junior" for "what is C1, the
     junior level?") tells the asker nothing and is never preferred.
     """
-    asked_terms = set(terms.terms) | terms.numbers
+    asked_terms = terms.asked
     top = {id(u) for group in units[: TUNING.answer_passages] for u in group}
     pool = [u for group in units for u in group if u.eligible]
     labels = {id(u): _label_sides(u.text) for u in pool}
@@ -704,8 +709,10 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     best = max(scores.values(), default=(0, 0))
     # A cell naming one label ("N5 — Scope" for "from N4 to N5?") is no better an answer
     # than a sentence of the answer passages naming as many of those terms.
-    sentences = [u for u in pool if id(u) in top and not any(labels[id(u)])]
-    if best[0] < 2 and any(len(_label_terms(u.text) & telling) >= best[1] for u in sentences):
+    answer_sentences = [u for u in pool if id(u) in top and not any(labels[id(u)])]
+    if best[0] < 2 and any(
+        len(_label_terms(u.text) & telling) >= best[1] for u in answer_sentences
+    ):
         best = (0, 0)
     return NamedCells(scores, best)
 
@@ -735,7 +742,7 @@ def _given_label(text: str, sides: tuple[set[str], set[str]], question: Sequence
     return set()
 
 
-def _repeats_question(text: str, asked_terms: set[str]) -> bool:
+def _repeats_question(text: str, asked_terms: frozenset[str]) -> bool:
     """The cell's value says nothing the question does not already say."""
     value = _label_terms(_cell_value(text))
     return bool(value) and value <= asked_terms

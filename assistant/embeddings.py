@@ -248,8 +248,9 @@ class BatchEmbedder:
         return vector
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """One padded batch (padding is masked): a question's few probe texts cost one
-        model call instead of one each, without the rebuild's worker pool."""
+        """One model call for a question's few views instead of one each, without the
+        rebuild's worker pool: padded to one length (torch) or packed into one row
+        (ONNX, whose cost grows with the square of all the views' tokens together)."""
         return self._encode(list(texts))
 
 

@@ -39,8 +39,9 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 
 @functools.lru_cache(maxsize=TUNING.token_set_memory)
 def token_set(text: str) -> frozenset[str]:
-    """The distinct tokens of a passage's text or headings, remembered: a question's pool
-    holds dozens of passages, and the next question's pool many of the same."""
+    """The distinct tokens of a passage's text, headings or sentences, remembered: a
+    question's pool holds dozens of passages and hundreds of sentences, and the next
+    question's pool many of the same (``Tuning.token_set_memory`` bounds the memory)."""
     return frozenset(tokenize([text])[0])
 
 

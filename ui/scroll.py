@@ -57,8 +57,9 @@ export default function ({ data }) {
 }
 """
 #: How long the question is held in view after the page last grew (the rest of the
-#: answer arriving), and at most in all.
+#: answer arriving).
 HOLD_MS = 4000
+#: The longest it is held in all, however long the page keeps growing.
 MAX_HOLD_MS = 20000
 
 _SCROLL = st.components.v2.component("career_assistant.scroll_to_newest", js=_JS)

@@ -163,7 +163,8 @@ def is_upload(source: str) -> bool:
 
 def where(corpus_dir: Path, uploads_dir: Path, source: str) -> Path:
     """The file behind ``source``: an upload in the data directory, else a corpus file
-    (also an upload an older version saved in ``corpus_dir/uploads``)."""
+    (``corpus_dir/uploads/<name>`` included: put there by hand, or by an older version;
+    either way not the page's to delete unasked, see :func:`uploaded_here`)."""
     if is_upload(source):
         upload = uploads_dir / source.removeprefix(f"{UPLOAD_DIR}/")
         if upload.exists() or upload.is_symlink():
@@ -185,16 +186,16 @@ def delete_document(
     ``source`` comes back from the page, so it must name a plain file inside the corpus
     or the uploads folder.
     """
-    if not uploaded_here(corpus_dir, uploads_dir, source) and not shipped_confirmed:
-        raise BadInputError(
-            f"{source} was not uploaded here, it is a file of the corpus folder",
-            "confirm that you want to delete it",
-        )
     target = where(corpus_dir, uploads_dir, source)
     root = uploads_dir if target.is_relative_to(uploads_dir) else corpus_dir
     inside = target.resolve().is_relative_to(root.resolve())
     if ".." in Path(source).parts or not inside or target.is_symlink() or not target.is_file():
         raise BadInputError(f"{source} is not a file in the corpus", "pick one from the list")
+    if root != uploads_dir and not shipped_confirmed:
+        raise BadInputError(
+            f"{source} was not uploaded here, it is a file of the corpus folder",
+            "confirm that you want to delete it",
+        )
     try:
         target.unlink()
     except OSError as error:

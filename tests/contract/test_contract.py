@@ -200,6 +200,7 @@ def test_sentence_vectors_agree_with_the_sentences(real_pair: tuple[Assistant, A
         assert vectors.dtype == np.float32 and vectors.shape == (len(ids), store.manifest.dimension)
         assert np.array_equal(vectors, np.stack([s.vector for s in store.sentences(ids)]))
         read.append(vectors)
+        assert store.sentence_vectors_of([]).shape == (0, store.manifest.dimension)
     assert np.allclose(read[0], read[1], atol=1e-6)
 
 

@@ -291,8 +291,10 @@ class MilvusBuild:
         ]
 
     def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        if not ids:
+            return np.empty((0, self.manifest.dimension), dtype=np.float32)
         rows = self._get(self._sentences, [int(i) for i in dict.fromkeys(ids)], ["id", "dense"])
-        return np.array([rows[i]["dense"] for i in ids], dtype=np.float32).reshape(len(ids), -1)
+        return np.array([rows[i]["dense"] for i in ids], dtype=np.float32)
 
     def document_text(self, source: str) -> str:
         rows = self._scan(self._documents, f"source == {literal(source)}", ["part", "text"])
