@@ -8,6 +8,7 @@ Never runs ``playwright install``: Playwright drives the system Chromium.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -407,7 +408,7 @@ def test_map_is_readable_and_a_click_asks_its_question(real_app: Server, browser
     while (box := nodes.first.bounding_box()) is None or not 0 <= box["y"] < 900:
         assert time.monotonic() < deadline, f"the map's top is out of view: {box}"
         page.wait_for_timeout(100)
-    assert float(nodes.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 14
+    assert font_px(page, "button[data-node]:not([data-node^='doc:'])") >= 14
     shoot(page, "screenshot-map.png")
 
     title = nodes.nth(2).inner_text()
@@ -418,13 +419,30 @@ def test_map_is_readable_and_a_click_asks_its_question(real_app: Server, browser
     assert page.get_by_role("tab", name="Ask").get_attribute("aria-selected") == "true"
 
 
+def font_px(page: Page, selector: str) -> float:
+    """The first match's font size once it is laid out in the page: read from an element
+    a rerun has just replaced, the computed size is empty (NaN). (The map lives in a
+    shadow root, which Playwright's locators pierce and ``document.querySelector`` does
+    not, hence polling a locator.)"""
+    deadline = time.monotonic() + 10
+    while True:
+        px = float(
+            page.locator(selector).first.evaluate(
+                "e => e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN"
+            )
+        )
+        if not math.isnan(px) or time.monotonic() > deadline:
+            return px
+        page.wait_for_timeout(100)
+
+
 def test_phone_sized_map_stays_readable(real_app: Server, browser: Browser) -> None:
     page = browser.new_page(390, 844)
     page.goto(real_app.url)
     open_tab(page, "Career-path map")
     node = page.locator("button[data-node]").first
     node.wait_for(timeout=30_000)
-    assert float(node.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 14
+    assert font_px(page, "button[data-node]") >= 14
     box = node.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     shoot(page, "screenshot-mobile.png")
@@ -490,7 +508,8 @@ def test_deleting_an_upload_removes_its_answers(own_app: Server, browser: Browse
     )
     settled(page, "Added uploads/glass.md.")
     row = page.locator(".st-key-doc-uploads_glass_md")
-    assert "Notes from a glassblowing studio" in row.inner_text()
+    # its title once the list is redrawn after the rebuild (a rerun after the message)
+    row.get_by_text("Notes from a glassblowing studio").wait_for(timeout=30_000)
     shoot(page, "screenshot-documents.png")
 
     open_tab(page, "Ask")
