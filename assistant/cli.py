@@ -407,16 +407,25 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in data.items():
         if key not in ("misses", "per_kind"):
             print(f"| {key} | {value} |")
-    columns = ["hit@3", "mrr@10", "answer@1", "answerable", "out_of_scope", "abstention_recall"]
-    columns.insert(1, "lenient_hit@3")
+    columns = ["hit@3", "lenient_hit@3", "mrr@10", "answer@1", "answerable", "out_of_scope"]
+    columns.append("abstention_recall")
     print("\n| kind | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
     for kind, figures in data["per_kind"].items():
-        print(f"| {kind} | " + " | ".join(str(figures[c]) for c in columns) + " |")
+        print(f"| {kind} | " + " | ".join(_kind_cell(figures, c) for c in columns) + " |")
     if report.misses:
         print("\nmisses:")
         for miss in report.misses:
             print(f"- {miss}")
     return 0
+
+
+def _kind_cell(figures: dict[str, Any], column: str) -> str:
+    """A figure of one kind of question, or "–" where that kind has nothing to measure
+    (hit@3 of out-of-scope questions, abstention recall of answerable ones)."""
+    counted = "out_of_scope" if column == "abstention_recall" else "answerable"
+    if column not in ("answerable", "out_of_scope") and not figures[counted]:
+        return "–"
+    return str(figures[column])
 
 
 def _eval_collections(args: argparse.Namespace, settings: Settings) -> int:

@@ -109,6 +109,11 @@ def test_eval_prints_metrics(
     # a section named, no phrase: a lenient hit only; hit@k counts gold phrases alone
     assert data["lenient_hit@3"] == 1.0 and data["hit@1"] == 0.0
     assert data["abstention_rate_out_of_scope"] == 1.0
+    # the per-kind table shows "–" where a kind has nothing to measure, not 0.0
+    _, table, _ = run(capsys, "eval", str(questions), *dirs(real_assistant))
+    rows = {line.split(" | ")[0]: line for line in table.splitlines() if line.startswith("| ")}
+    assert rows["| keyword"].endswith("| 1 | 0 | – |")
+    assert rows["| out_of_scope"].startswith("| out_of_scope | – | – | – | – | 0 | 1 | 1.0")
 
 
 def test_corrupt_index_exits_3_in_a_fresh_process(tmp_path: Path, small_corpus: Path) -> None:
