@@ -360,8 +360,11 @@ def _print_answer(answer: Answer, color: bool) -> None:
         print(_marked(passage.text, [(h.start, h.end) for h in passage.highlights], color))
         print()
     if answer.compare:
-        left, right = answer.compare.left, answer.compare.right
-        print(f"Compared: {left.title} vs {right.title} (see --json for both sides)")
+        sides = (answer.compare.left, answer.compare.right)
+        print(f"Compared: {sides[0].title} vs {sides[1].title}, each side's passages:")
+        for side in sides:
+            cited = "; ".join(f"{p.section or p.title} ({p.source})" for p in side.passages)
+            print(printable(f"- {side.title}: {cited or 'none found'}"))
 
 
 def _marked(text: str, spans: list[tuple[int, int]], color: bool) -> str:

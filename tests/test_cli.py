@@ -240,7 +240,9 @@ def test_compared_documents_are_named_as_they_write_themselves(
     argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
     code, out, _ = run(capsys, "ask", "handbook vs promotion guide", *argv)
     assert code == 0
-    assert "Compared: Handbook vs Promotion guide (see --json for both sides)" in out
+    assert "Compared: Handbook vs Promotion guide, each side's passages:" in out
+    assert "- Handbook: Handbook › Holidays (handbook.md)" in out
+    assert "- Promotion guide: Promotion guide (promotion.txt)" in out
 
 
 def test_a_passage_is_indented_without_trailing_spaces(
