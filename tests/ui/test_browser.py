@@ -160,7 +160,11 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 @pytest.fixture
 def browser(chromium: Browser) -> Iterator[Browser]:
     """The shared browser; the test fails if its pages asked any host but this machine.
-    Each test starts without cookies, so with a conversation of its own."""
+    Each test starts without cookies, so with a conversation of its own: the pages of
+    earlier tests are closed first, or one of them rerunning would write its session
+    cookie back, and this test's page would open that conversation instead."""
+    for page in chromium.context.pages:
+        page.close()
     chromium.context.clear_cookies()
     chromium.foreign.clear()
     yield chromium
