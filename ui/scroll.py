@@ -21,21 +21,22 @@ export default function ({ data }) {
   // after a scroll event that finds the height as the previous one left it. So: scroll
   // to the question at once, and whenever the page has stopped growing and the question
   // is out of place, scroll to it again with a one-pixel nudge between (a second scroll
-  // event, at a steady height) -- until the page has not grown for a few seconds (a slow
-  // machine renders the cards later, and they must not pull the page down), at most
-  // max_ms, or until the person scrolls or types.
+  // event, at a steady height) -- for hold_ms, until a newer question takes over, or until
+  // the person scrolls, clicks or types. (Ending sooner, once the page seemed settled, let
+  // a late rerun pull a slow machine's page back to the bottom.)
   let stop = false;
   const letGo = () => { stop = true; };
   for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) {
     window.addEventListener(type, letGo, { once: true, capture: true });
   }
+  const turn = (window.careerAssistantScrollTurn = (window.careerAssistantScrollTurn ?? 0) + 1);
   const box = () => document.querySelector("[data-testid=stAppScrollToBottomContainer]")
     ?? document.documentElement;
-  const deadline = Date.now() + data.max_ms;
+  const deadline = Date.now() + data.hold_ms;
   let height = -1, steadySince = Date.now(), first = true;
   const hold = () => {
     const el = document.querySelector("." + data.target), now = Date.now();
-    if (stop || now > deadline || now - steadySince > data.hold_ms) return;
+    if (stop || now > deadline || turn !== window.careerAssistantScrollTurn) return;
     const h = box().scrollHeight;
     if (h !== height) { height = h; steadySince = now; }
     if (el) {
@@ -56,11 +57,9 @@ export default function ({ data }) {
   requestAnimationFrame(hold);
 }
 """
-#: How long the question is held in view after the page last grew (the rest of the
-#: answer arriving).
-HOLD_MS = 4000
-#: The longest it is held in all, however long the page keeps growing.
-MAX_HOLD_MS = 20000
+#: How long the question is held in view while the rest of the page arrives and reruns,
+#: unless the person scrolls, clicks or types first.
+HOLD_MS = 20000
 
 _SCROLL = st.components.v2.component("career_assistant.scroll_to_newest", js=_JS)
 
@@ -77,6 +76,5 @@ def bring_into_view(turn_key: str) -> None:
         data={
             "target": f"st-key-{question_key(turn_key)}",
             "hold_ms": HOLD_MS,
-            "max_ms": MAX_HOLD_MS,
         },
     )

@@ -298,6 +298,24 @@ def in_view(page: Page, selector: str) -> bool:
     return top <= box["y"] < viewport["height"]
 
 
+def comes_into_view(page: Page, selector: str, seconds: float = 10) -> bool:
+    """Whether the element is (or within ``seconds`` comes) into view and stays there a
+    moment: read twice, 0.5 s apart."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if in_view(page, selector):
+            page.wait_for_timeout(500)
+            if in_view(page, selector):
+                return True
+        page.wait_for_timeout(200)
+    return False
+
+
+SCROLL_STATE = """(() => { const b = document.querySelector(
+  '[data-testid=stAppScrollToBottomContainer]'); return b && [b.scrollTop, b.scrollHeight,
+  b.clientHeight]; })()"""
+
+
 def test_each_new_answer_is_brought_into_view(real_app: Server, browser: Browser) -> None:
     """After every question the page shows the question and its answer, not the end of
     the passages under it (Streamlit keeps a chat scrolled to the bottom), and the
@@ -307,8 +325,13 @@ def test_each_new_answer_is_brought_into_view(real_app: Server, browser: Browser
     for turn, question in enumerate(("Is SRE a dead end?", "What does a staff engineer do?")):
         ask(page, question)
         page.locator(f".st-key-t{turn}-passage-1").wait_for(timeout=90_000)
-        page.wait_for_timeout(2500)  # the page has settled where it will stay
-        assert in_view(page, f".st-key-t{turn}-question"), f"question {turn} out of view"
+        # in place within a few seconds (a busy machine lays the cards out later)
+        assert comes_into_view(page, f".st-key-t{turn}-question"), (
+            f"question {turn} out of view: "
+            + str(page.locator(f".st-key-t{turn}-question").bounding_box())
+            + f", {page.get_by_test_id('stChatMessage').count()} messages, scroll "
+            + str(page.evaluate(SCROLL_STATE))
+        )
         assert in_view(page, f".st-key-t{turn}-answer"), f"answer {turn} out of view"
         assert in_view(page, "[data-testid='stChatInputTextArea']")
     page.wait_for_timeout(3000)  # and it stays there once the page lets go of it
