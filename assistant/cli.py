@@ -410,8 +410,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in data.items():
         if key not in ("misses", "per_kind"):
             print(f"| {key} | {value} |")
-    columns = ["hit@3", "lenient_hit@3", "mrr@10", "answer@1", "answerable", "out_of_scope"]
-    columns.append("abstention_recall")
+    columns = ["hit@3", "lenient_hit@3", "mrr@10", "answer@1"]
+    columns += ["answerable", "out_of_scope", "abstention_recall"]
     print("\n| kind | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
     for kind, figures in data["per_kind"].items():
         print(f"| {kind} | " + " | ".join(_kind_cell(figures, c) for c in columns) + " |")

@@ -288,8 +288,9 @@ class Tuning:
     fuzzy_two_edits: int = 8
     #: Words whose matches against every name are remembered (per index; then forgotten).
     name_match_memory: int = 4096
-    #: Passage texts and headings whose token sets are remembered between questions: the
-    #: same passages come back in many questions' pools (about 1 ms a question).
+    #: Passage texts, headings and sentences whose token sets are remembered between
+    #: questions: the same passages come back in many questions' pools (about 1 ms a
+    #: question).
     token_set_memory: int = 2048
 
     # The fit tab (``assistant/fit.py``); what it shows is in ``Settings.fit_*``.

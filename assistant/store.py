@@ -345,8 +345,7 @@ class IndexStore:
     def sentences(self, ids: Sequence[int]) -> list[StoredSentence]:
         names, spans = self._sentence_spans
         rows = list(ids)
-        vectors = np.asarray(self.sentence_vectors[rows])
-        found = zip(rows, spans[rows].tolist(), vectors, strict=True)
+        found = zip(rows, spans[rows].tolist(), self.sentence_vectors_of(rows), strict=True)
         return [StoredSentence(i, names[s], start, end, v) for i, (s, start, end), v in found]
 
     def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:

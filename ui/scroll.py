@@ -73,8 +73,5 @@ def bring_into_view(turn_key: str) -> None:
     """Scroll the question of turn ``turn_key`` to the top of the view, once."""
     _SCROLL(
         key=f"{KEY}-{turn_key}",
-        data={
-            "target": f"st-key-{question_key(turn_key)}",
-            "hold_ms": HOLD_MS,
-        },
+        data={"target": f"st-key-{question_key(turn_key)}", "hold_ms": HOLD_MS},
     )

@@ -104,13 +104,21 @@ def test_a_refused_upload_leaves_nothing_behind(
     assert len(at.error) == 1 and "notes.exe" in unescape(at.error[0].value)
 
 
+def indexed_upload(
+    small_index: Built, point: Point, tmp_path: Path, name: str, data: bytes
+) -> tuple[Built, AppTest]:
+    """A copy of the small index with ``name`` uploaded on the page and indexed."""
+    built = small_index.copy(tmp_path)
+    at = upload(documents_tab(built, point), name, data)
+    settle(at, built)
+    return built, at
+
+
 def upload_twice(
     small_index: Built, point: Point, tmp_path: Path, second: bytes
 ) -> tuple[Built, AppTest]:
     """``open-source.md`` uploaded and indexed, then a file of that name uploaded again."""
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, point), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
+    built, at = indexed_upload(small_index, point, tmp_path, "open-source.md", NEW_ARTICLE)
     upload(at, "open-source.md", second)
     return built, at
 
@@ -153,9 +161,7 @@ def test_keep_the_old_one_changes_nothing(
 def test_deleting_an_upload_removes_its_answers(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
+    built, at = indexed_upload(small_index, use_dirs, tmp_path, "open-source.md", NEW_ARTICLE)
     at.button(key=row_key("uploads/open-source.md") + "-delete").click().run()
     assert not (uploads_of(built) / "open-source.md").exists()
     settle(at, built)
@@ -189,9 +195,7 @@ def test_a_shipped_document_is_deleted_only_when_confirmed(
 def test_replace_one_upload_from_its_row(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "open-source.md", NEW_ARTICLE)
-    settle(at, built)
+    built, at = indexed_upload(small_index, use_dirs, tmp_path, "open-source.md", NEW_ARTICLE)
     row_uploader = at.file_uploader[1]
     assert "open-source.md" in row_uploader.label
     row_uploader.set_value(("v2.md", REPLACEMENT, "text/markdown")).run()
@@ -237,9 +241,7 @@ def test_a_rebuild_warning_is_shown_on_the_documents_tab(
     small_index: Built, use_dirs: Point, tmp_path: Path
 ) -> None:
     """Not only in the sidebar, which a phone hides: the warning is about the upload."""
-    built = small_index.copy(tmp_path)
-    at = upload(documents_tab(built, use_dirs), "instructor.md", STRAY_PATH)
-    settle(at, built)
+    _, at = indexed_upload(small_index, use_dirs, tmp_path, "instructor.md", STRAY_PATH)
     folded = [e for e in at.main.expander if e.label == "1 warning"]
     assert len(folded) == 1, [e.label for e in at.main.expander]
     said = unescape(" ".join(m.value for m in folded[0].markdown))
