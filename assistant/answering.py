@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .asked_figure import asked_figure
+from .asked_figure import AskedFigure, asked_figure
 from .backend import SearchBackend
 from .config import TUNING
 from .ingest.tables import LABEL_SEPARATOR
@@ -223,7 +223,7 @@ class QuestionTerms:
     asks_what: bool  # "what …" / "who …": a definition may answer it
     asks_definition: bool  # "what is / what does …": a sentence saying what X is answers it
     #: What a passage must hold to give the figure the question asks for (None: no figure).
-    figure: re.Pattern[str] | None
+    figure: AskedFigure | None
     subjects: frozenset[str]  # slugs of the paths it names
     names: tuple[re.Pattern[str], ...]  # to spot the mentioned paths in sentences
     #: The numbers it names ("level 3", "week 8"): tokens drop them, table labels need them.
@@ -1041,12 +1041,18 @@ def question_features(
         "agree": float(ranking.agree),
         "lexical": ranking.best_lexical / rare_term_weight(chunks),
         "mentions": float(mentions),
-        "figure_missing": float(
-            terms.figure is not None
-            and not any(terms.figure.search(c.chunk.text) for c in top[: TUNING.answer_passages])
-        ),
+        "figure_missing": float(missing_figure(terms, ranking) is not None),
         "figure_distance": _figure_distance(terms, sentences[: TUNING.answer_passages]),
     }
+
+
+def missing_figure(terms: QuestionTerms, ranking: Ranking) -> AskedFigure | None:
+    """The figure the question asks for when none of the passages an answer is taken
+    from states one of its kind; None when one does, or none is asked."""
+    top = ranking.candidates[: TUNING.answer_passages]
+    if terms.figure is None or any(terms.figure.search(c.chunk.text) for c in top):
+        return None
+    return terms.figure
 
 
 def _figure_distance(terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]]) -> float:

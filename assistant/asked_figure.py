@@ -10,6 +10,7 @@ corpus. Nothing here names a corpus's words: only units of time, money and dates
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .lexical import tokenize
 
@@ -80,7 +81,20 @@ _WHEN = re.compile(
 )
 
 
-def asked_figure(question: str) -> re.Pattern[str] | None:
+@dataclass(frozen=True)
+class AskedFigure:
+    """A figure a question asks for: what a passage must contain to state it, and what
+    kind of figure that is in words, for a refusal to say what is missing ("the passages
+    closest to the question give no number of weeks")."""
+
+    pattern: re.Pattern[str]
+    kind: str
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text)
+
+
+def asked_figure(question: str) -> AskedFigure | None:
     """What a passage must contain to state the figure ``question`` asks for; None when
     it asks for none."""
     many = _HOW_MANY.search(question)
@@ -89,20 +103,33 @@ def asked_figure(question: str) -> re.Pattern[str] | None:
         stems = "|".join(re.escape(w.casefold()[:4]) for w in things if len(w) >= 3)
         unit = things[0].casefold().rstrip("s")
         if _DURATION_UNITS_ONLY.fullmatch(unit):  # "how many weeks": a number of weeks
-            return re.compile(
-                rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{re.escape(unit)}s?\b", re.IGNORECASE
+            return AskedFigure(
+                re.compile(
+                    rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{re.escape(unit)}s?\b",
+                    re.IGNORECASE,
+                ),
+                f"number of {unit}s",
             )
         if stems:
-            return re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE)
-    if _HOW_LONG.search(question):
-        return re.compile(_SPAN, re.IGNORECASE)
-    if _HOW_OFTEN.search(question):
-        return re.compile(rf"{_SPAN}|{_FREQUENCY}", re.IGNORECASE)
-    if _HOW_MUCH.search(question):
-        return re.compile(_MONEY, re.IGNORECASE)
-    if _WHEN.search(question):
-        return re.compile(rf"{_DATE}|{_SPAN}", re.IGNORECASE)
+            return AskedFigure(
+                re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE),
+                "number",
+            )
+    for asks, stated, kind in _KINDS:
+        if asks.search(question):
+            return AskedFigure(stated, kind)
     return None
 
 
+#: The other kinds of figure, in the order they are tried: how a question asks for one,
+#: what states one, and its name.
+_KINDS = tuple(
+    (asks, re.compile(stated, re.IGNORECASE), kind)
+    for asks, stated, kind in (
+        (_HOW_LONG, _SPAN, "duration"),
+        (_HOW_OFTEN, rf"{_SPAN}|{_FREQUENCY}", "frequency"),
+        (_HOW_MUCH, _MONEY, "amount"),
+        (_WHEN, rf"{_DATE}|{_SPAN}", "date"),
+    )
+)
 _DURATION_UNITS_ONLY = re.compile(_DURATION_UNITS)

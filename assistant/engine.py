@@ -323,7 +323,8 @@ class Assistant:
             unit.speaker == evidence.commenter.name for group in found.units for unit in group
         )  # the named reader's comment is there: it answers "what did they say?"
         if not said and evidence.probability() < self.models.abstain_below:
-            return refuse(abstention_reason(evidence.family, self.families()))
+            missing = evidence.missing_figure()
+            return refuse(abstention_reason(evidence.family, self.families(), missing))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
         if evidence.sides is not None and evidence.intent.comparison is not None:
@@ -546,10 +547,14 @@ def clean_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-def abstention_reason(family: str | None, families: Collection[str] = ()) -> str:
+def abstention_reason(
+    family: str | None, families: Collection[str] = (), missing: str | None = None
+) -> str:
     """Why nothing is quoted, and what the corpus does hold: the ``families`` its
     documents belong to (:meth:`Assistant.families`), so a handbook's index is not said to
-    cover career paths after senior engineer."""
+    cover career paths after senior engineer. ``missing`` is the kind of figure asked for
+    that the closest passages never give ("duration"): the corpus may well speak of
+    parental leave, and the person learns that it is the number of weeks it lacks."""
     where = ""
     if family == OTHER_FAMILY:
         where = f" in {OTHER_LABEL.lower()}"
@@ -563,10 +568,12 @@ def abstention_reason(family: str | None, families: Collection[str] = ()) -> str
         covered.append(
             f"the {OTHER_LABEL.lower()} added to it" if named else "the documents it holds"
         )
-    return (
-        f"the corpus does not cover this{where}: no passage is close enough to the question. "
-        f"It covers {' and '.join(covered)}."
+    why = (
+        f"the passages closest to the question give no {missing}"
+        if missing
+        else "no passage is close enough to the question"
     )
+    return f"the corpus does not cover this{where}: {why}. It covers {' and '.join(covered)}."
 
 
 def named_organisation(question: str, store: SearchBackend) -> str | None:
@@ -741,6 +748,12 @@ class Evidence:
                 for f in (self.judged, self.found)
             )
         return self.models.question.probability(self.features(found))
+
+    def missing_figure(self) -> str | None:
+        """The kind of figure asked for that no passage an answer would be taken from
+        gives ("number of weeks"), if any."""
+        figure = answering.missing_figure(self.terms, self.judged.ranking)
+        return figure.kind if figure else None
 
     def ranked(self) -> tuple[Passage, ...]:
         """The passages found, in rank order, whatever :meth:`Assistant.decide` makes of

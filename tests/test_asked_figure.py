@@ -50,6 +50,23 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
 
 
 @pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many weeks of parental leave do we get?", "number of weeks"),
+        ("how many engineers sit on the panel?", "number"),
+        ("how long is the probation period?", "duration"),
+        ("how often does the committee meet?", "frequency"),
+        ("what's the yearly home office allowance?", "amount"),
+        ("when does open enrolment start?", "date"),
+    ],
+)
+def test_the_kind_of_figure_asked_for_is_named(question: str, kind: str) -> None:
+    """A refusal says what is missing in these words."""
+    figure = asked_figure(question)
+    assert figure is not None and figure.kind == kind
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what does a senior engineer do?",

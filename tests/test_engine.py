@@ -344,6 +344,19 @@ def test_a_figure_asked_for_and_given_nowhere_is_a_feature_of_the_question(
     assert given["figure_missing"] == 0.0 and plain["figure_missing"] == 0.0
 
 
+def test_a_refusal_names_the_kind_of_figure_the_corpus_does_not_give(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """The handbook speaks of holidays but gives no number of days: the person is told
+    that, not that nothing is close; a question asking for no figure is told the latter."""
+    assistant = indexed({"handbook.md": POLICY})
+    figure = assistant.ask("how many days of holiday do I get per year?")
+    other = assistant.ask("what is the company's stance on open-source contributions?")
+    assert figure.abstained and other.abstained, (figure.answer, other.answer)
+    assert "the passages closest to the question give no number of days" in figure.reason
+    assert "no passage is close enough" in other.reason
+
+
 def test_a_figure_given_only_about_something_else_is_far_from_the_question(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
