@@ -28,7 +28,7 @@ _QUALIFIER = r"(?:(?!(?:a|an|per|each|every|the)\b)\w+\s+)?"
 _SPAN = rf"\b{_NUMBER}(?:\s+of)?[\s-]+{_QUALIFIER}{_DURATION_UNITS}\b"
 #: How often something happens: "quarterly", "every six months", "twice a year".
 _FREQUENCY = (
-    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually"
+    r"\b(?:(?:bi-?|semi-?)?(?:daily|weekly|monthly|annually|yearly)|fortnightly|quarterly"
     rf"|every\s+(?:other\s+|{_NUMBER}\s+)?{_DURATION_UNITS}"
     rf"|(?:once|twice|{_NUMBER}\s+times)\s+(?:a|an|per|each|every)\s+{_DURATION_UNITS})\b"
 )
@@ -112,7 +112,7 @@ def asked_figure(question: str) -> AskedFigure | None:
             )
         if stems:
             return AskedFigure(
-                re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE),
+                re.compile(rf"\b{_NUMBER}\s+(?:[\w,-]+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE),
                 "number",
             )
     for asks, stated, kind in _KINDS:

@@ -17,6 +17,8 @@ PASSAGES = {
     "people": "Candidates meet a panel of three to four senior engineers.",
     "teens": "Carers take sixteen weeks off.",
     "loose": "Managers support every engineer; at times they code.",
+    "bimonthly": "Catch-ups take place bi-monthly.",
+    "sessions": "Staff get two 45-minute, one-to-one coaching sessions.",
 }
 
 
@@ -26,13 +28,23 @@ PASSAGES = {
         ("how many hours of leave do I accrue?", {"hours"}),
         ("how many weeks of parental leave do we get?", {"weeks", "teens"}),
         ("how much is the monthly transit subsidy?", {"money"}),
-        ("how long is the probation period?", {"hours", "year", "weeks", "range", "teens"}),
-        ("when does open enrolment start?", {"hours", "year", "month", "weeks", "range", "teens"}),
-        ("how much time should I set aside for it?", {"hours", "year", "weeks", "range", "teens"}),
+        (
+            "how long is the probation period?",
+            {"hours", "year", "weeks", "range", "teens", "sessions"},
+        ),
+        (
+            "when does open enrolment start?",
+            {"hours", "year", "month", "weeks", "range", "teens", "sessions"},
+        ),
+        (
+            "how much time should I set aside for it?",
+            {"hours", "year", "weeks", "range", "teens", "sessions"},
+        ),
         (
             "how often does the committee meet?",
-            {"hours", "year", "weeks", "range", "frequency", "teens"},
+            {"hours", "year", "weeks", "range", "frequency", "teens", "bimonthly", "sessions"},
         ),
+        ("how many coaching sessions do we get?", {"sessions"}),  # words with - and , between
         ("how much does a senior engineer earn?", {"money"}),
         ("what salary does a staff engineer get?", {"money"}),
         ("what's the yearly home office allowance?", {"money"}),  # words between
