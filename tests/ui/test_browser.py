@@ -332,7 +332,13 @@ def test_each_new_answer_is_brought_into_view(real_app: Server, browser: Browser
             + f", {page.get_by_test_id('stChatMessage').count()} messages, scroll "
             + str(page.evaluate(SCROLL_STATE))
         )
-        assert in_view(page, f".st-key-t{turn}-answer"), f"answer {turn} out of view"
+        assert comes_into_view(page, f".st-key-t{turn}-answer"), (
+            f"answer {turn} out of view: "
+            + str(page.locator(f".st-key-t{turn}-answer").bounding_box())
+            + ", question at "
+            + str(page.locator(f".st-key-t{turn}-question").bounding_box())
+            + f", viewport {page.viewport_size}, scroll {page.evaluate(SCROLL_STATE)}"
+        )
         assert in_view(page, "[data-testid='stChatInputTextArea']")
     page.wait_for_timeout(3000)  # and it stays there once the page lets go of it
     assert in_view(page, ".st-key-t1-answer")
