@@ -251,6 +251,11 @@ def _asks(workspace: Workspace, corpus: Path) -> Table:
         "baseline: ST encode + FAISS flat, torch 1 thread": baseline
     }
     variants["ask (everything on by default)"] = assistant.ask
+    # The floor of any ask: the float32 model run on the question alone (one view, no
+    # search, no ranking). Its ratio is what no work around the model can go below.
+    variants["floor: one model call on the question alone (ONNX float32)"] = lambda question: (
+        workspace.onnx_embedder.embed_queries([question])
+    )
     asked = _questions() or ["what does a staff engineer do?"]
     for action in variants.values():  # warm-up: first-call costs are not a warm question
         action(asked[0])
