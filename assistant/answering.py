@@ -121,7 +121,7 @@ _WHAT_IS = re.compile(
 #: Opening words that point back to the sentence before: a pronoun, or a connective
 #: answering or continuing it ("However, …", "Also, …", "Something similar …"). (Not
 #: "Then" or "Although": informal writing opens self-contained sentences with them; nor
-#: an acronym: "IT Security Engineer").
+#: an acronym: "IT Helpdesk Analyst").
 _DANGLING = re.compile(
     r"\W*(?!(?-i:[A-Z]{2,})\b)(?:it|its|they|their|them|this|that|these|those|he|she|his|her|such"
     r"|however|but|therefore|thus|instead|otherwise|moreover|furthermore|likewise"
@@ -677,8 +677,8 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     a term every cell's labels or passage heading hold ("fullstack" over one track's
     ladder) names the table, not a cell. The best cells are those whose row label and
     column label both hold such a term, then those holding the most of them. A cell whose
-    value only repeats the question ("C1 — Employee level: Junior" for "what is C1, the
-    junior level?") tells the asker nothing and is never preferred.
+    value only repeats the question ("R2 — Band: Associate" for "what is R2, the associate
+    band?") tells the asker nothing and is never preferred.
     """
     asked_terms = terms.asked
     top = {id(u) for group in units[: TUNING.answer_passages] for u in group}
@@ -728,8 +728,8 @@ def _label_terms(text: str) -> set[str]:
 
 
 def _given_label(text: str, sides: tuple[set[str], set[str]], question: Sequence[str]) -> set[str]:
-    """The label term the question puts beside the cell's value ("what is C1, the *junior
-    level*?" over "C1 — Employee level: Junior"): the question names that label's row or
+    """The label term the question puts beside the cell's value ("what is R2, the *associate
+    band*?" over "R2 — Band: Associate"): the question names that label's row or
     column by its value, so it is given, not asked. The term right after the value is
     taken ("junior level"), else the one right before it ("level: junior")."""
     value = set(tokenize([_cell_value(text)])[0])
@@ -794,7 +794,7 @@ def labels_compared(
 
 def _compared_terms(question: str) -> tuple[list[str], list[str]] | None:
     """The terms telling apart the two things a question sets side by side: "senior
-    designer vs lead designer" → ([senior], [lead]); "between a senior engineer and a
+    analyst vs lead analyst" → ([senior], [lead]); "between a senior engineer and a
     staff engineer" → ([senior], [staff])."""
     joined = _JOINED.search(question)
     if joined is None:
@@ -1058,7 +1058,8 @@ def missing_figure(terms: QuestionTerms, ranking: Ranking) -> AskedFigure | None
 def _figure_distance(terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]]) -> float:
     """How far below the closest of ``sentences`` the closest one giving the asked figure
     sits: a handbook's "$50 a month for internet" is far from "how much is the wellness
-    allowance?", "a PIP lasts four weeks" is the closest to "how long does a PIP run?".
+    allowance?", "an improvement plan lasts four weeks" is the closest to "how long does an
+    improvement plan last?".
     0 when no figure is asked or none is given (``figure_missing`` says that)."""
     if terms.figure is None:
         return 0.0

@@ -42,7 +42,7 @@ _DATE = (
     r"|\b(?:19|20)\d\d\b)"
 )
 #: "what is…" / "what's…" / "what are…" then "the": a noun phrase follows, whose words
-#: name the thing asked for ("what is the yearly home office allowance").
+#: name the thing asked for ("what is the monthly phone allowance").
 _WHAT_IS_THE = r"\bwhat(?:'s|’s|\s+is|\s+are)\s+the\s+"
 #: "how many <thing>", "what's the (usual) number of <thing>": the thing, to be counted in
 #: the passage.

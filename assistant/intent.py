@@ -40,8 +40,8 @@ CLAUSE_BREAK = re.compile(r"[,.;:?!()\[\]–—]")
 #: Words joining the two sides of a comparison; "and" only after "between"/"difference".
 CONNECTORS = frozenset({"vs", "versus", "or", "v"})
 BETWEEN = frozenset({"between", "difference", "differences", "compare", "comparing"})
-SIDE_WORDS = 4  # the longest side phrase tried ("senior eng director")
-SIDE_SKIP = 2  # words allowed between a side and its connector ("or become staff")
+SIDE_WORDS = 4  # the longest side phrase tried ("principal data platform engineer")
+SIDE_SKIP = 2  # words allowed between a side and its connector ("or move to sales")
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def _documents_named(phrase: list[str], titles: Names[str]) -> list[str]:
 
 
 def _trim(phrase: list[str]) -> list[str]:
-    """The phrase without the stop words at its ends ("senior eng director at")."""
+    """The phrase without the stop words at its ends ("lead data analyst at")."""
     words = list(phrase)
     while words and words[-1] in STOP_WORDS:
         words.pop()

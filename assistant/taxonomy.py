@@ -3,7 +3,7 @@
 Built from the path files' front matter (title, family, aliases), so adding a path file
 extends it. It does three jobs: it tags article chunks with the family and path their
 headings name (so the family filter and comparisons cover the article too); it finds the
-paths a question mentions ("PM vs TPM"), typos included ("staf engineer"), for
+paths a question mentions ("architect vs staff engineer"), typos included ("staf engineer"), for
 comparisons and query expansion; and it decides which path claims to trust when files
 disagree (:func:`trusted_paths`).
 """

@@ -228,7 +228,7 @@ def test_the_cell_named_by_a_level_number_and_a_column_is_preferred() -> None:
     """Numbers tell a ladder's rows apart (the BM25 tokens drop them); the track's name,
     which every passage's heading holds, names the table, not the column sharing it."""
     table = ladder("Web Platform Engineering")
-    question = "what security does a level 2 web platform engineer need to know?"
+    question = "which security topics matter for a level 2 web platform engineer?"
     assert asked_cells(question, table) == ["Level 2 — Security"]
     assert asked_cells("what tooling does level 3 use?", table) == ["Level 3 — Tooling"]
     # Under a heading that does not name the track, "web platform" tells a column apart.
@@ -286,7 +286,7 @@ def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> 
     def opening(question: str) -> Unit:
         return choose_answer(found, likely, prefer=[labels_asked(found, read(question))])[0]
 
-    assert opening("how much supervision does a level 3 engineer get?") is found[3][0]
+    assert opening("at level 3, how closely is an engineer supervised?") is found[3][0]
     assert opening("how much supervision at level 2?") is found[2][0]
     # A cell of a further passage that names one label only does not open it.
     assert opening("what does a level 3 engineer do?") is found[0][0]

@@ -8,7 +8,7 @@ from assistant.asked_figure import asked_figure
 
 PASSAGES = {
     "hours": "Employees accrue 4 hours of annual leave per pay period.",
-    "money": "The transit subsidy is up to $280 a month.",
+    "money": "The commuting subsidy is up to $280 a month.",
     "year": "Probation lasts one year.",
     "month": "Open enrolment runs in November.",
     "weeks": "Parents take twenty-six weeks of leave on full pay.",
@@ -27,7 +27,7 @@ PASSAGES = {
     [
         ("how many hours of leave do I accrue?", {"hours"}),
         ("how many weeks of parental leave do we get?", {"weeks", "teens"}),
-        ("how much is the monthly transit subsidy?", {"money"}),
+        ("how much is the monthly commuting subsidy?", {"money"}),
         (
             "how long is the probation period?",
             {"hours", "year", "weeks", "range", "teens", "sessions"},
@@ -47,11 +47,11 @@ PASSAGES = {
         ("how many coaching sessions do we get?", {"sessions"}),  # words with - and , between
         ("how much does a senior engineer earn?", {"money"}),
         ("what salary does a staff engineer get?", {"money"}),
-        ("what's the yearly home office allowance?", {"money"}),  # words between
+        ("what's the monthly phone allowance?", {"money"}),  # words between
         ("how much conference budget does a new hire get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
         ("what's the usual number of engineers on a panel?", {"people"}),
-        ("how many promotion cycles run each year?", set()),
+        ("how many review rounds run each year?", set()),
     ],
 )
 def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[str]) -> None:
@@ -68,7 +68,7 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
         ("how many engineers sit on the panel?", "number"),
         ("how long is the probation period?", "duration"),
         ("how often does the committee meet?", "frequency"),
-        ("what's the yearly home office allowance?", "amount"),
+        ("what's the monthly phone allowance?", "amount"),
         ("when does open enrolment start?", "date"),
     ],
 )
@@ -84,9 +84,9 @@ def test_the_kind_of_figure_asked_for_is_named(question: str, kind: str) -> None
         "what does a senior engineer do?",
         "who approves a promotion?",
         "is SRE a dead end?",
-        "how much ownership does a principal engineer take?",  # a degree, not an amount
+        "how much autonomy does a principal engineer have?",  # a degree, not an amount
         "when am I expected to write the design doc?",  # a condition, not a date
-        "are there fixed salary bands for each level?",  # yes or no
+        "are salaries set in fixed bands per grade?",  # yes or no
         "how much does a TPM code?",  # a degree
         "when does a senior engineer at a startup become a manager?",  # not "start"
         "what happens to my bonus if my team is cut?",  # a verb before the money word

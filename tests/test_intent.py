@@ -61,7 +61,7 @@ def test_comparisons_of_two_paths(question: str, left: set[str], right: set[str]
     [
         "principle engineer vs staf engineer",  # one path under two names
         "is being a manager fun? or is it stressful",  # "or" across clauses
-        "do developers make decent product people or is that a bad fit?",
+        "would a coder enjoy product work or is it a poor match?",
         "how do I become staff",
     ],
 )
