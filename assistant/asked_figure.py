@@ -54,12 +54,12 @@ _HOW_LONG = re.compile(r"\b(?:how\s+long|how\s+soon|duration|how\s+much\s+time)\
 _HOW_OFTEN = re.compile(r"\bhow\s+often\b", re.IGNORECASE)
 _MONEY_WORDS = (
     r"(?:salary|salaries|pay|compensation|rate|budget|price|cost|fee|stipend|allowance"
-    r"|subsidy|bonus|amount|per\s+diem)"
+    r"|subsidy|bonus|amount)"
 )
 _AUXILIARY = r"(?:is|are|was|were|does|do|did|will|would|can|could|should)"
 #: An amount of money: "how much is…", "how much does X earn / cost", "how much money",
 #: "how much (learning) budget" (not "how much does salary matter"), "what (is the)
-#: <word> <fee>", "what is the (up to three words) <fee>". ("How much ownership…", "how
+#: <word> <fee>", "what is the (up to three words) <fee>". ("How much autonomy…", "how
 #: much does a TPM code?" ask for a degree; "what happens to my pay" asks no figure.)
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:is|are|was|were|money|pay|extra|more|salary|cash|equity|budget)\b"
@@ -67,8 +67,7 @@ _HOW_MUCH = re.compile(
     r"(?:earn|make|pay|cost|charge|get\s+paid|receive)\w*\b"
     rf"|\bhow\s+much\s+(?!{_AUXILIARY}\b)(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b"
     rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
-    rf"|{_WHAT_IS_THE}(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b"
-    r"|\bper\s+diem\b",
+    rf"|{_WHAT_IS_THE}(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b",
     re.IGNORECASE,
 )
 #: A date: asked for by name, or "when" with a verb of timing ("when does X start?").
