@@ -139,7 +139,9 @@ _ABOUT_ITSELF = re.compile(
 #: Words by which a sentence sends the reader to other text instead of saying something.
 _POINTER = re.compile(
     r"\b(?:below|above|as follows|the following|outlined|see (?:the|our|this|these|here)"
-    r"|(?:this|the|that) (?:table|chart|page|document|list|section|link))\b",
+    r"|(?:this|the|that) (?:table|chart|page|document|list|section|link)"
+    r"|(?:documented|described|detailed|explained|listed|linked|found|kept|available)\s+"
+    r"(?:here|there|elsewhere|separately)|(?:click|read more)\s+here)\b|\bhere\s*:",
     re.IGNORECASE,
 )
 _ASKS_LIST = re.compile(

@@ -6,8 +6,10 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from assistant.answering import (
+    _POINTER,
     UNIT_FEATURES,
     QuestionTerms,
     Unit,
@@ -290,3 +292,21 @@ def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> 
     assert opening("how much supervision at level 2?") is found[2][0]
     # A cell of a further passage that names one label only does not open it.
     assert opening("what does a level 3 engineer do?") is found[0][0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points"),
+    [
+        ("The skills each team needs are documented here: Design, Ops and Support.", True),
+        ("The full travel policy is described elsewhere.", True),
+        ("Read more here: the promotion guide.", True),
+        ("The levels are outlined below:", True),
+        ("Here is what a senior analyst does in a typical week.", False),
+        ("Analysts found that pairing helped new hires ramp up.", False),
+    ],
+)
+def test_a_sentence_sending_the_reader_to_other_text_is_a_pointer(
+    sentence: str, points: bool
+) -> None:
+    """Never an answer's opening: it says where the answer is, not what it is."""
+    assert bool(_POINTER.search(sentence)) is points
