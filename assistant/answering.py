@@ -691,7 +691,7 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     repeating = {
         id(u): u for u in cells if not terms.polar and _repeats_question(u.text, asked_terms)
     }
-    # "the junior level": the label beside the repeated value names a row, not what is asked
+    # "the associate band": the label beside the repeated value names a row, not what is asked
     given = {
         t for u in repeating.values() for t in _given_label(u.text, labels[id(u)], terms.terms)
     }
@@ -733,7 +733,7 @@ def _given_label(text: str, sides: tuple[set[str], set[str]], question: Sequence
     """The label term the question puts beside the cell's value ("what is R2, the *associate
     band*?" over "R2 — Band: Associate"): the question names that label's row or
     column by its value, so it is given, not asked. The term right after the value is
-    taken ("junior level"), else the one right before it ("level: junior")."""
+    taken ("associate band"), else the one right before it ("band: associate")."""
     value = set(tokenize([_cell_value(text)])[0])
     labelled = sides[0] | sides[1]
     at = [i for i, term in enumerate(question) if term in value]
@@ -1059,8 +1059,8 @@ def missing_figure(terms: QuestionTerms, ranking: Ranking) -> AskedFigure | None
 
 def _figure_distance(terms: QuestionTerms, sentences: Sequence[Sequence[Sentence]]) -> float:
     """How far below the closest of ``sentences`` the closest one giving the asked figure
-    sits: a handbook's "$50 a month for internet" is far from "how much is the wellness
-    allowance?", "an improvement plan lasts four weeks" is the closest to "how long does an
+    sits: a handbook's "$50 a month for internet" is far from "how much is the cycling
+    grant?", "an improvement plan lasts four weeks" is the closest to "how long does an
     improvement plan last?".
     0 when no figure is asked or none is given (``figure_missing`` says that)."""
     if terms.figure is None:

@@ -1,6 +1,6 @@
 """What kind of figure a question asks for, and whether a passage states one of that kind.
 
-"How many weeks of parental leave…" is answered only by a passage giving a number of
+"How many weeks of carer's leave…" is answered only by a passage giving a number of
 weeks; a handbook full of other numbers does not answer it. Near-topic questions that
 documents do not answer are mostly of this shape (a figure or an amount they never
 give), so "asked for, stated nowhere" is evidence for refusing that carries to any
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .lexical import tokenize
 
@@ -93,9 +95,32 @@ class AskedFigure:
         return self.pattern.search(text)
 
 
+#: A word between a number and what it counts: plain, or a hyphenated compound that a
+#: comma may follow ("two 45-minute, one-to-one sessions"; not "6 months, new sessions").
+_COUNT_WORD = r"(?:\w+(?:-\w+)+,?|\w+)"
+#: Words that end the name of what "how many" counts ("how many people *should* sit…").
+_COUNT_END = frozenset(STOPWORDS_EN_PLUS) | {
+    "per", "every", "could", "would", "must", "may", "might", "get", "gets"
+}  # fmt: skip
+
+
+def _counted(question_words: list[str]) -> str:
+    """What "how many" counts, in the question's words: up to its first plural noun
+    ("free coaching sessions"), or its first word ("people")."""
+    words = []
+    for word in question_words[:3]:
+        if word.casefold() in _COUNT_END:
+            break
+        words.append(word)
+        if word.casefold().endswith("s"):
+            return " ".join(words)
+    return " ".join(words[:1])
+
+
 def asked_figure(question: str) -> AskedFigure | None:
     """What a passage must contain to state the figure ``question`` asks for; None when
-    it asks for none."""
+    it asks for none. A question asking for two ("how many weeks, and how much pay?")
+    is read for the first."""
     many = _HOW_MANY.search(question)
     things = [w for w in many.groups() if w] if many else []
     if things and tokenize(things[:1])[0]:  # "the phone number of the HR team": not "the"
@@ -109,10 +134,15 @@ def asked_figure(question: str) -> AskedFigure | None:
                 ),
                 f"number of {unit}s",
             )
+        if unit == "time":  # "how many times a year": how often
+            return AskedFigure(_OFTEN_STATED, "frequency")
         if stems:
+            counted = _counted(re.findall(r"[\w-]+", question[many.start(1) :]))
             return AskedFigure(
-                re.compile(rf"\b{_NUMBER}\s+(?:[\w,-]+\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE),
-                "number",
+                re.compile(
+                    rf"\b{_NUMBER}\s+(?:{_COUNT_WORD}\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE
+                ),
+                f"number of {counted}",
             )
     for asks, stated, kind in _KINDS:
         if asks.search(question):
@@ -122,13 +152,11 @@ def asked_figure(question: str) -> AskedFigure | None:
 
 #: The other kinds of figure, in the order they are tried: how a question asks for one,
 #: what states one, and its name.
-_KINDS = tuple(
-    (asks, re.compile(stated, re.IGNORECASE), kind)
-    for asks, stated, kind in (
-        (_HOW_LONG, _SPAN, "duration"),
-        (_HOW_OFTEN, rf"{_SPAN}|{_FREQUENCY}", "frequency"),
-        (_HOW_MUCH, _MONEY, "amount"),
-        (_WHEN, rf"{_DATE}|{_SPAN}", "date"),
-    )
+_OFTEN_STATED = re.compile(rf"{_SPAN}|{_FREQUENCY}", re.IGNORECASE)
+_KINDS = (
+    (_HOW_LONG, re.compile(_SPAN, re.IGNORECASE), "duration"),
+    (_HOW_OFTEN, _OFTEN_STATED, "frequency"),
+    (_HOW_MUCH, re.compile(_MONEY, re.IGNORECASE), "amount"),
+    (_WHEN, re.compile(rf"{_DATE}|{_SPAN}", re.IGNORECASE), "date"),
 )
 _DURATION_UNITS_ONLY = re.compile(_DURATION_UNITS)

@@ -346,8 +346,13 @@ class Tuning:
     #: abstention model says the asked-about thing is missing.
     missing_meaning: float = 0.3
     #: The refusal threshold is fitted with the question model (``Models.abstain_below``):
-    #: the highest that refuses at most this share of the answerable training questions.
+    #: the estimate of this quantile of the answerable training questions' probabilities
+    #: (``training.fit_threshold``), so about this share of them would be refused.
     max_false_refusals: float = 0.03
+    #: A refusal names the kind of figure missing ("give no number of weeks") only when the
+    #: closest sentence is this much closer (cosine) than everyday questions come to the
+    #: corpus: it speaks of the topic. Off-topic questions sit near 0, on-topic ones ≥ 0.35.
+    figure_reason_cosine: float = 0.25
     #: With a family filter, the answer is said to lie outside it when the unfiltered
     #: search's best sentence is this much closer (cosine) than the filtered one's.
     outside_filter_margin: float = 0.1

@@ -323,7 +323,7 @@ class Assistant:
             unit.speaker == evidence.commenter.name for group in found.units for unit in group
         )  # the named reader's comment is there: it answers "what did they say?"
         if not said and evidence.probability() < self.models.abstain_below:
-            missing = evidence.missing_figure()
+            missing = evidence.missing_figure_kind()
             return refuse(abstention_reason(evidence.family, self.families(), missing))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
@@ -548,11 +548,11 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 def abstention_reason(
-    family: str | None, families: Collection[str] = (), missing: str | None = None
+    family: str | None, families: Collection[str] = (), missing_kind: str | None = None
 ) -> str:
     """Why nothing is quoted, and what the corpus does hold: the ``families`` its
     documents belong to (:meth:`Assistant.families`), so a handbook's index is not said to
-    cover career paths after senior engineer. ``missing`` is the kind of figure asked for
+    cover career paths after senior engineer. ``missing_kind`` is the kind of figure asked for
     that the closest passages never give ("duration"): the corpus may well speak of
     parental leave, and the person learns that it is the number of weeks it lacks."""
     where = ""
@@ -569,8 +569,8 @@ def abstention_reason(
             f"the {OTHER_LABEL.lower()} added to it" if named else "the documents it holds"
         )
     why = (
-        f"the passages closest to the question give no {missing}"
-        if missing
+        f"the passages closest to the question give no {missing_kind}"
+        if missing_kind
         else "no passage is close enough to the question"
     )
     return f"the corpus does not cover this{where}: {why}. It covers {' and '.join(covered)}."
@@ -749,11 +749,18 @@ class Evidence:
             )
         return self.models.question.probability(self.features(found))
 
-    def missing_figure(self) -> str | None:
-        """The kind of figure asked for that no passage an answer would be taken from
-        gives ("number of weeks"), if any."""
-        figure = answering.missing_figure(self.terms, self.judged.ranking)
-        return figure.kind if figure else None
+    def missing_figure_kind(self) -> str | None:
+        """The kind of figure asked for ("number of weeks") that no passage an answer
+        would be taken from gives, if those passages are on the question's topic: their
+        best sentence ``Tuning.figure_reason_cosine`` closer than everyday questions come.
+        A handbook gives no number of moons either, but it does not speak of moons."""
+        searches = (self.judged, self.found) if self.intent.excluded_families else (self.judged,)
+        missing = [answering.missing_figure(self.terms, found.ranking) for found in searches]
+        if any(figure is None for figure in missing):
+            return None
+        near = max(self.features(found)["best_cosine"] for found in searches)
+        figure = missing[0]
+        return figure.kind if figure and near >= TUNING.figure_reason_cosine else None
 
     def ranked(self) -> tuple[Passage, ...]:
         """The passages found, in rank order, whatever :meth:`Assistant.decide` makes of

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats.mstats import hdquantiles
 
 from .answering import QUESTION_FEATURES, UNIT_FEATURES
 from .config import TUNING
@@ -115,18 +114,24 @@ def _found(row: Row) -> bool:
 
 def fit_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> float:
     """The refusal threshold expected to refuse ``Tuning.max_false_refusals`` of the
-    answerable questions (those whose answer was found): as many unanswerable ones
-    refused as that allows.
+    answerable questions (those whose answer was found).
 
     It is the Harrell-Davis estimate of that quantile of their probabilities, a weighted
     mean of every order statistic, not the one order statistic at that rank: the few
     answerable questions the model doubts lie far apart, and with the single one a
-    changed row moved the threshold by 0.07 (and a dozen answers with it)."""
+    changed row moved the threshold by 0.07 (and a dozen answers with it). With too few
+    questions for the quantile to hold one (fewer than 1 / share), it is the lowest
+    probability: nothing answerable is refused on the strength of one or two rows."""
+    from scipy.stats.mstats import hdquantiles  # only fitting needs scipy.stats (~0.7 s)
+
     answered = np.sort(probabilities[answerable == 1])
     if len(answered) == 0:
         return Models.abstain_below
-    quantile = hdquantiles(answered, prob=[TUNING.max_false_refusals])
-    return float(np.round(np.asarray(quantile)[0], 6))
+    share = TUNING.max_false_refusals
+    if len(answered) * share < 1:
+        return float(np.round(answered[0], 6))
+    quantile = np.ma.filled(hdquantiles(answered, prob=[share]), np.nan)
+    return float(np.round(quantile[0], 6))
 
 
 def _fit(

@@ -439,7 +439,7 @@ def test_a_question_asking_for_a_list_gets_its_items_each_cited(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     assistant = indexed({"roles.md": ARCHETYPES})
-    answer = assistant.ask("what are the kinds of staff roles?")
+    answer = assistant.ask("what kinds of staff roles are there?")
     assert not answer.abstained, answer.reason
     said = " ".join(s.text for s in answer.sentences)
     for name in ("Navigator", "Cartographer", "Medic", "Gardener"):

@@ -17,8 +17,9 @@ PASSAGES = {
     "people": "Candidates meet a panel of three to four senior engineers.",
     "teens": "Carers take sixteen weeks off.",
     "loose": "Managers support every engineer; at times they code.",
-    "bimonthly": "Catch-ups take place bi-monthly.",
-    "sessions": "Staff get two 45-minute, one-to-one coaching sessions.",
+    "biweekly": "The guild meets bi-weekly in the library.",
+    "calls": "Each hire gets three 30-minute, one-on-one mentoring calls.",
+    "clause": "After 6 months, new mentoring calls are booked by the hire.",
 }
 
 
@@ -26,27 +27,37 @@ PASSAGES = {
     ("question", "stated_by"),
     [
         ("how many hours of leave do I accrue?", {"hours"}),
-        ("how many weeks of parental leave do we get?", {"weeks", "teens"}),
+        ("how many weeks off do new parents get?", {"weeks", "teens"}),
         ("how much is the monthly commuting subsidy?", {"money"}),
         (
-            "how long is the probation period?",
-            {"hours", "year", "weeks", "range", "teens", "sessions"},
+            "how long does the trial period last?",
+            {"hours", "year", "weeks", "range", "teens", "calls", "clause"},
         ),
         (
             "when does open enrolment start?",
-            {"hours", "year", "month", "weeks", "range", "teens", "sessions"},
+            {"hours", "year", "month", "weeks", "range", "teens", "calls", "clause"},
         ),
         (
             "how much time should I set aside for it?",
-            {"hours", "year", "weeks", "range", "teens", "sessions"},
+            {"hours", "year", "weeks", "range", "teens", "calls", "clause"},
         ),
         (
             "how often does the committee meet?",
-            {"hours", "year", "weeks", "range", "frequency", "teens", "bimonthly", "sessions"},
+            {
+                "hours",
+                "year",
+                "weeks",
+                "range",
+                "frequency",
+                "teens",
+                "biweekly",
+                "calls",
+                "clause",
+            },
         ),
-        ("how many coaching sessions do we get?", {"sessions"}),  # words with - and , between
-        ("how much does a senior engineer earn?", {"money"}),
-        ("what salary does a staff engineer get?", {"money"}),
+        ("how many mentoring calls does a hire get?", {"calls"}),  # a hyphenated word, a comma
+        ("how much does a senior analyst earn?", {"money"}),
+        ("what salary does a principal designer get?", {"money"}),
         ("what's the monthly phone allowance?", {"money"}),  # words between
         ("how much conference budget does a new hire get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
@@ -64,9 +75,12 @@ def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[s
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("how many weeks of parental leave do we get?", "number of weeks"),
-        ("how many engineers sit on the panel?", "number"),
-        ("how long is the probation period?", "duration"),
+        ("how many weeks off do new parents get?", "number of weeks"),
+        ("how many engineers sit on the panel?", "number of engineers"),
+        ("how many free mentoring calls does a hire get?", "number of free mentoring calls"),
+        ("how many people should sit on a panel?", "number of people"),
+        ("how many times a year does the guild meet?", "frequency"),
+        ("how long does the trial period last?", "duration"),
         ("how often does the committee meet?", "frequency"),
         ("what's the monthly phone allowance?", "amount"),
         ("when does open enrolment start?", "date"),

@@ -255,6 +255,6 @@ def test_a_passage_is_indented_without_trailing_spaces(
     )
     corpus = write_corpus(tmp_path / "corpus", {"leave.md": leave})
     argv = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "index")]
-    code, out, _ = run(capsys, "ask", "how much parental leave do parents get?", *argv)
+    code, out, _ = run(capsys, "ask", "how much paid leave is there for new parents?", *argv)
     assert code == 0 and "\n\n    " in out  # a passage of two paragraphs
     assert all(line == line.rstrip() for line in out.splitlines())

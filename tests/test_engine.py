@@ -64,7 +64,7 @@ def test_passages_are_diverse(real_assistant: Assistant) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["easy sourdough bread recipe", "how do I negotiate a raise?", "best espresso machine"],
+    ["how do I descale a kettle", "what wax suits a snowboard?", "best espresso machine"],
 )
 def test_off_topic_questions_abstain(real_assistant: Assistant, question: str) -> None:
     answer = real_assistant.ask(question)
@@ -205,10 +205,10 @@ def test_a_refusal_over_ones_own_documents_does_not_claim_career_paths(
     indexed: Callable[[dict[str, str]], Assistant], real_assistant: Assistant
 ) -> None:
     assistant = indexed(LADDER_PAGES)
-    answer = assistant.ask("easy sourdough bread recipe")
+    answer = assistant.ask("how do I descale a kettle")
     assert answer.abstained
     assert "career paths" not in answer.reason and "the documents it holds" in answer.reason
-    shipped = real_assistant.ask("easy sourdough bread recipe").reason
+    shipped = real_assistant.ask("how do I descale a kettle").reason
     assert "(Individual Contributor, Management, Business / Process, Business and Sales)" in (
         shipped
     )
@@ -244,7 +244,7 @@ def test_sentences_alike_but_for_their_figures_are_both_quoted(
         "Other parents receive 16 weeks of fully paid leave.\n"
     )
     assistant = indexed({"leave.md": leave})
-    answer = assistant.ask("how much parental leave do parents get?")
+    answer = assistant.ask("how much paid leave is there for new parents?")
     assert "26 weeks" in answer.answer and "16 weeks" in answer.answer, answer.answer
 
 
@@ -348,12 +348,15 @@ def test_a_refusal_names_the_kind_of_figure_the_corpus_does_not_give(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """The handbook speaks of holidays but gives no number of days: the person is told
-    that, not that nothing is close; a question asking for no figure is told the latter."""
+    that, not that nothing is close. A figure it does not give about a topic it never
+    speaks of, and a question asking for no figure, are told the latter."""
     assistant = indexed({"handbook.md": POLICY})
     figure = assistant.ask("how many days of holiday do I get per year?")
+    elsewhere = assistant.ask("how many moons does Jupiter have?")
     other = assistant.ask("what is the company's stance on open-source contributions?")
-    assert figure.abstained and other.abstained, (figure.answer, other.answer)
+    assert figure.abstained and elsewhere.abstained and other.abstained
     assert "the passages closest to the question give no number of days" in figure.reason
+    assert "no passage is close enough" in elsewhere.reason
     assert "no passage is close enough" in other.reason
 
 
@@ -365,7 +368,7 @@ def test_a_figure_given_only_about_something_else_is_far_from_the_question(
     sabbatical = "\n## Sabbaticals\n\nEngineers may take a sabbatical agreed with their director.\n"
     assistant = indexed({"handbook.md": POLICY + sabbatical})
     elsewhere = assistant.evidence("how many weeks of sabbatical do engineers get?", k=3)
-    asked = assistant.evidence("how many weeks of parental leave do parents get?", k=3)
+    asked = assistant.evidence("how many weeks off do new parents take?", k=3)
     assert elsewhere.features()["figure_missing"] == asked.features()["figure_missing"] == 0.0
     assert asked.features()["figure_distance"] == 0.0
     assert elsewhere.features()["figure_distance"] < -0.1

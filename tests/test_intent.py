@@ -11,8 +11,8 @@ from .conftest import SAMPLE_PATHS
 
 TITLES = Names(
     [
-        ("Engineering Director", "m6.html"),
-        ("Senior Engineering Director", "m7.html"),
+        ("Data Director", "m6.html"),
+        ("Senior Data Director", "m7.html"),
         ("Handbook", "handbook.md"),
     ]
 )
@@ -71,7 +71,7 @@ def test_no_comparison(question: str) -> None:
 
 def test_comparison_of_two_documents_by_their_titles() -> None:
     comparison = analyse(
-        "eng director vs senior eng director - how far out do they plan?", SAMPLE_PATHS, TITLES
+        "data director vs senior data director - who sets the budget?", SAMPLE_PATHS, TITLES
     ).comparison
     assert comparison is not None
     assert (set(comparison[0].sources), set(comparison[1].sources)) == ({"m6.html"}, {"m7.html"})

@@ -35,8 +35,8 @@ def test_a_question_in_another_language_is_named(question: str, expected: str) -
         "Should I move to Berlin or stay in São Paulo as an SRE?",
         "Is ASP.NET experience useful for a solutions engineer?",
         "Node.js/React dev: what next?",
-        "Senior engineer straight to CTO at an early-stage startup — realistic?",
-        "PM vs TPM?",
+        "Could a tech lead become a startup founder — sensible?",
+        "SRE vs data engineer?",
         "is SRE a dead end?",
     ],
 )

@@ -65,6 +65,14 @@ def test_the_refusal_threshold_refuses_about_the_allowed_share_of_answerable_que
     assert np.sum(refused & (answerable == 0)) >= 1
 
 
+def test_too_few_answerable_questions_for_the_quantile_refuse_none_of_them() -> None:
+    from assistant.training import fit_threshold
+
+    for probabilities in ([0.5], [0.2, 0.9], list(np.linspace(0.3, 0.9, 20))):
+        threshold = fit_threshold(np.array(probabilities), np.ones(len(probabilities)))
+        assert threshold == min(probabilities)
+
+
 def test_one_changed_question_barely_moves_the_refusal_threshold() -> None:
     """The doubted answerable questions lie far apart: the threshold is a weighted mean
     of the order statistics near the quantile, not the one at it, which jumps a gap."""

@@ -289,10 +289,13 @@ def test_a_conversation_is_private_to_its_browser(
 
 
 def in_view(page: Page, selector: str) -> bool:
-    """Whether the element's top is on screen, below the page's top bar."""
+    """Whether the element's top is on screen, below the page's top bar (not, while it
+    is not yet on the page)."""
     box = page.locator(selector).bounding_box()
     viewport = page.viewport_size
-    assert box is not None and viewport is not None
+    assert viewport is not None
+    if box is None:
+        return False
     header = page.get_by_test_id("stHeader").bounding_box()
     top = header["y"] + header["height"] if header else 0
     return top <= box["y"] < viewport["height"]

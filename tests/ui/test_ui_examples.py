@@ -65,7 +65,7 @@ def test_a_refusal_offers_examples_of_the_active_filter(
 ) -> None:
     at = start(small_index, use_dirs)
     at.selectbox(key="family").set_value("management").run()
-    submit(at, "easy sourdough bread recipe")
+    submit(at, "how do I descale a kettle")
     assert at.session_state["turns"][0].answer.abstained
     examples = offered(at, "t0-example")
     assert examples

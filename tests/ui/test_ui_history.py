@@ -32,12 +32,12 @@ def test_a_reload_shows_the_same_conversation(small_index: Built, use_dirs: Poin
     session = first.session_state["session"]
     assert "session" not in first.query_params  # private: never in the address
     submit(first, "What does a technical program manager do?")
-    submit(first, "easy sourdough bread recipe")
+    submit(first, "how do I descale a kettle")
 
     again = visit(small_index, use_dirs, session)
     assert [t.question for t in again.session_state["turns"]] == [
         "What does a technical program manager do?",
-        "easy sourdough bread recipe",
+        "how do I descale a kettle",
     ]
     assert again.session_state["turns"][0].answer == first.session_state["turns"][0].answer
     assert card(again, 0, 1) == card(first, 0, 1)  # the cards render as they did

@@ -63,7 +63,7 @@ def test_map_lights_the_latest_answer_and_shows_its_path(
 
 def test_after_a_refusal_nothing_is_lit(small_index: Built, use_dirs: Point) -> None:
     at = submit(start(small_index, use_dirs), "What does a technical program manager do?")
-    submit(at, "easy sourdough bread recipe")
+    submit(at, "how do I descale a kettle")
     open_tab(at, MAP_TAB)
     assert not any(node["lit"] for node in nodes(drawn(at)).values())
 
