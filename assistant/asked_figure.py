@@ -123,7 +123,7 @@ def asked_figure(question: str) -> AskedFigure | None:
     is read for the first."""
     many = _HOW_MANY.search(question)
     things = [w for w in many.groups() if w] if many else []
-    if things and tokenize(things[:1])[0]:  # "the phone number of the HR team": not "the"
+    if many and things and tokenize(things[:1])[0]:  # "the phone number of X": not "the"
         stems = "|".join(re.escape(w.casefold()[:4]) for w in things if len(w) >= 3)
         unit = things[0].casefold().rstrip("s")
         if _DURATION_UNITS_ONLY.fullmatch(unit):  # "how many weeks": a number of weeks
