@@ -661,13 +661,16 @@ def answers_asked(units: Sequence[Sequence[Unit]]) -> Callable[[Unit], bool]:
 @dataclass(frozen=True)
 class NamedCells:
     """The table cells a question's words name (:func:`labels_asked`), as a preference
-    for :func:`choose_answer`: the one kind that may reach past the answer passages."""
+    for :func:`choose_answer`: the one kind that may reach past the answer passages.
+    Sentences of the answer passages naming as many of those terms are as good."""
 
     scores: dict[int, tuple[int, int]]  # (label sides named, terms named) by id(unit)
     best: tuple[int, int]
+    sentences: frozenset[int] = frozenset()  # id(unit) of those sentences
 
     def __call__(self, unit: Unit) -> bool:
-        return self.best[1] > 0 and self.scores.get(id(unit)) == self.best
+        named = self.best[1] > 0 and self.scores.get(id(unit)) == self.best
+        return named or id(unit) in self.sentences
 
 
 def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> NamedCells:
@@ -711,12 +714,15 @@ def labels_asked(units: Sequence[Sequence[Unit]], terms: QuestionTerms) -> Named
     best = max(scores.values(), default=(0, 0))
     # A cell naming one label ("N5 — Scope" for "from N4 to N5?") is no better an answer
     # than a sentence of the answer passages naming as many of those terms.
-    answer_sentences = [u for u in pool if id(u) in top and not any(labels[id(u)])]
-    if best[0] < 2 and any(
-        len(_label_terms(u.text) & telling) >= best[1] for u in answer_sentences
-    ):
-        best = (0, 0)
-    return NamedCells(scores, best)
+    sentences = frozenset(
+        id(u)
+        for u in pool
+        if id(u) in top
+        and not any(labels[id(u)])
+        and 0 < best[1] <= len(_label_terms(u.text) & telling)
+        and best[0] < 2
+    )
+    return NamedCells(scores, best, sentences)
 
 
 def _label_sides(text: str) -> tuple[set[str], set[str]]:

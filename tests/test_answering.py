@@ -310,3 +310,18 @@ def test_a_sentence_sending_the_reader_to_other_text_is_a_pointer(
 ) -> None:
     """Never an answer's opening: it says where the answer is, not what it is."""
     assert bool(_POINTER.search(sentence)) is points
+
+
+def test_a_sentence_naming_the_asked_label_shares_the_cells_preference_not_cancels_it() -> None:
+    """ "What is expected at L4?": the L4 row's cells and a sentence of the answer passages
+    naming L4 ("Engineers at L4 and above …") are all as good; the most probable of them
+    opens, never a likelier cell of another row (L5's, which names what else is asked)."""
+    l4, l5 = unit(1, 1, label="L4 — Scope"), unit(1, 2, label="L5 — Scope")
+    sentence = unit(2, 3, opening="Engineers at L4 and above")
+    found = [[l4, l5], [sentence]]
+
+    def opening(likely: list[list[float]]) -> Unit:
+        return choose_answer(found, likely, prefer=[labels_asked(found, read("L4 duties?"))])[0]
+
+    assert opening([[0.3, 0.9], [0.4]]) is sentence
+    assert opening([[0.5, 0.9], [0.4]]) is l4
