@@ -17,7 +17,7 @@ from .documents import Document
 from .errors import BadInputError
 from .indexer import PARSE_CACHE
 from .ingest import load_corpus
-from .taxonomy import CareerPath, Taxonomy, trust_documents
+from .taxonomy import UPLOADS, CareerPath, Taxonomy, trust_documents
 
 
 def indexed(
@@ -25,7 +25,7 @@ def indexed(
 ) -> tuple[Document, list[Chunk]]:
     """The document ``file`` (a path inside the corpus, or relative to it) becomes, and
     its passages; warnings about other files are not repeated."""
-    source = _source(settings.corpus_dir, file)
+    source = _source(settings.corpus_dir, file, settings.uploads_dir)
     documents = trust_documents(
         load_corpus(
             settings.corpus_dir,
@@ -70,15 +70,22 @@ def show_text(document: Document, chunks: list[Chunk]) -> str:
     return "\n".join(lines)
 
 
-def _source(corpus_dir: Path, file: Path) -> str:
-    """``file`` as a corpus source name (POSIX, relative to the corpus)."""
-    corpus = corpus_dir.resolve()
+def _source(corpus_dir: Path, file: Path, uploads_dir: Path) -> str:
+    """``file`` as a corpus source name (POSIX, relative to the corpus): a path in the
+    corpus, or relative to it; or a page upload, by the ``uploads/<name>`` the page and
+    the answers' citations show, or by its path in the uploads folder."""
+    corpus, uploads = corpus_dir.resolve(), uploads_dir.resolve()
     candidates = [file.resolve()] if file.is_absolute() else [(Path.cwd() / file).resolve()]
     candidates.append((corpus / file).resolve())
+    if file.as_posix().startswith(UPLOADS):
+        candidates.append((uploads / file.as_posix().removeprefix(UPLOADS)).resolve())
     for path in candidates:
+        if path.is_relative_to(uploads) and path.is_file():  # it replaces corpus/uploads/
+            return UPLOADS + path.relative_to(uploads).as_posix()
         if path.is_relative_to(corpus) and path.is_file():
             return path.relative_to(corpus).as_posix()
     raise BadInputError(
-        f"{file} is not a file in the corpus {corpus_dir}",
-        "give a path inside the corpus directory (or relative to it), or pass --corpus DIR",
+        f"{file} is not a file in the corpus {corpus_dir} nor an upload",
+        "give a path inside the corpus directory (or relative to it), uploads/<name> for a "
+        "file added on the page, or pass --corpus DIR",
     )

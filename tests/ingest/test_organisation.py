@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from assistant import Assistant
+from assistant import Assistant, Settings
 from assistant.cli import main
 
 from ..conftest import write_corpus
@@ -115,3 +115,21 @@ def test_show_prints_the_document_as_indexed(
     assert "A senior engineer at Acme owns the design" in out
     assert main(["show", "nowhere.md", *where]) == 2
     assert "not a file in the corpus" in capsys.readouterr().err
+
+
+def test_show_opens_a_page_upload_by_the_name_its_citations_give(
+    two_companies: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = two_companies.settings
+    where = ["--corpus", str(s.corpus_dir), "--index-dir", str(s.index_dir)]
+    uploads = Settings.from_env(corpus_dir=s.corpus_dir).uploads_dir  # as the CLI finds it
+    uploads.mkdir(parents=True, exist_ok=True)
+    upload = uploads / "initech-guide.md"
+    upload.write_text("# Initech guide\n\nInitech reviews every engineer each spring.\n")
+    try:
+        assert main(["show", "uploads/initech-guide.md", *where]) == 0
+        assert "file: uploads/initech-guide.md" in capsys.readouterr().out
+        assert main(["show", str(upload), *where]) == 0
+        assert "Initech reviews every engineer each spring." in capsys.readouterr().out
+    finally:
+        upload.unlink()
