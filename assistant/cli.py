@@ -295,13 +295,19 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _organisation(name: str | None, known: list[str]) -> str | None:
-    """``--organisation`` as the index spells it (case aside), or a one-line refusal."""
+    """``--organisation`` as the index spells it (case aside), or the one organisation
+    whose name starts with it word for word ("Globex" of "Globex Employee Handbook"), or
+    a one-line refusal."""
     if name is None:
         return None
+    wanted = name.strip().casefold()
     for value in known:
-        if value.casefold() == name.strip().casefold():
+        if value.casefold() == wanted:
             return value
-    names = ", ".join(known) or "none"
+    starting = [value for value in known if value.casefold().startswith(wanted + " ")]
+    if len(starting) == 1:
+        return starting[0]
+    names = ", ".join(starting or known) or "none"
     raise BadInputError(f"no document of organisation {name!r}", f"use one of: {names}")
 
 

@@ -583,16 +583,36 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
     owners = _organisations(store)
     if len(owners) < 2:
         return None
-    named = [
+    named = {
         owner
+        for owner, short in _short_names(owners).items()
+        if _placed_at(owner, question, re.IGNORECASE) or (short and _placed_at(short, question))
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+def _placed_at(name: str, question: str, flags: int = 0) -> bool:
+    """ "at Globex", "in Globex's ladder"."""
+    pattern = rf"\b(?i:at|in|for|from|of)\s+{re.escape(name)}\b|\b{re.escape(name)}['’]s\b"
+    return bool(re.search(pattern, question, flags))
+
+
+def _short_names(owners: Collection[str]) -> dict[str, str]:
+    """Each organisation's first word, as capitalised, where it is a name of its own ("Globex"
+    of "Globex Employee Handbook", a site's name): no other organisation starts with it
+    and it is no common word. Matched with its capital, so "in engineering" does not name
+    "Engineering Handbook" ("" when there is no such word)."""
+    firsts = [owner.split()[0] for owner in owners if " " in owner]
+    return {
+        owner: first
+        if " " in owner
+        and firsts.count(first := owner.split()[0]) == 1
+        and len(first) >= 3
+        and first[0].isupper()
+        and first.casefold() not in STOP_WORDS
+        else ""
         for owner in owners
-        if re.search(
-            rf"\b(?:at|in|for|from|of)\s+{re.escape(owner)}\b|\b{re.escape(owner)}['’]s\b",
-            question,
-            re.IGNORECASE,
-        )
-    ]
-    return named[0] if len(named) == 1 else None
+    }
 
 
 def _organisations(store: SearchBackend) -> frozenset[str]:

@@ -431,3 +431,37 @@ def test_a_question_placed_at_one_organisation_is_answered_from_its_documents(
     # Naming no organisation (or a word that is one only by accident) keeps both.
     both = assistant.ask("what does a senior engineer do?")
     assert {p.organisation for p in both.passages} == {"Acme", "Globex"}
+
+
+def test_at_a_sites_first_word_the_question_is_answered_from_that_site(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    assistant = indexed(
+        {
+            "acme/levels.md": LADDER.format(org="Acme", duty="owns the billing services"),
+            "globex/levels.md": LADDER.format(
+                org="Globex People Wiki", duty="runs the hiring loop for their team"
+            ),
+        }
+    )
+    answer = assistant.ask("At Globex, what does a senior engineer do?")
+    assert {p.organisation for p in answer.passages} == {"Globex People Wiki"}
+
+
+def test_an_organisation_is_named_by_its_first_word_when_that_is_a_name() -> None:
+    """A site's name ("Globex Employee Handbook") is its organisation; people say "at
+    Globex". A first word shared with another organisation, or not capitalised as a
+    name, names none."""
+    from assistant.engine import _short_names
+
+    names = _short_names(["Globex Employee Handbook", "Acme", "Engineering Handbook", "Paths"])
+    assert names == {
+        "Globex Employee Handbook": "Globex",
+        "Acme": "",
+        "Engineering Handbook": "Engineering",
+        "Paths": "",
+    }
+    assert _short_names(["Globex Handbook", "Globex Wiki"]) == {
+        "Globex Handbook": "",
+        "Globex Wiki": "",
+    }

@@ -98,6 +98,8 @@ def test_cli_filters_by_organisation_and_names_it_in_citations(
     out = capsys.readouterr().out
     assert code == 0
     assert "(Acme Robotics · acme/ladder.md)" in out and "globex" not in out
+    code = main(["ask", "what does a senior engineer own?", "--organisation", "acme", *where])
+    assert code == 0 and "(Acme Robotics · acme/ladder.md)" in capsys.readouterr().out
     code = main(["ask", "what does a senior engineer own?", "--organisation", "Hooli", *where])
     err = capsys.readouterr().err
     assert code == 2 and "Hooli" in err and "Acme Robotics, Globex" in err
