@@ -355,7 +355,7 @@ def _batch(path: Path) -> list[tuple[str | None, str]]:
 
 def _print_answer(answer: Answer, color: bool) -> None:
     if answer.abstained:
-        print(answer.reason)
+        print(answer.reason[:1].upper() + answer.reason[1:])  # a sentence, as on the page
         return
     print(answer.answer)
     print()
@@ -512,6 +512,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ui(args: argparse.Namespace, settings: Settings) -> int:
+    _check_port_free(args.address, args.port)
     env = dict(os.environ)
     env["CAREER_ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir)
     env["CAREER_ASSISTANT_INDEX_DIR"] = str(settings.index_dir)
@@ -522,6 +523,24 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
     print(f"career-assistant page on http://{args.address}:{args.port}", file=sys.stderr)
     sys.stdout.flush()
     os.execve(sys.executable, command, env)  # become the server: signals reach it directly
+
+
+def _check_port_free(address: str, port: int) -> None:
+    """Refuse a port something already listens on before saying where the page is (the
+    server would only fail after that line). Bound as the server binds, address reuse on,
+    so a port a stopped page left waiting is not reported taken."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError as error:
+            raise BadInputError(
+                f"cannot serve the page on {address}:{port} ({error.strerror or error})",
+                "stop what uses that port, or pass --port with another number",
+            ) from None
 
 
 def page_server_args(

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.cli import _parser, main
+from assistant.cli import _check_port_free, _parser, main
+from assistant.errors import BadInputError
 from assistant.store import CURRENT
 
 from .conftest import write_corpus
@@ -258,3 +259,22 @@ def test_a_passage_is_indented_without_trailing_spaces(
     code, out, _ = run(capsys, "ask", "how much paid leave is there for new parents?", *argv)
     assert code == 0 and "\n\n    " in out  # a passage of two paragraphs
     assert all(line == line.rstrip() for line in out.splitlines())
+
+
+def test_a_refusal_is_printed_as_a_sentence(
+    real_assistant: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ask", "best espresso machine?", *dirs(real_assistant))
+    assert code == 0 and out.startswith("The corpus does not cover this")
+
+
+def test_a_taken_port_is_refused_before_the_page_says_where_it_is() -> None:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(BadInputError, match=f"cannot serve the page on 127.0.0.1:{port}"):
+            _check_port_free("127.0.0.1", port)
+    _check_port_free("127.0.0.1", port)  # free again once it is closed

@@ -74,7 +74,7 @@ def answer_options(
     ``organisations``: those its documents name (a box only when there are two or more)."""
     st.header("Answers")
     k = st.slider(
-        "Quotes per answer",
+        "Passages per answer",
         1,
         20,
         min(max(default_k, 1), 20),

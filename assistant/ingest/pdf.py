@@ -206,10 +206,10 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             warn(f"skipped {source}: the PDF is password-protected; save an unlocked copy")
         else:
-            warn(f"skipped {source}: cannot read this PDF ({_reason(error)}); re-export it")
+            warn(f"skipped {source}: cannot read this PDF (it is damaged); re-export it")
         return None
-    except (PSException, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        warn(f"skipped {source}: cannot read this PDF ({type(error).__name__}); re-export it")
+    except (PSException, ValueError, KeyError, TypeError, AttributeError, OSError):
+        warn(f"skipped {source}: cannot read this PDF (it is damaged); re-export it")
         return None
     if not any(page.items for page in pages):
         budget = current()
@@ -234,11 +234,6 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
     title = "" if _GENERATED_TITLE.search(meta_title) else cap_label(meta_title)
     meta = {"organisation": cap_label(owner)} if owner else {}
     return Parsed(blocks=blocks, title=title or first_heading, meta=meta)
-
-
-def _reason(error: PdfminerException) -> str:
-    inner = error.args[0] if error.args else error
-    return type(inner).__name__
 
 
 def _read_page(page: Any) -> _Page:

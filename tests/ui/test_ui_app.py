@@ -310,7 +310,7 @@ def test_sidebar_speaks_plainly(small_index: Built, use_dirs: Point) -> None:
     shown = unescape(" ".join(texts(at.sidebar)))
     assert "documents" in shown and "passages" in shown
     assert at.button(key="rebuild").label == "Update search index"
-    assert at.slider(key="k").label == "Quotes per answer"
+    assert at.slider(key="k").label == "Passages per answer"
     for jargon in ("Chunks", "chunks", "Re-embed", "embedding"):
         assert jargon not in shown
 
