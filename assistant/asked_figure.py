@@ -98,6 +98,12 @@ class AskedFigure:
 #: A word between a number and what it counts: plain, or a hyphenated compound that a
 #: comma may follow ("two 45-minute, one-to-one sessions"; not "6 months, new sessions").
 _COUNT_WORD = r"(?:\w+(?:-\w+)+,?|\w+)"
+#: A count stated as none or as no fixed one: "no fixed number of promotions" answers
+#: "how many promotions are there?" as surely as "two promotion rounds" does.
+_NO_NUMBER = (
+    r"(?:no|unlimited|an?\s+unlimited|(?:no|a|any)\s+(?:fixed|set|maximum|minimum|limited)?"
+    r"\s*(?:number|limit|cap|quota)\s+(?:of|on)|(?:is|are)\s+not\s+limited\s+(?:to|in))"
+)
 #: Words that end the name of what "how many" counts ("how many people *should* sit…").
 _COUNT_END = frozenset(STOPWORDS_EN_PLUS) | {
     "per", "every", "could", "would", "must", "may", "might", "get", "gets"
@@ -140,7 +146,8 @@ def asked_figure(question: str) -> AskedFigure | None:
             counted = _counted(re.findall(r"[\w-]+", question[many.start(1) :]))
             return AskedFigure(
                 re.compile(
-                    rf"\b{_NUMBER}\s+(?:{_COUNT_WORD}\s+){{0,3}}(?:{stems})\w*", re.IGNORECASE
+                    rf"\b(?:{_NUMBER}|{_NO_NUMBER})\s+(?:{_COUNT_WORD}\s+){{0,3}}(?:{stems})\w*",
+                    re.IGNORECASE,
                 ),
                 f"number of {counted}",
             )

@@ -20,6 +20,7 @@ PASSAGES = {
     "biweekly": "The guild meets bi-weekly in the library.",
     "calls": "Each hire gets three 30-minute, one-on-one mentoring calls.",
     "clause": "After 6 months, new mentoring calls are booked by the hire.",
+    "no_fixed": "The guild has no fixed number of mentoring calls or review rounds.",
 }
 
 
@@ -55,14 +56,17 @@ PASSAGES = {
                 "clause",
             },
         ),
-        ("how many mentoring calls does a hire get?", {"calls"}),  # a hyphenated word, a comma
+        (
+            "how many mentoring calls does a hire get?",
+            {"calls", "no_fixed"},
+        ),  # a hyphenated word, a comma
         ("how much does a senior analyst earn?", {"money"}),
         ("what salary does a principal designer get?", {"money"}),
         ("what's the monthly phone allowance?", {"money"}),  # words between
         ("how much conference budget does a new hire get?", {"money"}),
         ("how many engineers sit on the panel?", {"people"}),
         ("what's the usual number of engineers on a panel?", {"people"}),
-        ("how many review rounds run each year?", set()),
+        ("how many review rounds run each year?", {"no_fixed"}),  # none fixed: an answer
     ],
 )
 def test_only_a_figure_of_the_asked_kind_answers(question: str, stated_by: set[str]) -> None:
