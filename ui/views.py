@@ -96,13 +96,19 @@ def show_answer(
         st.markdown(answer_markdown(answer))
     total = answer.timings_ms.get("total", 0.0)
     st.caption(f"{len(answer.passages)} passages · {total:.0f} ms")
+    passages: Sequence[Passage] = answer.passages
     if answer.compare is not None:
         show_comparison(answer.compare, answer.passages, context, key)
+        shown = {p.chunk_id for side in (answer.compare.left, answer.compare.right)
+                 for p in side.passages}  # fmt: skip
+        passages = [p for p in passages if p.chunk_id not in shown]  # each card once
+        if passages:
+            st.markdown("**Other passages found:**")
     if expanded:
-        show_passages(answer.passages, context, key)
-    else:
-        with st.expander(f"{len(answer.passages)} passages"):
-            show_passages(answer.passages, context, key)
+        show_passages(passages, context, key)
+    elif passages:
+        with st.expander(f"{len(passages)} passages"):
+            show_passages(passages, context, key)
 
 
 def show_passages(passages: Sequence[Passage], context: Mapping[SectionKey, str], key: str) -> None:

@@ -227,6 +227,14 @@ def test_compare_shows_both_paths_side_by_side(small_index: Built, use_dirs: Poi
     assert compare.left.title in left and compare.right.title in right
     assert compare.left.passages[0].source in left  # each side's passages are cited
     assert compare.right.passages[0].source in right
+    # Each card once: the list under the columns holds only passages they do not show.
+    sides = [*compare.left.passages, *compare.right.passages]
+    page = [text for child in at.main.children.values() for text in texts(child)]
+    for passage in sides:
+        crumb = passage.section or passage.title
+        assert sum(crumb in text and "**" in text for text in page) <= sum(
+            side.section == passage.section for side in sides
+        ), crumb
 
 
 def test_a_question_asked_as_a_rebuild_finishes_is_not_lost(
