@@ -156,3 +156,18 @@ def test_an_against_quote_is_about_what_is_avoided(real_assistant: Assistant) ->
     assert manager.cons and not manager.pros
     assert manager.cons[0].preference.topic == "manage people"
     assert {"site-reliability-engineer", "devops-engineer"} & {f.slug for f in result.paths[:3]}
+
+
+def test_a_preference_the_corpus_only_brushes_against_is_said_to_be_uncovered(
+    real_assistant: Assistant,
+) -> None:
+    """ "Remote work" is near "things work correctly" only by a word: it is named as
+    not covered, not backed by a quote about something else; what the article does
+    discuss ("presenting", "managing a team") is matched."""
+    result = real_assistant.fit(
+        "I like presenting at conferences, but I would rather not manage a team. "
+        "I also want remote work."
+    )
+    assert [p.topic for p in result.unmatched] == ["remote work"], result.unmatched
+    quoted = [e.preference.topic for f in result.paths for e in (*f.pros, *f.cons)]
+    assert "remote work" not in quoted and "manage a team" in quoted
