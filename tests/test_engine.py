@@ -413,18 +413,25 @@ A senior engineer at {org} {duty}.
 """
 
 
+def two_ladders(
+    indexed: Callable[[dict[str, str]], Assistant], globex: str = "Globex"
+) -> Assistant:
+    """Acme's ladder and one of the organisation ``globex``, both defining a senior engineer."""
+    return indexed(
+        {
+            "acme/levels.md": LADDER.format(org="Acme", duty="owns the billing services"),
+            "globex/levels.md": LADDER.format(
+                org=globex, duty="runs the hiring loop for their team"
+            ),
+        }
+    )
+
+
 def test_a_question_placed_at_one_organisation_is_answered_from_its_documents(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
     """Two companies' ladders both define a senior engineer; "at Globex" picks Globex's."""
-    assistant = indexed(
-        {
-            "acme/levels.md": LADDER.format(org="Acme", duty="owns the billing services"),
-            "globex/levels.md": LADDER.format(
-                org="Globex", duty="runs the hiring loop for their team"
-            ),
-        }
-    )
+    assistant = two_ladders(indexed)
     for org in ("Acme", "Globex"):
         answer = assistant.ask(f"at {org.lower()}, what does a senior engineer do?")
         assert {p.organisation for p in answer.passages} == {org}, answer.passages
@@ -436,14 +443,7 @@ def test_a_question_placed_at_one_organisation_is_answered_from_its_documents(
 def test_at_a_sites_first_word_the_question_is_answered_from_that_site(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
-    assistant = indexed(
-        {
-            "acme/levels.md": LADDER.format(org="Acme", duty="owns the billing services"),
-            "globex/levels.md": LADDER.format(
-                org="Globex People Wiki", duty="runs the hiring loop for their team"
-            ),
-        }
-    )
+    assistant = two_ladders(indexed, globex="Globex People Wiki")
     answer = assistant.ask("At Globex, what does a senior engineer do?")
     assert {p.organisation for p in answer.passages} == {"Globex People Wiki"}
 
