@@ -129,6 +129,23 @@ _DANGLING = re.compile(
     r"|nonetheless|consequently|accordingly|meanwhile|additionally)\b",
     re.IGNORECASE,
 )
+#: "This" standing for what came before, further into the sentence ("Acme treats this as a
+#: lateral move", "… asks to do this in writing"): the sentence leans on the one before
+#: as one opening with "This" does. Only before a verb, a preposition or punctuation: as
+#: a determiner ("this role") it names its own noun.
+_THIS_BEFORE = re.compile(
+    r"\b\w+\s+this(?:\s+(?:as|is|was|will|would|can|could|may|might|means|meant|requires"
+    r"|happens|helps|matters|counts|applies|works|in|for|to|with|without|by|on|at|from|into"
+    r"|before|after|when|if|because|and|or|but)\b|\s*[,.;:!?])",
+    re.IGNORECASE,
+)
+
+
+def _leans_back(text: str) -> bool:
+    """The sentence needs the one before it to be understood."""
+    return bool(_DANGLING.match(text) or _THIS_BEFORE.search(text))
+
+
 #: A sentence about the text itself ("In this article, I recap…", "The author calls
 #: this…"): it says what a document does, not what the reader asked.
 _ABOUT_ITSELF = re.compile(
@@ -356,7 +373,7 @@ def build_units(
                 float(chunk.path in terms.subjects),
                 float(terms.asks_what and index == 0),
                 float(terms.asks_definition and _defines(text, terms.names)),
-                float(bool(_DANGLING.match(text))),
+                float(_leans_back(text)),
                 float(bool(_POINTER.search(text)) or text.rstrip().endswith(":")),
                 math.log1p(words),
             )
@@ -616,7 +633,7 @@ def can_open(units: Sequence[Sequence[Unit]], unit: Unit, most: int = 1) -> bool
     before it, or to one describing the document."""
     if _points_elsewhere(unit) or _ABOUT_ITSELF.search(unit.text):
         return False
-    if not _DANGLING.match(unit.text):
+    if not _leans_back(unit.text):
         return True
     chain = _antecedents(units, unit, most - 1)
     return bool(chain) and not any(_ABOUT_ITSELF.search(u.text) for u in chain)
@@ -630,7 +647,7 @@ def _points_elsewhere(unit: Unit) -> bool:
 def _antecedent(units: Sequence[Sequence[Unit]], unit: Unit) -> Unit | None:
     """The quotable unit right before ``unit`` in its passage when ``unit`` opens with a
     word pointing back to it ("This is why …"): quoted first, so the answer can be read."""
-    if not _DANGLING.match(unit.text):
+    if not _leans_back(unit.text):
         return None
     group, at = _place(units, unit)
     previous = group[at - 1] if at > 0 else None
@@ -880,9 +897,7 @@ def naming(subject_names: Sequence[str]) -> Callable[[Unit], bool]:
     """Units that name one of ``subject_names`` and stand on their own (no opening "It"
     pointing back): a comparison side's own sentence."""
     patterns = [_name_pattern(name) for name in subject_names if len(name) > 1]
-    return lambda unit: (
-        not _DANGLING.match(unit.text) and any(p.search(unit.text) for p in patterns)
-    )
+    return lambda unit: not _leans_back(unit.text) and any(p.search(unit.text) for p in patterns)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:

@@ -325,3 +325,13 @@ def test_a_sentence_naming_the_asked_label_shares_the_cells_preference_not_cance
 
     assert opening([[0.3, 0.9], [0.4]]) is sentence
     assert opening([[0.5, 0.9], [0.4]]) is l4
+
+
+def test_a_sentence_leaning_on_this_mid_sentence_follows_what_this_is() -> None:
+    """ "Acme treats this as a lateral move" is the likeliest unit, but says nothing
+    alone: the sentence before it (what "this" is) is quoted first. As a determiner
+    ("owns this budget") "this" names its own noun and leans on nothing."""
+    before, leaning = unit(1, 1), unit(1, 2, opening="Acme treats this as")
+    assert choose_answer([[before, leaning]], [[0.3, 0.9]])[:2] == [before, leaning]
+    owning = unit(2, 3, opening="Managers own this budget")
+    assert choose_answer([[unit(2, 4), owning]], [[0.3, 0.9]])[0] is owning
