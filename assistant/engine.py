@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from . import answering
+from .asked_figure import AskedFigure
 from .backend import IndexBackend, SearchBackend
 from .backends import create_backend
 from .chunking import section_body
@@ -322,7 +323,10 @@ class Assistant:
         said = evidence.commenter is not None and any(
             unit.speaker == evidence.commenter.name for group in found.units for unit in group
         )  # the named reader's comment is there: it answers "what did they say?"
-        if not said and evidence.probability() < self.models.abstain_below:
+        # A figure asked for ("how much…", "how many weeks…") that none of the passages
+        # states cannot be quoted: an answer from them would be about something else.
+        unanswerable = evidence.missing_figure() is not None
+        if not said and (unanswerable or evidence.probability() < self.models.abstain_below):
             missing = evidence.missing_figure_kind()
             return refuse(abstention_reason(evidence.family, self.families(), missing))
         compare: Comparison | None = None
@@ -769,18 +773,27 @@ class Evidence:
             )
         return self.models.question.probability(self.features(found))
 
+    def _searches(self) -> tuple[Found, ...]:
+        """The searches the decision reads: with a family set aside, both (see
+        :meth:`probability`)."""
+        return (self.judged, self.found) if self.intent.excluded_families else (self.judged,)
+
+    def missing_figure(self) -> AskedFigure | None:
+        """The figure asked for ("how many weeks …") when no passage an answer would be
+        taken from states one of its kind: no answer quoted from them could give it."""
+        missing = [answering.missing_figure(self.terms, f.ranking) for f in self._searches()]
+        return missing[0] if all(missing) else None
+
     def missing_figure_kind(self) -> str | None:
-        """The kind of figure asked for ("number of weeks") that no passage an answer
-        would be taken from gives, if those passages are on the question's topic: their
-        best sentence ``Tuning.figure_reason_cosine`` closer than everyday questions come.
-        A handbook gives no number of moons either, but it does not speak of moons."""
-        searches = (self.judged, self.found) if self.intent.excluded_families else (self.judged,)
-        missing = [answering.missing_figure(self.terms, found.ranking) for found in searches]
-        if any(figure is None for figure in missing):
+        """The kind of the missing figure ("number of weeks"), if the passages are on the
+        question's topic: their best sentence ``Tuning.figure_reason_cosine`` closer than
+        everyday questions come. A handbook gives no number of moons either, but it does
+        not speak of moons."""
+        figure = self.missing_figure()
+        if figure is None:
             return None
-        near = max(self.features(found)["best_cosine"] for found in searches)
-        figure = missing[0]
-        return figure.kind if figure and near >= TUNING.figure_reason_cosine else None
+        near = max(self.features(found)["best_cosine"] for found in self._searches())
+        return figure.kind if near >= TUNING.figure_reason_cosine else None
 
     def ranked(self) -> tuple[Passage, ...]:
         """The passages found, in rank order, whatever :meth:`Assistant.decide` makes of

@@ -360,6 +360,20 @@ def test_a_refusal_names_the_kind_of_figure_the_corpus_does_not_give(
     assert "no passage is close enough" in other.reason
 
 
+def test_a_figure_no_passage_states_is_refused_however_likely_the_rest_looks(
+    indexed: Callable[[dict[str, str]], Assistant],
+) -> None:
+    """The handbook speaks of a learning budget but gives no amount: whatever the question
+    model makes of the rest, an answer from these passages could not say how much."""
+    learning = "\n## Learning\n\nEvery engineer has a personal learning budget for courses.\n"
+    assistant = indexed({"handbook.md": POLICY + learning})
+    question = "how much learning budget does an engineer get?"
+    assert assistant.evidence(question).probability() >= assistant.models.abstain_below
+    answer = assistant.ask(question)
+    assert answer.abstained and "give no amount" in answer.reason, answer.answer
+    assert not assistant.ask("how many weeks of leave do parents take?").abstained
+
+
 def test_a_figure_given_only_about_something_else_is_far_from_the_question(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
