@@ -134,9 +134,9 @@ _DANGLING = re.compile(
 #: as one opening with "This" does. Only before a verb, a preposition or punctuation: as
 #: a determiner ("this role") it names its own noun.
 _THIS_BEFORE = re.compile(
-    r"\b\w+\s+this(?:\s+(?:as|is|was|will|would|can|could|may|might|means|meant|requires"
+    r"(?<=\S)\s+this(?:\s+(?:as|is|was|will|would|can|could|may|might|means|meant|requires"
     r"|happens|helps|matters|counts|applies|works|in|for|to|with|without|by|on|at|from|into"
-    r"|before|after|when|if|because|and|or|but)\b|\s*[,.;:!?])",
+    r"|before|after|when|if|because|and|or|but)(?![-\w])|\s*[,.;!?])",
     re.IGNORECASE,
 )
 
@@ -155,7 +155,9 @@ _ABOUT_ITSELF = re.compile(
 )
 #: Words by which a sentence sends the reader to other text instead of saying something.
 _POINTER = re.compile(
-    r"\b(?:below|above|as follows|the following|outlined|see (?:the|our|this|these|here)"
+    r"\b(?:(?:shown|listed|given|described|detailed|explained|linked|set out|see|as|the"
+    r"|table|list|links?)\s+(?:below|above)|(?:below|above)\s*:|(?:below|above)[.!]?\s*$"
+    r"|as follows|the following|outlined|see (?:the|our|this|these|here)"
     r"|(?:this|the|that) (?:table|chart|page|document|list|section|link)"
     r"|(?:documented|described|detailed|explained|listed|linked|found|kept|available)\s+"
     r"(?:here|there|elsewhere|separately)|(?:click|read more)\s+here)\b|\bhere\s*:",
@@ -557,10 +559,11 @@ def choose_answer(
         ),
         [],
     )
-    if preferred:
-        if preferred[0] in pool:
-            pool.remove(preferred[0])
-        pool.insert(0, preferred[0])
+    if preferred:  # the likeliest of them that can open the answer
+        opener = next((pair for pair in preferred if can_open(units, pair[1], most)), preferred[0])
+        if opener in pool:
+            pool.remove(opener)
+        pool.insert(0, opener)
     opening = next((pair for pair in pool if can_open(units, pair[1], most)), pool[0])
     if opening is not pool[0]:  # "as outlined below:" never opens an answer
         pool.remove(opening)

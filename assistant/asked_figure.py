@@ -67,8 +67,13 @@ _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:is|are|was|were|money|pay|extra|more|salary|cash|equity|budget)\b"
     rf"|\bhow\s+much\s+{_AUXILIARY}\s+(?:\w+\s+){{0,4}}?"
     r"(?:earn|make|pay|cost|charge|get\s+paid|receive)\w*\b"
-    rf"|\bhow\s+much\s+(?!{_AUXILIARY}\b)(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b"
-    rf"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
+    rf"|\bhow\s+much\s+(?!{_AUXILIARY}\b)(?:\w+\s+){{0,2}}{_MONEY_WORDS}s?\b",
+    re.IGNORECASE,
+)
+#: … or a money word after "what (is the)": an amount, most often ("what's the salary for
+#: a staff engineer?"), but not always ("what is the bonus structure?").
+_WHAT_AMOUNT = re.compile(
+    rf"\bwhat(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?{_MONEY_WORDS}s?\b"
     rf"|{_WHAT_IS_THE}(?:\w+\s+){{0,3}}{_MONEY_WORDS}s?\b",
     re.IGNORECASE,
 )
@@ -90,6 +95,10 @@ class AskedFigure:
 
     pattern: re.Pattern[str]
     kind: str
+    #: Asked in so many words ("how many", "how much", "how long", "how often"): no
+    #: answer without one. ("What is the bonus structure?" or "when does a lead start to
+    #: manage?" may be answered in words.)
+    explicit: bool = True
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text)
@@ -101,9 +110,12 @@ _COUNT_WORD = r"(?:\w+(?:-\w+)+,?|\w+)"
 #: A count stated as none or as no fixed one: "no fixed number of promotions" answers
 #: "how many promotions are there?" as surely as "two promotion rounds" does.
 _NO_NUMBER = (
-    r"(?:no|unlimited|an?\s+unlimited|(?:no|a|any)\s+(?:fixed|set|maximum|minimum|limited)?"
-    r"\s*(?:number|limit|cap|quota)\s+(?:of|on)|(?:is|are)\s+not\s+limited\s+(?:to|in))"
+    r"(?:unlimited|(?:no|any|not\s+(?:\w+\s+)?an?)\s+(?:fixed\s+|set\s+|maximum\s+)?"
+    r"(?:number|limit|cap|quota)"
+    r"\s+(?:of|on))"
 )
+#: … or with the counted thing first: "promotions are unlimited / not capped".
+_NOT_LIMITED = r"\s+(?:are|is)\s+(?:unlimited|not\s+(?:limited|capped|fixed))\b"
 #: Words that end the name of what "how many" counts ("how many people *should* sit…").
 _COUNT_END = frozenset(STOPWORDS_EN_PLUS) | {
     "per", "every", "could", "would", "must", "may", "might", "get", "gets"
@@ -146,24 +158,27 @@ def asked_figure(question: str) -> AskedFigure | None:
             counted = _counted(re.findall(r"[\w-]+", question[many.start(1) :]))
             return AskedFigure(
                 re.compile(
-                    rf"\b(?:{_NUMBER}|{_NO_NUMBER})\s+(?:{_COUNT_WORD}\s+){{0,3}}(?:{stems})\w*",
+                    rf"\b{_NUMBER}\s+(?:{_COUNT_WORD}\s+){{0,3}}(?:{stems})\w*"
+                    rf"|\b{_NO_NUMBER}\s+(?:\w+\s+)?(?:{stems})\w*|\b(?:{stems})\w*{_NOT_LIMITED}",
                     re.IGNORECASE,
                 ),
                 f"number of {counted}",
             )
-    for asks, stated, kind in _KINDS:
+    for asks, stated, kind, explicit in _KINDS:
         if asks.search(question):
-            return AskedFigure(stated, kind)
+            return AskedFigure(stated, kind, explicit)
     return None
 
 
 #: The other kinds of figure, in the order they are tried: how a question asks for one,
 #: what states one, and its name.
 _OFTEN_STATED = re.compile(rf"{_SPAN}|{_FREQUENCY}", re.IGNORECASE)
+_MONEY_STATED = re.compile(_MONEY, re.IGNORECASE)
 _KINDS = (
-    (_HOW_LONG, re.compile(_SPAN, re.IGNORECASE), "duration"),
-    (_HOW_OFTEN, _OFTEN_STATED, "frequency"),
-    (_HOW_MUCH, re.compile(_MONEY, re.IGNORECASE), "amount"),
-    (_WHEN, re.compile(rf"{_DATE}|{_SPAN}", re.IGNORECASE), "date"),
+    (_HOW_LONG, re.compile(_SPAN, re.IGNORECASE), "duration", True),
+    (_HOW_OFTEN, _OFTEN_STATED, "frequency", True),
+    (_HOW_MUCH, _MONEY_STATED, "amount", True),
+    (_WHAT_AMOUNT, _MONEY_STATED, "amount", False),
+    (_WHEN, re.compile(rf"{_DATE}|{_SPAN}", re.IGNORECASE), "date", False),
 )
 _DURATION_UNITS_ONLY = re.compile(_DURATION_UNITS)

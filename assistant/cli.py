@@ -339,7 +339,8 @@ def _ask_batch(assistant: Assistant, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
-            shown = result.get("error") or result["answer"] or result["reason"]
+            reason = str(result.get("reason") or "")
+            shown = result.get("error") or result["answer"] or reason[:1].upper() + reason[1:]
             print(f"[{item_id}] {shown}", flush=True)
     return 1 if failed else 0
 

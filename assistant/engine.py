@@ -323,12 +323,13 @@ class Assistant:
         said = evidence.commenter is not None and any(
             unit.speaker == evidence.commenter.name for group in found.units for unit in group
         )  # the named reader's comment is there: it answers "what did they say?"
-        # A figure asked for ("how much…", "how many weeks…") that none of the passages
-        # states cannot be quoted: an answer from them would be about something else.
-        unanswerable = evidence.missing_figure() is not None
+        # A figure asked for in so many words ("how much…", "how many weeks…") that none
+        # of the passages states cannot be quoted: an answer from them would say another thing.
+        figure = evidence.missing_figure()
+        unanswerable = figure is not None and figure.explicit
         if not said and (unanswerable or evidence.probability() < self.models.abstain_below):
-            missing = evidence.missing_figure_kind()
-            return refuse(abstention_reason(evidence.family, self.families(), missing))
+            kind = evidence.missing_figure_kind()
+            return refuse(abstention_reason(evidence.family, self.families(), kind))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
         if evidence.sides is not None and evidence.intent.comparison is not None:
@@ -589,34 +590,47 @@ def named_organisation(question: str, store: SearchBackend) -> str | None:
         return None
     named = {
         owner
-        for owner, short in _short_names(owners).items()
+        for owner, short in _short_names(owners, _role_words(store)).items()
         if _placed_at(owner, question, re.IGNORECASE) or (short and _placed_at(short, question))
     }
     return named.pop() if len(named) == 1 else None
 
 
 def _placed_at(name: str, question: str, flags: int = 0) -> bool:
-    """ "at Globex", "in Globex's ladder"."""
+    """Whether the question places itself at ``name``: "at Globex", "in Globex's ladder"."""
     pattern = rf"\b(?i:at|in|for|from|of)\s+{re.escape(name)}\b|\b{re.escape(name)}['’]s\b"
     return bool(re.search(pattern, question, flags))
 
 
-def _short_names(owners: Collection[str]) -> dict[str, str]:
+def _short_names(owners: Collection[str], role_words: Collection[str] = ()) -> dict[str, str]:
     """Each organisation's first word, as capitalised, where it is a name of its own ("Globex"
-    of "Globex Employee Handbook", a site's name): no other organisation starts with it
-    and it is no common word. Matched with its capital, so "in engineering" does not name
-    "Engineering Handbook" ("" when there is no such word)."""
+    of "Globex Employee Handbook", a site's name): no other organisation starts with it,
+    and it is neither a common word nor one of ``role_words`` (the words of the career
+    paths' and families' names: "In Engineering, …" names a department, not the
+    "Engineering Handbook"). "" when there is no such word."""
     firsts = [owner.split()[0] for owner in owners if " " in owner]
-    return {
-        owner: first
-        if " " in owner
-        and firsts.count(first := owner.split()[0]) == 1
-        and len(first) >= 3
-        and first[0].isupper()
-        and first.casefold() not in STOP_WORDS
-        else ""
-        for owner in owners
-    }
+    names = {}
+    for owner in owners:
+        first = owner.split()[0]
+        own = (
+            " " in owner
+            and firsts.count(first) == 1
+            and len(first) >= 3
+            and first[0].isupper()
+            and first.casefold() not in STOP_WORDS
+            and first.casefold() not in role_words
+        )
+        names[owner] = first if own else ""
+    return names
+
+
+def _role_words(store: SearchBackend) -> frozenset[str]:
+    """The words of the career paths' names and aliases and of the families' labels."""
+    taxonomy = store.taxonomy
+    names = [*FAMILIES.values()]
+    for path in taxonomy.paths.values():
+        names += [path.title, *path.aliases]
+    return frozenset(word.casefold() for name in names for word in re.findall(r"\w+", name))
 
 
 def _organisations(store: SearchBackend) -> frozenset[str]:
@@ -773,14 +787,18 @@ class Evidence:
             )
         return self.models.question.probability(self.features(found))
 
-    def _searches(self) -> tuple[Found, ...]:
-        """The searches the decision reads: with a family set aside, both (see
-        :meth:`probability`)."""
-        return (self.judged, self.found) if self.intent.excluded_families else (self.judged,)
+    def _searches(self) -> list[Found]:
+        """Every search an answer is judged on or quoted from: the question as asked, as
+        searched, and each side of a comparison (each once)."""
+        searches: list[Found] = []
+        for found in (self.judged, self.found, *(self.sides or ())):
+            if all(found is not seen for seen in searches):
+                searches.append(found)
+        return searches
 
     def missing_figure(self) -> AskedFigure | None:
         """The figure asked for ("how many weeks …") when no passage an answer would be
-        taken from states one of its kind: no answer quoted from them could give it."""
+        taken from, in any of the searches, states one of its kind."""
         missing = [answering.missing_figure(self.terms, f.ranking) for f in self._searches()]
         return missing[0] if all(missing) else None
 

@@ -14,6 +14,7 @@ from assistant.answering import (
     QuestionTerms,
     Unit,
     _highlights,
+    _leans_back,
     choose_answer,
     label_numbers,
     labels_asked,
@@ -302,6 +303,9 @@ def test_the_cell_a_question_names_opens_the_answer_from_a_further_passage() -> 
         ("Read more here: the promotion guide.", True),
         ("The levels are outlined below:", True),
         ("Here is what a senior analyst does in a typical week.", False),
+        ("Analysts at A4 and above lead design reviews.", False),  # a level, not a pointer
+        ("Performance below expectations leads to a plan.", False),
+        ("As shown above, seniors lead.", True),
         ("Analysts found that pairing helped new hires ramp up.", False),
     ],
 )
@@ -325,6 +329,9 @@ def test_a_sentence_naming_the_asked_label_shares_the_cells_preference_not_cance
 
     assert opening([[0.3, 0.9], [0.4]]) is sentence
     assert opening([[0.5, 0.9], [0.4]]) is l4
+    # One that cannot open ("… are listed below:") yields to the next of them, not to L5.
+    found[1] = [unit(2, 5, opening="Engineers at L4 and above", pointer=True)]
+    assert opening([[0.3, 0.9], [0.4]]) is l4
 
 
 def test_a_sentence_leaning_on_this_mid_sentence_follows_what_this_is() -> None:
@@ -335,3 +342,9 @@ def test_a_sentence_leaning_on_this_mid_sentence_follows_what_this_is() -> None:
     assert choose_answer([[before, leaning]], [[0.3, 0.9]])[:2] == [before, leaning]
     owning = unit(2, 3, opening="Managers own this budget")
     assert choose_answer([[unit(2, 4), owning]], [[0.3, 0.9]])[0] is owning
+    for text, leans in (
+        ("In practice, this means two teams.", True),
+        ("Analysts in this on-call rotation are paid.", False),  # a determiner, hyphenated
+        ("Plans look like this: a goal and a review.", False),  # points forward
+    ):
+        assert _leans_back(text) is leans, text

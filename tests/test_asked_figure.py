@@ -20,7 +20,8 @@ PASSAGES = {
     "biweekly": "The guild meets bi-weekly in the library.",
     "calls": "Each hire gets three 30-minute, one-on-one mentoring calls.",
     "clause": "After 6 months, new mentoring calls are booked by the hire.",
-    "no_fixed": "The guild has no fixed number of mentoring calls or review rounds.",
+    "no_fixed": "The guild does not set a fixed number of review rounds.",
+    "no_noun": "No engineers are hired in the fourth quarter.",
 }
 
 
@@ -58,7 +59,7 @@ PASSAGES = {
         ),
         (
             "how many mentoring calls does a hire get?",
-            {"calls", "no_fixed"},
+            {"calls"},
         ),  # a hyphenated word, a comma
         ("how much does a senior analyst earn?", {"money"}),
         ("what salary does a principal designer get?", {"money"}),
@@ -115,3 +116,19 @@ def test_the_kind_of_figure_asked_for_is_named(question: str, kind: str) -> None
 )
 def test_a_question_asking_for_no_figure_asks_none(question: str) -> None:
     assert asked_figure(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "explicit"),
+    [
+        ("how much is the monthly phone allowance?", True),
+        ("how many weeks off do new parents get?", True),
+        ("how long does the trial period last?", True),
+        ("what is the bonus structure for analysts?", False),  # may be answered in words
+        ("when does a team lead start to manage people?", False),
+    ],
+)
+def test_a_figure_asked_in_so_many_words_is_explicit(question: str, explicit: bool) -> None:
+    """Only an explicit one refuses outright when no passage states it."""
+    figure = asked_figure(question)
+    assert figure is not None and figure.explicit is explicit

@@ -363,11 +363,11 @@ def test_a_refusal_names_the_kind_of_figure_the_corpus_does_not_give(
 def test_a_figure_no_passage_states_is_refused_however_likely_the_rest_looks(
     indexed: Callable[[dict[str, str]], Assistant],
 ) -> None:
-    """The handbook speaks of a learning budget but gives no amount: whatever the question
+    """The handbook speaks of a phone allowance but gives no amount: whatever the question
     model makes of the rest, an answer from these passages could not say how much."""
-    learning = "\n## Learning\n\nEvery engineer has a personal learning budget for courses.\n"
-    assistant = indexed({"handbook.md": POLICY + learning})
-    question = "how much learning budget does an engineer get?"
+    phones = "\n## Phones\n\nEvery engineer on call has a phone allowance for their mobile.\n"
+    assistant = indexed({"handbook.md": POLICY + phones})
+    question = "how much phone allowance does an engineer on call get?"
     assert assistant.evidence(question).probability() >= assistant.models.abstain_below
     answer = assistant.ask(question)
     assert answer.abstained and "give no amount" in answer.reason, answer.answer
@@ -468,11 +468,12 @@ def test_an_organisation_is_named_by_its_first_word_when_that_is_a_name() -> Non
     name, names none."""
     from assistant.engine import _short_names
 
-    names = _short_names(["Globex Employee Handbook", "Acme", "Engineering Handbook", "Paths"])
+    owners = ["Globex Employee Handbook", "Acme", "Engineering Handbook", "Paths"]
+    names = _short_names(owners, role_words={"engineering", "manager"})
     assert names == {
         "Globex Employee Handbook": "Globex",
         "Acme": "",
-        "Engineering Handbook": "Engineering",
+        "Engineering Handbook": "",  # "In Engineering, …" names a department
         "Paths": "",
     }
     assert _short_names(["Globex Handbook", "Globex Wiki"]) == {

@@ -97,17 +97,19 @@ def show_answer(
     total = answer.timings_ms.get("total", 0.0)
     st.caption(f"{len(answer.passages)} passages · {total:.0f} ms")
     passages: Sequence[Passage] = answer.passages
+    label = f"{len(passages)} passages"
     if answer.compare is not None:
         show_comparison(answer.compare, answer.passages, context, key)
         shown = {p.chunk_id for side in (answer.compare.left, answer.compare.right)
                  for p in side.passages}  # fmt: skip
         passages = [p for p in passages if p.chunk_id not in shown]  # each card once
-        if passages:
-            st.markdown("**Other passages found:**")
+        label = f"{len(passages)} other passages"
+        if passages and expanded:
+            st.markdown(f"**{label}:**")
     if expanded:
         show_passages(passages, context, key)
     elif passages:
-        with st.expander(f"{len(passages)} passages"):
+        with st.expander(label):
             show_passages(passages, context, key)
 
 

@@ -195,6 +195,14 @@ def _page_texts(page: _Page) -> Iterator[str]:
             yield from (cell for row in item for cell in row)
 
 
+#: What a PDF that pdfplumber cannot open is told (no library class name: the reader
+#: cannot act on it).
+_UNREADABLE = (
+    "skipped {source}: cannot read this PDF (it may be damaged, or use a feature this "
+    "reader lacks); re-export it"
+)
+
+
 def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
@@ -206,10 +214,10 @@ def load_pdf(raw: bytes, source: str, warn: Warn) -> Parsed | None:
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             warn(f"skipped {source}: the PDF is password-protected; save an unlocked copy")
         else:
-            warn(f"skipped {source}: cannot read this PDF (it is damaged); re-export it")
+            warn(_UNREADABLE.format(source=source))
         return None
     except (PSException, ValueError, KeyError, TypeError, AttributeError, OSError):
-        warn(f"skipped {source}: cannot read this PDF (it is damaged); re-export it")
+        warn(_UNREADABLE.format(source=source))
         return None
     if not any(page.items for page in pages):
         budget = current()
