@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     status.set_defaults(run=_status)
 
     ui = command("ui", "Start the Streamlit page on 127.0.0.1.")
-    ui.add_argument("--port", type=int, default=8501)
+    ui.add_argument("--port", type=_port, default=8501)
     ui.add_argument(
         "--address", default="127.0.0.1", help="bind address (0.0.0.0 exposes it to the network)"
     )
@@ -526,22 +526,32 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
     os.execve(sys.executable, command, env)  # become the server: signals reach it directly
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 1-65535 (argparse turns the ValueError into a usage error)."""
+    port = int(text)
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return port
+
+
 def _check_port_free(address: str, port: int) -> None:
-    """Refuse a port something already listens on before saying where the page is (the
-    server would only fail after that line). Bound as the server binds, address reuse on,
-    so a port a stopped page left waiting is not reported taken."""
+    """Refuse a port something already listens on, or an address this machine cannot
+    bind, before saying where the page is (the server would only fail after that line).
+    Bound as the server binds, address reuse on, so a port a stopped page left waiting
+    is not reported taken."""
     import socket
 
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError as error:
-            raise BadInputError(
-                f"cannot serve the page on {address}:{port} ({error.strerror or error})",
-                "stop what uses that port, or pass --port with another number",
-            ) from None
+    host = address.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise BadInputError(
+            f"cannot serve the page on {address}:{port} ({error.strerror or error})",
+            "stop what uses that port, or pass another --port or --address",
+        ) from None
 
 
 def page_server_args(

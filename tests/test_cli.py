@@ -278,3 +278,9 @@ def test_a_taken_port_is_refused_before_the_page_says_where_it_is() -> None:
         with pytest.raises(BadInputError, match=f"cannot serve the page on 127.0.0.1:{port}"):
             _check_port_free("127.0.0.1", port)
     _check_port_free("127.0.0.1", port)  # free again once it is closed
+
+
+def test_a_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parser().parse_args(["ui", "--port", "70000"])
+    assert stopped.value.code == 2 and "--port" in capsys.readouterr().err
