@@ -527,11 +527,10 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _port(text: str) -> int:
-    """A TCP port number, 1-65535 (argparse turns the ValueError into a usage error)."""
-    port = int(text)
-    if not 0 < port < 65536:
-        raise ValueError(text)
-    return port
+    """A TCP port number, 1-65535, or a usage error saying so."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return int(text)
 
 
 def _check_port_free(address: str, port: int) -> None:
