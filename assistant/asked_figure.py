@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS
-
 from .lexical import tokenize
+from .taxonomy import STOP_WORDS
 
 _ONE_NUMBER = (
     r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
@@ -117,7 +116,7 @@ _NO_NUMBER = (
 #: … or with the counted thing first: "promotions are unlimited / not capped".
 _NOT_LIMITED = r"\s+(?:are|is)\s+(?:unlimited|not\s+(?:limited|capped|fixed))\b"
 #: Words that end the name of what "how many" counts ("how many people *should* sit…").
-_COUNT_END = frozenset(STOPWORDS_EN_PLUS) | {
+_COUNT_END = STOP_WORDS | {
     "per", "every", "could", "would", "must", "may", "might", "get", "gets"
 }  # fmt: skip
 

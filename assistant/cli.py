@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import LOCAL_HOSTS, PROJECT_ROOT, RETRIEVERS, Settings, check_host_names
-from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError
+from .errors import AssistantError, BadInputError, CorpusError, IndexUnavailableError, sentence
 from .ingest.files import printable
 from .progress import TerminalProgress
 from .taxonomy import FAMILIES, OTHER_FAMILY, OTHER_LABEL
@@ -339,8 +339,7 @@ def _ask_batch(assistant: Assistant, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
-            reason = str(result.get("reason") or "")
-            shown = result.get("error") or result["answer"] or reason[:1].upper() + reason[1:]
+            shown = result.get("error") or result["answer"] or sentence(result["reason"])
             print(f"[{item_id}] {shown}", flush=True)
     return 1 if failed else 0
 
@@ -356,7 +355,7 @@ def _batch(path: Path) -> list[tuple[str | None, str]]:
 
 def _print_answer(answer: Answer, color: bool) -> None:
     if answer.abstained:
-        print(answer.reason[:1].upper() + answer.reason[1:])  # a sentence, as on the page
+        print(sentence(answer.reason))  # as on the page
         return
     print(answer.answer)
     print()

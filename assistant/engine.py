@@ -328,7 +328,7 @@ class Assistant:
         figure = evidence.missing_figure()
         unanswerable = figure is not None and figure.explicit
         if not said and (unanswerable or evidence.probability() < self.models.abstain_below):
-            kind = evidence.missing_figure_kind()
+            kind = evidence.on_topic_kind(figure)
             return refuse(abstention_reason(evidence.family, self.families(), kind))
         compare: Comparison | None = None
         chosen: list[answering.Unit] = []
@@ -625,7 +625,12 @@ def _short_names(owners: Collection[str], role_words: Collection[str] = ()) -> d
 
 
 def _role_words(store: SearchBackend) -> frozenset[str]:
-    """The words of the career paths' names and aliases and of the families' labels."""
+    """The words of the career paths' names and aliases and of the families' labels,
+    read once per build."""
+    return _ROLE_WORDS.get(store.manifest.build_id, partial(_read_role_words, store))
+
+
+def _read_role_words(store: SearchBackend) -> frozenset[str]:
     taxonomy = store.taxonomy
     names = [*FAMILIES.values()]
     for path in taxonomy.paths.values():
@@ -802,12 +807,11 @@ class Evidence:
         missing = [answering.missing_figure(self.terms, f.ranking) for f in self._searches()]
         return missing[0] if all(missing) else None
 
-    def missing_figure_kind(self) -> str | None:
-        """The kind of the missing figure ("number of weeks"), if the passages are on the
-        question's topic: their best sentence ``Tuning.figure_reason_cosine`` closer than
-        everyday questions come. A handbook gives no number of moons either, but it does
-        not speak of moons."""
-        figure = self.missing_figure()
+    def on_topic_kind(self, figure: AskedFigure | None) -> str | None:
+        """The kind of the missing ``figure`` (:meth:`missing_figure`: "number of weeks"),
+        if the passages are on the question's topic: their best sentence
+        ``Tuning.figure_reason_cosine`` closer than everyday questions come. A handbook
+        gives no number of moons either, but it does not speak of moons."""
         if figure is None:
             return None
         near = max(self.features(found)["best_cosine"] for found in self._searches())
@@ -981,6 +985,7 @@ _BACKGROUNDS: PerBuild[tuple[float, float]] = PerBuild()
 _KINDS: PerBuild[SourceKinds] = PerBuild()
 _COMMENTERS: PerBuild[list[Commenter]] = PerBuild()
 _OWNERS: PerBuild[frozenset[str]] = PerBuild()
+_ROLE_WORDS: PerBuild[frozenset[str]] = PerBuild()
 
 
 def document_names(store: SearchBackend) -> Names[str]:

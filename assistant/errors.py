@@ -48,3 +48,10 @@ class RebuildBusyError(AssistantError):
     """Another process holds the rebuild lock."""
 
     exit_code = 2
+
+
+def sentence(message: str) -> str:
+    """``message`` as a sentence: the library's one-line messages start in lower case so
+    that they read inside a longer line (the CLI's "error: …"); shown alone (a refusal's
+    reason, the page's notices) they start with a capital."""
+    return message[:1].upper() + message[1:]

@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import Assistant, AssistantError
+from assistant.errors import sentence
 from assistant.taxonomy import FAMILIES
 from ui import rebuild_view, views
 from ui.jobs import RebuildJob
@@ -85,9 +86,9 @@ def message() -> None:
     if kind == "error":
         views.error(text)
     elif kind == "success":
-        st.success(escape_inline(views.sentence(text)), icon=":material/check_circle:")
+        st.success(escape_inline(sentence(text)), icon=":material/check_circle:")
     elif kind == "info":
-        st.info(escape_inline(views.sentence(text)), icon=":material/info:")
+        st.info(escape_inline(sentence(text)), icon=":material/info:")
 
 
 def changed(job: RebuildJob, text: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import streamlit as st
 
 from assistant import Answer, Comparison, Passage
+from assistant.errors import sentence
 from assistant.taxonomy import FAMILIES, CareerPath
 from ui.render import (
     HIGHLIGHT,
@@ -25,12 +26,6 @@ from ui.render import (
 
 #: The breadcrumb separator the library uses in section labels.
 SectionKey = tuple[str, int]  # (source, passage start): the section holding the passage
-
-
-def sentence(message: str) -> str:
-    """``message`` as a sentence: the library's one-line errors start in lower case so
-    that they read inside a longer line (the CLI's "error: …"); the page shows them alone."""
-    return message[:1].upper() + message[1:]
 
 
 def unexpected(problem: Exception) -> str:
